@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One idempotent setup for a fresh Debian 12 machine: installs every package fastai.cpp needs,
+# selects the OpenMP build of OpenBLAS (docs/ARCHITECTURE.md says why), then configures and
+# builds everything with CMake + Ninja + ccache. Safe to run again: it installs only what is
+# missing and rebuilds only what changed.
+#
+#   scripts/setup.sh                 # Release build in ./build
+#   FASTAI_BUILD_DIR=b scripts/setup.sh -DFASTAI_SANITIZE=ON   # extra CMake arguments pass through
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+  g++ cmake ninja-build ccache pkg-config
+  libtorch-dev libopenblas0-openmp libopenblas-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
+  dataset-fashion-mnist
+  python3-torch python3-numpy
+)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  if command -v sudo >/dev/null; then SUDO=sudo; else echo "setup: run as root or install sudo" >&2; exit 1; fi
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# The OpenMP OpenBLAS follows at::set_num_threads; the pthread one keeps its own pool and fights
+# libtorch's threads (measured: docs/ARCHITECTURE.md). libtorch loads both libblas.so.3 and
+# libopenblas.so.0, so all three alternatives must point at the openmp build.
+arch=x86_64-linux-gnu
+for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
+  want=/usr/lib/$arch/openblas-openmp/$lib
+  if [ -e "$want" ] && [ "$(readlink -f /usr/lib/$arch/$lib)" != "$(readlink -f "$want")" ]; then
+    $SUDO update-alternatives --set "$lib-$arch" "$want" >/dev/null
+    echo "setup: $lib -> $want"
+  fi
+done
+
+BUILD_DIR=${FASTAI_BUILD_DIR:-build}
+# ccache must accept translation units that use the precompiled header.
+export CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime
+if [ ! -f "$BUILD_DIR/build.ninja" ] || [ $# -gt 0 ]; then
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${FASTAI_BUILD_TYPE:-Release}" "$@"
+fi
+cmake --build "$BUILD_DIR"

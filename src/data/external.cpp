@@ -1,0 +1,55 @@
+#include "fastai/data/external.h"
+
+#include <ATen/ATen.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+#include "fastai/data/idx.h"
+
+namespace fastai {
+namespace fs = std::filesystem;
+
+fs::path fashion_mnist_dir() {
+  if (const char* env = std::getenv("FASTAI_FASHION_MNIST_DIR"); env && *env) return env;
+  return "/usr/share/datasets/fashion-mnist";
+}
+
+namespace {
+// Accepts both the gzipped files Debian ships and already-decompressed ones.
+fs::path find_idx(const fs::path& dir, const std::string& stem) {
+  for (const char* suffix : {".gz", ""}) {
+    fs::path p = dir / (stem + suffix);
+    if (fs::exists(p)) return p;
+  }
+  throw std::runtime_error("MNIST-style data not found: " + (dir / (stem + ".gz")).string() +
+                           " is missing. For Fashion-MNIST install Debian's dataset-fashion-mnist "
+                           "(scripts/setup.sh does), or set FASTAI_FASHION_MNIST_DIR to a folder holding " +
+                           stem + "[.gz]");
+}
+}  // namespace
+
+MnistTensors load_mnist_idx(const fs::path& dir, std::string_view split) {
+  std::string prefix;
+  if (split == "train")
+    prefix = "train";
+  else if (split == "test" || split == "valid")
+    prefix = "t10k";
+  else
+    throw std::invalid_argument("load_mnist_idx: split must be \"train\" or \"test\", got \"" + std::string(split) + "\"");
+  const fs::path images_file = find_idx(dir, prefix + "-images-idx3-ubyte");
+  const fs::path labels_file = find_idx(dir, prefix + "-labels-idx1-ubyte");
+  MnistTensors out{read_idx(images_file), read_idx(labels_file)};
+  if (out.images.dim() != 3 || out.images.scalar_type() != at::kByte)
+    throw IdxError(images_file, "expected uint8 images of shape [N, H, W], got " + std::to_string(out.images.dim()) +
+                                    " dimensions of " + c10::toString(out.images.scalar_type()));
+  if (out.labels.dim() != 1)
+    throw IdxError(labels_file, "expected one dimension of labels, got " + std::to_string(out.labels.dim()));
+  if (out.labels.size(0) != out.images.size(0))
+    throw IdxError(labels_file, std::to_string(out.labels.size(0)) + " labels for " +
+                                    std::to_string(out.images.size(0)) + " images in " + images_file.string());
+  out.labels = out.labels.to(at::kLong);
+  return out;
+}
+
+}  // namespace fastai
