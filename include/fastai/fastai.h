@@ -6,9 +6,15 @@
 ///   #include <fastai/fastai.h>
 ///   auto train = fastai::load_mnist_idx(fastai::fashion_mnist_dir(), "train");
 #include "fastai/core/atomic_file.h"
+#include "fastai/core/describe.h"
+#include "fastai/core/item.h"
+#include "fastai/core/pipeline.h"
 #include "fastai/core/progress.h"
+#include "fastai/core/semantic.h"
+#include "fastai/core/show.h"
 #include "fastai/core/threads.h"
 #include "fastai/core/torch_core.h"
+#include "fastai/core/transform.h"
 #include "fastai/data/external.h"
 #include "fastai/data/idx.h"
 #include "fastai/version.h"

@@ -1,0 +1,62 @@
+#pragma once
+/// Describable transforms: every built-in transform writes a JSON description of itself
+/// (including what it learned in setup) and this registry rebuilds it, so export/load_learner
+/// rebuild a whole inference pipeline with no user code and no pickling. User functions take
+/// part by being registered under a name.
+///
+/// Example:
+///   nlohmann::json j = pipeline.describe();
+///   fastai::Pipeline again = fastai::Pipeline::from_description(j);
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "fastai/core/transform.h"
+
+namespace fastai {
+
+/// Builds a transform from its description.
+using TransformFactory = std::function<std::shared_ptr<Transform>(const nlohmann::json&)>;
+
+/// Registers the factory for transforms whose description has "type": `type`. Built-ins register
+/// themselves with FASTAI_REGISTER_TRANSFORM; a user's transform class does the same.
+///
+/// Example: `fastai::register_transform("MyTfm", [](const json& j) { return MyTfm::from_description(j); });`
+void register_transform(const std::string& type, TransformFactory factory);
+
+/// Rebuilds a transform from a description written by Transform::describe(). Throws
+/// std::runtime_error naming the type when no factory is registered for it.
+std::shared_ptr<Transform> transform_from_description(const nlohmann::json& j);
+
+/// Types with a registered factory, sorted. Example: `for (auto& t : registered_transforms()) ...`
+std::vector<std::string> registered_transforms();
+
+/// Registers a named function so a transform built from it can be described and rebuilt.
+/// Example: `fastai::register_function("lower", [](const Item& x) { ... });`
+void register_function(const std::string& name, ItemFn fn);
+
+/// A describable transform applying the registered function `name` (and `decode_name`, if
+/// given, to decode). Throws std::runtime_error when `name` is not registered.
+///
+/// Example:
+///   fastai::register_function("add_one", [](const Item& x) { return Item(Int(x.get<Int>() + 1)); });
+///   auto t = fastai::func_transform("add_one");
+std::shared_ptr<Transform> func_transform(const std::string& name, const std::string& decode_name = "",
+                                          TransformOptions options = {});
+
+namespace detail {
+struct TransformRegistrar {
+  TransformRegistrar(const std::string& type, TransformFactory f) { register_transform(type, std::move(f)); }
+};
+}  // namespace detail
+
+}  // namespace fastai
+
+/// Registers Class (which has `static std::shared_ptr<Class> from_description(const json&)`) at
+/// start-up under its own name. Use in a .cpp file.
+#define FASTAI_REGISTER_TRANSFORM(Class)                                                   \
+  static const ::fastai::detail::TransformRegistrar fastai_registrar_##Class(              \
+      #Class, [](const nlohmann::json& j) -> std::shared_ptr<::fastai::Transform> {        \
+        return Class::from_description(j);                                                 \
+      })

@@ -1,0 +1,37 @@
+#pragma once
+/// Showing items: a per-type registry of show functions that write into a ShowContext (the
+/// role of a matplotlib axis in fastai). Text-like items add titles; image items set the image
+/// the vision module draws. Pipeline::decode(x, false) decodes until is_showable(x).
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fastai/core/item.h"
+
+namespace fastai {
+
+/// Where an item is shown: titles (labels, predictions) and at most one image.
+struct ShowContext {
+  std::vector<std::string> titles;
+  at::Tensor image;  ///< set by image types; drawn by the vision module
+  /// Titles joined with " / ", e.g. "Ankle boot / Sneaker".
+  std::string title() const;
+};
+
+/// A show function writes `x` into `ctx`.
+using ShowFn = std::function<void(const Item& x, ShowContext& ctx)>;
+
+/// Registers how items of type `t` (and its descendants without their own) are shown.
+/// Example: `register_show(Category::info(), [](const Item& x, ShowContext& c) { c.titles.push_back(x.get<Category>()); });`
+void register_show(const TypeInfo& t, ShowFn fn);
+
+/// True when `x` (every element, for a tuple) has a show function.
+bool is_showable(const Item& x);
+
+/// Shows `x` (each showable element of a tuple) into `ctx`; returns whether anything was shown.
+/// Example: `ShowContext c; show(Category("cat"), c);  // c.title() == "cat"`
+bool show(const Item& x, ShowContext& ctx);
+
+}  // namespace fastai

@@ -1,0 +1,227 @@
+#pragma once
+/// Transform (fastcore.transform): encodes/decodes chosen by the item's semantic type with
+/// fallback to its parent types, applied element-wise over tuples, gated by split_idx, with
+/// setup from data and a JSON description so a pipeline can be rebuilt without user code.
+#include <functional>
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "fastai/core/item.h"
+
+namespace fastai {
+
+/// A lazily indexed sequence of items: what `setup` sees. Its items may be computed on access
+/// (e.g. raw items passed through the transforms set up so far). `train()` is the training
+/// subset when the sequence knows its splits, else the sequence itself.
+///
+/// Example:
+///   fastai::LazyItems items = fastai::LazyItems::of({Str("a"), Str("b")});
+///   items.size();  // 2
+class LazyItems {
+ public:
+  using Getter = std::function<Item(size_t)>;
+  LazyItems() = default;
+  LazyItems(size_t n, Getter get) : n_(n), get_(std::move(get)) {}
+  /// A sequence over owned items.
+  static LazyItems of(std::vector<Item> items);
+
+  size_t size() const noexcept { return n_; }
+  Item operator[](size_t i) const;
+  /// Same items with `f` applied on access.
+  LazyItems map(std::function<Item(const Item&)> f) const;
+  /// The subset at `idxs` (indices into this sequence).
+  LazyItems subset(std::vector<int64_t> idxs) const;
+  /// Training subset when known (see `with_train`), else *this.
+  LazyItems train() const;
+  /// Copy that reports `train_idxs` as its training subset.
+  LazyItems with_train(std::vector<int64_t> train_idxs) const;
+
+ private:
+  size_t n_ = 0;
+  Getter get_;
+  std::shared_ptr<const std::vector<int64_t>> train_idxs_;
+};
+
+/// A function from item to item, as registered for one semantic type.
+using ItemFn = std::function<Item(const Item&)>;
+
+/// Table from semantic type to function with parent-type fallback (fastcore's TypeDispatch).
+/// The most specific registered ancestor of the item's type wins.
+///
+/// Example:
+///   fastai::TypeDispatch d;
+///   d.add(fastai::TensorImageBase::info(), [](const Item& x) { return x; });
+///   d.find(fastai::TensorImage::info());  // the TensorImageBase function
+class TypeDispatch {
+ public:
+  /// Registers `f` for type `t`, replacing an earlier one for the same type.
+  void add(const TypeInfo& t, ItemFn f);
+  /// The function for the nearest ancestor of `t` (t itself first), or nullptr.
+  const ItemFn* find(const TypeInfo& t) const;
+  bool empty() const noexcept { return fns_.empty(); }
+  /// Registered type names, for messages and repr.
+  std::vector<std::string> type_names() const;
+
+ private:
+  std::vector<std::pair<const TypeInfo*, ItemFn>> fns_;
+};
+
+/// Two-argument dispatch on (type of a, type of b), e.g. show_batch on (input type × target
+/// type). Lookup walks a's ancestors first, then b's, as fastcore's TypeDispatch does.
+///
+/// Example:
+///   fastai::TypeDispatch2<std::function<void()>> d;
+///   d.add(TensorImage::info(), Any::info(), [] {});
+template <class Fn>
+class TypeDispatch2 {
+ public:
+  void add(const TypeInfo& a, const TypeInfo& b, Fn f) {
+    for (auto& e : fns_)
+      if (e.a == &a && e.b == &b) {
+        e.f = std::move(f);
+        return;
+      }
+    fns_.push_back({&a, &b, std::move(f)});
+  }
+  const Fn* find(const TypeInfo& a, const TypeInfo& b) const {
+    for (const TypeInfo* ta = &a; ta; ta = ta->parent())
+      for (const TypeInfo* tb = &b; tb; tb = tb->parent())
+        for (const auto& e : fns_)
+          if (e.a == ta && e.b == tb) return &e.f;
+    return nullptr;
+  }
+
+ private:
+  struct Entry {
+    const TypeInfo* a;
+    const TypeInfo* b;
+    Fn f;
+  };
+  std::vector<Entry> fns_;
+};
+
+/// Keyword arguments of Transform.
+struct TransformOptions {
+  std::string name;                ///< shown in reprs and error messages
+  int order = 0;                   ///< Pipelines sort by it
+  std::optional<int> split_idx;    ///< 0: train only, 1: valid only, unset: always
+  bool whole_tuple = false;        ///< fastai's ItemTransform: receive the whole tuple
+};
+
+/// Thrown by describe() for transforms that wrap an unregistered C++ function.
+class NotDescribableError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A transform: per-type `encodes` (applied by operator()) and `decodes` (by `decode`).
+/// An item whose type (and ancestors) has no function passes through unchanged; tuples are
+/// mapped element by element (recursively) unless `whole_tuple` is set. When a function for a
+/// parent type returns the parent type, the result keeps the input's more specific type
+/// (fastai's retain_type). A transform with `split_idx` set only acts when called with that
+/// split index.
+///
+/// Built-in transforms subclass it, register their functions in the constructor, override
+/// `setup` to learn state from data, and override `describe` (see describe.h).
+///
+/// Example:
+///   struct Double : fastai::Transform {
+///     Double() : Transform({.name = "Double"}) {
+///       encodes<TensorImage>([](const torch::Tensor& t) { return t * 2; });
+///       decodes<TensorImage>([](const torch::Tensor& t) { return t / 2; });
+///     }
+///   };
+///   Item y = Double()(Tuple({TensorImage(img), TensorCategory(lbl)}));  // only the image doubles
+class Transform {
+ public:
+  explicit Transform(TransformOptions options = {});
+  /// A transform applying `enc` to every item (and `dec` to decode), like fastai's
+  /// Transform(f). Not describable unless built with func_transform (describe.h).
+  Transform(ItemFn enc, ItemFn dec = nullptr, TransformOptions options = {});
+  virtual ~Transform() = default;
+  // Registered functions usually capture `this` (to read state learned in setup), so a copy
+  // would call into the original: transforms live behind shared_ptr and are never copied.
+  Transform(const Transform&) = delete;
+  Transform& operator=(const Transform&) = delete;
+
+  /// Encodes `x`, or returns it unchanged when `split_idx` doesn't match this transform's.
+  Item operator()(const Item& x, std::optional<int> split_idx = std::nullopt) const;
+  /// Decodes `x` (inverse of operator()) under the same split gating.
+  Item decode(const Item& x, std::optional<int> split_idx = std::nullopt) const;
+  /// Learns state from `items` (already passed through the transforms before this one in its
+  /// pipeline). `train_setup`: use only the training items. Default: nothing to learn.
+  virtual void setup(const LazyItems& items, bool train_setup);
+  /// JSON description: {"type", "name", "order", "split_idx", …state}. Throws
+  /// NotDescribableError for transforms that wrap an unregistered function.
+  virtual nlohmann::json describe() const;
+  /// Registered type name used by describe/rebuild (the class name for built-ins).
+  virtual std::string type_name() const { return "Transform"; }
+  /// "Name: encodes (TensorImage, Str) decodes (TensorImage)".
+  std::string repr() const;
+
+  std::string name;
+  int order = 0;
+  std::optional<int> split_idx;
+  bool whole_tuple = false;
+
+  /// Registers an encodes for semantic type T. `f` takes `const T::payload_type&` (or `const
+  /// Item&`) and returns an Item, a semantic value (e.g. TensorMask(t)), or a payload of T's
+  /// C++ type — which keeps the input item's type.
+  template <class T, class F>
+  Transform& encodes(F f) {
+    enc_.add(T::info(), wrap<T>(std::move(f)));
+    return *this;
+  }
+  /// Registers a decodes for T, as `encodes`.
+  template <class T, class F>
+  Transform& decodes(F f) {
+    dec_.add(T::info(), wrap<T>(std::move(f)));
+    return *this;
+  }
+
+ protected:
+  /// The common description fields; subclasses add theirs to it.
+  nlohmann::json describe_base() const;
+  /// Reads the common fields written by describe_base.
+  void apply_base(const nlohmann::json& j);
+
+ private:
+  template <class T, class F>
+  static ItemFn wrap(F f) {
+    return [f = std::move(f)](const Item& x) -> Item {
+      using P = typename T::payload_type;
+      if constexpr (std::is_same_v<T, Any> || !std::is_invocable_v<F, const P&>) {
+        static_assert(std::is_invocable_v<F, const Item&>,
+                      "encodes/decodes function must take const T::payload_type& or const Item&");
+        return to_item(x, f(x));
+      } else {
+        return to_item(x, f(x.get<T>()));
+      }
+    };
+  }
+  template <class R>
+  static Item to_item(const Item& x, R&& r) {
+    using D = std::decay_t<R>;
+    if constexpr (std::is_same_v<D, Item>) {
+      return retain_type(x, std::forward<R>(r));
+    } else if constexpr (std::is_convertible_v<D, Item>) {
+      return retain_type(x, Item(std::forward<R>(r)));
+    } else {
+      return Item(x.type(), D(std::forward<R>(r)));  // a bare payload keeps the input's type
+    }
+  }
+  static Item retain_type(const Item& x, Item r);
+  Item call(const TypeDispatch& d, const Item& x, std::optional<int> split_idx) const;
+  Item do_call(const TypeDispatch& d, const Item& x) const;
+
+  TypeDispatch enc_, dec_;
+};
+
+/// Convenience: a transform from a function over items. Example: `auto t = make_transform(f);`
+std::shared_ptr<Transform> make_transform(ItemFn enc, ItemFn dec = nullptr, TransformOptions options = {});
+
+}  // namespace fastai
