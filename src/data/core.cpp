@@ -26,11 +26,14 @@ TfmdLists::TfmdLists(std::shared_ptr<const std::vector<Item>> items, std::vector
   if (o.do_setup) setup(o.train_setup);
 }
 
-TfmdLists::TfmdLists(std::vector<Item> items, Pipeline tfms, TfmdListsOptions o)
-    : items_(std::make_shared<const std::vector<Item>>(std::move(items))), splits_(std::move(o.splits)),
-      tfms_(std::move(tfms)) {
-  check_splits(splits_, items_->size());
-  if (o.split_idx) tfms_.split_idx = o.split_idx;
+TfmdLists TfmdLists::from_pipeline(std::vector<Item> items, Pipeline tfms, TfmdListsOptions o) {
+  TfmdLists out;
+  out.items_ = std::make_shared<const std::vector<Item>>(std::move(items));
+  out.splits_ = std::move(o.splits);
+  out.tfms_ = std::move(tfms);
+  check_splits(out.splits_, out.items_->size());
+  if (o.split_idx) out.tfms_.split_idx = o.split_idx;
+  return out;
 }
 
 size_t TfmdLists::size() const noexcept { return idxs_ ? idxs_->size() : items_->size(); }
@@ -137,7 +140,7 @@ Datasets Datasets::subset(size_t i) const {
 Datasets Datasets::test_set(std::vector<Item> items, bool with_labels) const {
   std::vector<TfmdLists> tls;
   const size_t n = with_labels ? tls_.size() : static_cast<size_t>(n_inp_);
-  for (size_t i = 0; i < n; ++i) tls.emplace_back(items, tls_[i].tfms(), TfmdListsOptions{.split_idx = 1});
+  for (size_t i = 0; i < n; ++i) tls.push_back(TfmdLists::from_pipeline(items, tls_[i].tfms(), {.split_idx = 1}));
   return Datasets(std::move(tls), n_inp_);
 }
 

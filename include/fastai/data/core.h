@@ -34,8 +34,8 @@ class TfmdLists {
   /// Over items shared with other lists (Datasets shares one vector between its pipelines).
   TfmdLists(std::shared_ptr<const std::vector<Item>> items, std::vector<std::shared_ptr<Transform>> tfms,
             TfmdListsOptions options = {});
-  /// Reuses an existing (already set-up) pipeline: no setup.
-  TfmdLists(std::vector<Item> items, Pipeline tfms, TfmdListsOptions options = {});
+  /// Reuses an existing (already set-up) pipeline, sharing its transforms: no setup.
+  static TfmdLists from_pipeline(std::vector<Item> items, Pipeline tfms, TfmdListsOptions options = {});
 
   size_t size() const noexcept;
   /// The i-th item passed through the pipeline. Errors name the index.

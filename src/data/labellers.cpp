@@ -1,0 +1,56 @@
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <stdexcept>
+
+#include "fastai/core/describe.h"
+#include "fastai/data/transforms.h"
+
+namespace fastai {
+using nlohmann::json;
+
+Item parent_label(const Item& x) {
+  if (x.is<Path>()) return Str(x.get<Path>().parent_path().filename().string());
+  if (x.is<Str>()) return Str(std::filesystem::path(x.get<Str>()).parent_path().filename().string());
+  throw TypeError("parent_label needs a Path or Str item, got " + x.repr());
+}
+
+namespace {
+const bool registered = [] {
+  register_function("parent_label", parent_label);
+  return true;
+}();
+}  // namespace
+
+RegexLabeller::RegexLabeller(std::string pat, bool match)
+    : Transform({.name = "RegexLabeller"}), pat_(std::move(pat)), match_(match) {
+  std::regex re;
+  try {
+    re = std::regex(pat_);
+  } catch (const std::regex_error& e) {
+    throw std::invalid_argument("RegexLabeller: invalid pattern \"" + pat_ + "\": " + e.what());
+  }
+  auto label = [re, pat = pat_, match](const std::string& s) -> Item {
+    std::smatch m;
+    const bool ok = match ? std::regex_match(s, m, re) : std::regex_search(s, m, re);
+    if (!ok || m.size() < 2) throw std::runtime_error("RegexLabeller: failed to find \"" + pat + "\" in \"" + s + "\"");
+    return Str(m[1].str());
+  };
+  encodes<Path>([label](const std::filesystem::path& p) { return label(p.string()); });
+  encodes<Str>([label](const std::string& s) { return label(s); });
+}
+
+json RegexLabeller::describe() const {
+  auto j = describe_base();
+  j["pat"] = pat_;
+  j["match"] = match_;
+  return j;
+}
+
+std::shared_ptr<RegexLabeller> RegexLabeller::from_description(const json& j) {
+  auto t = std::make_shared<RegexLabeller>(j.at("pat").get<std::string>(), j.at("match").get<bool>());
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(RegexLabeller);
+
+}  // namespace fastai

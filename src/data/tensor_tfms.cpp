@@ -1,0 +1,138 @@
+#include <ATen/ATen.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "fastai/core/describe.h"
+#include "fastai/data/transforms.h"
+
+namespace fastai {
+using nlohmann::json;
+
+// ---------------------------------------------------------------- ToTensor
+
+namespace {
+struct ToTensorTable {
+  std::mutex mutex;
+  TypeDispatch fns;
+};
+ToTensorTable& to_tensor_table() {
+  static ToTensorTable t;
+  return t;
+}
+}  // namespace
+
+ToTensor::ToTensor() : Transform({.name = "ToTensor", .order = 5}) {
+  encodes<Any>([](const Item& x) {
+    ItemFn f;
+    {
+      auto& t = to_tensor_table();
+      std::lock_guard lock(t.mutex);
+      if (const ItemFn* found = t.fns.find(x.type())) f = *found;
+    }
+    return f ? f(x) : x;
+  });
+}
+
+void ToTensor::register_encodes(const TypeInfo& t, ItemFn fn) {
+  auto& table = to_tensor_table();
+  std::lock_guard lock(table.mutex);
+  table.fns.add(t, std::move(fn));
+}
+
+json ToTensor::describe() const { return describe_base(); }
+
+std::shared_ptr<ToTensor> ToTensor::from_description(const json& j) {
+  auto t = std::make_shared<ToTensor>();
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(ToTensor);
+
+// ---------------------------------------------------------------- IntToFloatTensor
+
+IntToFloatTensor::IntToFloatTensor(double div, int64_t div_mask)
+    : Transform({.name = "IntToFloatTensor", .order = 10}), div_(div), div_mask_(div_mask) {
+  encodes<TensorImage>([this](const at::Tensor& x) { return x.to(at::kFloat).div(div_); });
+  encodes<TensorMask>([this](const at::Tensor& x) { return at::floor_divide(x.to(at::kLong), div_mask_); });
+  decodes<TensorImage>([this](const at::Tensor& x) { return div_ != 0 ? (x.clamp(0.0, 1.0) * div_).to(at::kLong) : x; });
+}
+
+json IntToFloatTensor::describe() const {
+  auto j = describe_base();
+  j["div"] = div_;
+  j["div_mask"] = div_mask_;
+  return j;
+}
+
+std::shared_ptr<IntToFloatTensor> IntToFloatTensor::from_description(const json& j) {
+  auto t = std::make_shared<IntToFloatTensor>(j.at("div").get<double>(), j.at("div_mask").get<int64_t>());
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(IntToFloatTensor);
+
+// ---------------------------------------------------------------- Normalize
+
+Normalize::Normalize(at::Tensor mean, at::Tensor std, std::vector<int64_t> axes)
+    : Transform({.name = "Normalize", .order = 99}), mean_(std::move(mean)), std_(std::move(std)), axes_(std::move(axes)) {
+  encodes<TensorImage>([this](const at::Tensor& x) {
+    if (!mean_.defined()) throw std::logic_error("Normalize has no statistics: use from_stats or set it up on a batch");
+    return (x - mean_.to(x.device())) / std_.to(x.device());
+  });
+  decodes<TensorImage>([this](const at::Tensor& x) {
+    if (!mean_.defined()) throw std::logic_error("Normalize has no statistics: use from_stats or set it up on a batch");
+    return x * std_.to(x.device()) + mean_.to(x.device());
+  });
+}
+
+std::shared_ptr<Normalize> Normalize::from_stats(const std::vector<double>& mean, const std::vector<double>& std,
+                                                 int64_t dim, int64_t ndim) {
+  if (mean.size() != std.size() || mean.empty())
+    throw std::invalid_argument("Normalize::from_stats: mean and std need the same, non-zero length");
+  std::vector<int64_t> shape(static_cast<size_t>(ndim), 1);
+  shape.at(static_cast<size_t>(dim)) = -1;
+  auto m = at::tensor(mean, at::kDouble).to(at::kFloat).view(shape);
+  auto s = at::tensor(std, at::kDouble).to(at::kFloat).view(shape);
+  return std::make_shared<Normalize>(m, s);
+}
+
+void Normalize::setup(const LazyItems& items, bool) {
+  if (mean_.defined() && std_.defined()) return;
+  if (items.size() == 0) throw std::logic_error("Normalize: no batch to compute statistics from");
+  Item b = items[0];
+  Item x = b.is_tuple() ? b[0] : b;
+  if (!x.is<TensorImage>()) throw TypeError("Normalize computes statistics from TensorImage batches, got " + x.repr());
+  const auto& t = x.get<TensorImage>();
+  mean_ = t.mean(axes_, /*keepdim=*/true);
+  std_ = t.std(axes_, /*unbiased=*/true, /*keepdim=*/true) + 1e-7;
+}
+
+json Normalize::describe() const {
+  auto j = describe_base();
+  auto to_json = [](const at::Tensor& t) {
+    auto c = t.to(at::kDouble).contiguous().cpu();
+    return json{{"shape", c.sizes().vec()},
+                {"values", std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel())}};
+  };
+  j["mean"] = mean_.defined() ? to_json(mean_) : json(nullptr);
+  j["std"] = std_.defined() ? to_json(std_) : json(nullptr);
+  j["axes"] = axes_;
+  return j;
+}
+
+std::shared_ptr<Normalize> Normalize::from_description(const json& j) {
+  auto from_json = [](const json& v) -> at::Tensor {
+    if (v.is_null()) return {};
+    auto vals = v.at("values").get<std::vector<double>>();
+    return at::tensor(vals, at::kDouble).to(at::kFloat).view(v.at("shape").get<std::vector<int64_t>>());
+  };
+  auto t = std::make_shared<Normalize>(from_json(j.at("mean")), from_json(j.at("std")),
+                                       j.at("axes").get<std::vector<int64_t>>());
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(Normalize);
+
+}  // namespace fastai
