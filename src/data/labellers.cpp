@@ -53,4 +53,26 @@ std::shared_ptr<RegexLabeller> RegexLabeller::from_description(const json& j) {
 }
 FASTAI_REGISTER_TRANSFORM(RegexLabeller);
 
+ItemGetter::ItemGetter(size_t i) : Transform({.name = "ItemGetter", .whole_tuple = true}), i_(i) {
+  encodes<Tuple>([this](const std::vector<Item>& v) -> Item {
+    if (i_ >= v.size())
+      throw std::out_of_range("ItemGetter(" + std::to_string(i_) + "): the tuple has " + std::to_string(v.size()) +
+                              " elements");
+    return v[i_];
+  });
+}
+
+json ItemGetter::describe() const {
+  auto j = describe_base();
+  j["i"] = i_;
+  return j;
+}
+
+std::shared_ptr<ItemGetter> ItemGetter::from_description(const json& j) {
+  auto t = std::make_shared<ItemGetter>(j.at("i").get<size_t>());
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(ItemGetter);
+
 }  // namespace fastai

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "fastai/core/pipeline.h"
+#include "fastai/core/show.h"
+#include "fastai/data/load.h"
 
 namespace fastai {
 
@@ -122,6 +124,108 @@ class Datasets {
  private:
   std::vector<TfmdLists> tls_;
   int n_inp_ = 1;
+};
+
+/// Keyword arguments of TfmdDL (DataLoader's, plus its three pipelines).
+struct TfmdDLOptions {
+  int64_t bs = 64;
+  bool shuffle = false;
+  bool drop_last = false;
+  int num_workers = 0;
+  int prefetch = 2;
+  std::optional<uint64_t> seed;
+  std::optional<c10::Device> device;
+  std::vector<std::shared_ptr<Transform>> after_item;    ///< per item, on the workers
+  std::vector<std::shared_ptr<Transform>> before_batch;  ///< whole tuple of items, before collation
+  std::vector<std::shared_ptr<Transform>> after_batch;   ///< per batch, on the device
+  bool do_setup = true;  ///< set after_item up on the items, after_batch on one batch
+};
+
+/// A DataLoader over Datasets with after_item / before_batch / after_batch pipelines that can
+/// decode and show what it loads (fastai's TfmdDL).
+///
+/// Example:
+///   fastai::TfmdDL dl(dsets.train(), {.bs = 64, .shuffle = true,
+///                                     .after_batch = {std::make_shared<IntToFloatTensor>()}});
+///   Item b = dl.one_batch();
+///   auto samples = dl.decode_batch(b);   // decoded back to labels and images
+class TfmdDL : public DataLoader {
+ public:
+  TfmdDL(Datasets dataset, TfmdDLOptions options = {});
+  /// Wraps a plain loader (e.g. whole-batch tensor loading) with pipelines; no Datasets decode.
+  TfmdDL(DataLoader base, TfmdDLOptions options, int n_inp = 1);
+
+  Pipeline& after_item_tfms() { return p_->after_item; }
+  Pipeline& before_batch_tfms() { return p_->before_batch; }
+  Pipeline& after_batch_tfms() { return p_->after_batch; }
+  const Pipeline& after_item_tfms() const { return p_->after_item; }
+  const Pipeline& before_batch_tfms() const { return p_->before_batch; }
+  const Pipeline& after_batch_tfms() const { return p_->after_batch; }
+  /// The Datasets this loader reads, when it has one.
+  const std::optional<Datasets>& datasets() const { return p_->dsets; }
+  int n_inp() const noexcept { return n_inp_; }
+
+  /// Undoes after_batch on a batch and moves it to the CPU.
+  Item decode(const Item& batch) const;
+  /// Decodes a batch into at most `max_n` samples: after_batch, then per sample before_batch,
+  /// after_item and the Datasets' pipelines (`full`: all the way; else until showable).
+  std::vector<Item> decode_batch(const Item& batch, int64_t max_n = 9, bool full = true) const;
+  /// Each of the first `max_n` samples of `batch` (default: one_batch()) shown into a context.
+  std::vector<ShowContext> show_batch_contexts(Item batch = {}, int64_t max_n = 9);
+  /// A copy sharing the pipelines, with other loader options (fastai's `new`).
+  TfmdDL new_tfmd(std::optional<DataLoaderOptions> options, std::optional<Datasets> dataset = std::nullopt) const;
+
+ private:
+  struct Pipes {
+    std::optional<Datasets> dsets;
+    Pipeline after_item, before_batch, after_batch;
+  };
+  void install(TfmdDLOptions& o);
+  std::shared_ptr<Pipes> p_;
+  int n_inp_ = 1;
+};
+
+/// Keyword arguments of DataLoaders::from_dsets.
+struct DataLoadersOptions {
+  int64_t bs = 64;
+  std::optional<int64_t> val_bs;   ///< default: bs
+  bool shuffle = true;             ///< for the training loader (valid never shuffles)
+  int num_workers = 0;
+  std::optional<uint64_t> seed;
+  std::optional<c10::Device> device;
+  std::vector<std::shared_ptr<Transform>> after_item, before_batch, after_batch;
+};
+
+/// The training and validation loaders (and any others) of a task (fastai's DataLoaders).
+///
+/// Example:
+///   auto dls = fastai::DataLoaders::from_dsets(dsets, {.bs = 64});
+///   for (const Item& b : dls.train()) { ... }
+///   auto test = dls.test_dl(new_items);
+class DataLoaders {
+ public:
+  explicit DataLoaders(std::vector<TfmdDL> loaders, std::optional<c10::Device> device = std::nullopt);
+  /// Train loader (shuffle, drop_last) and valid loader over `dsets`' first two subsets, sharing
+  /// the pipelines, which are set up on the training data.
+  static DataLoaders from_dsets(const Datasets& dsets, DataLoadersOptions options = {});
+
+  TfmdDL& train() { return at(0); }
+  TfmdDL& valid() { return at(1); }
+  TfmdDL& operator[](size_t i) { return at(i); }
+  TfmdDL& at(size_t i);
+  size_t size() const noexcept { return loaders_.size(); }
+  /// Adds another loader (e.g. a test set).
+  void add(TfmdDL dl);
+  std::optional<c10::Device> device() const noexcept { return device_; }
+  /// Moves every loader's batches to `device`.
+  void to(c10::Device device);
+  int n_inp() const { return loaders_.empty() ? 1 : loaders_[0].n_inp(); }
+  /// A loader over new items with the validation pipelines (fastai's test_dl).
+  TfmdDL test_dl(std::vector<Item> items, bool with_labels = false, std::optional<int64_t> bs = std::nullopt);
+
+ private:
+  std::vector<TfmdDL> loaders_;
+  std::optional<c10::Device> device_;
 };
 
 }  // namespace fastai

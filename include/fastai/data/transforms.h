@@ -98,6 +98,19 @@ class RegexLabeller : public Transform {
   bool match_;
 };
 
+/// Element `i` of a tuple item (fastai's ItemGetter; a whole-tuple transform).
+/// Example: `Datasets(rows, {{std::make_shared<ItemGetter>(0)}, {std::make_shared<ItemGetter>(1), cat}})`
+class ItemGetter : public Transform {
+ public:
+  explicit ItemGetter(size_t i);
+  std::string type_name() const override { return "ItemGetter"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<ItemGetter> from_description(const nlohmann::json& j);
+
+ private:
+  size_t i_;
+};
+
 // ---------------------------------------------------------------- categories
 
 /// A vocabulary: sorted unique values, with an optional "#na#" first entry that unknown values

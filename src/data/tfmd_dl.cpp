@@ -1,0 +1,162 @@
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+
+#include "fastai/data/core.h"
+
+namespace fastai {
+
+namespace {
+DataLoaderOptions loader_options(const TfmdDLOptions& o) {
+  return {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.drop_last, .num_workers = o.num_workers,
+          .prefetch = o.prefetch, .seed = o.seed, .device = o.device};
+}
+}  // namespace
+
+TfmdDL::TfmdDL(Datasets dataset, TfmdDLOptions o)
+    : DataLoader([dataset](int64_t i) { return dataset[i]; }, static_cast<int64_t>(dataset.size()), loader_options(o)),
+      n_inp_(dataset.n_inp()) {
+  p_ = std::make_shared<Pipes>();
+  p_->dsets = std::move(dataset);
+  install(o);
+}
+
+TfmdDL::TfmdDL(DataLoader base, TfmdDLOptions o, int n_inp) : DataLoader(std::move(base)), n_inp_(n_inp) {
+  p_ = std::make_shared<Pipes>();
+  install(o);
+}
+
+void TfmdDL::install(TfmdDLOptions& o) {
+  const auto split = p_->dsets ? p_->dsets->split_idx() : std::nullopt;
+  p_->after_item = Pipeline(std::move(o.after_item), split);
+  p_->before_batch = Pipeline(std::move(o.before_batch), split);
+  p_->after_batch = Pipeline(std::move(o.after_batch), split);
+  auto p = p_;
+  after_item = [p](const DataLoader&, const Item& x) { return p->after_item.empty() ? x : p->after_item(x); };
+  // before_batch transforms see the samples as one Tuple (whole_tuple transforms see the list).
+  before_batch = [p](const DataLoader&, std::vector<Item> items) {
+    if (p->before_batch.empty()) return items;
+    Item out = p->before_batch(Tuple(std::move(items)));
+    return out.elements();
+  };
+  after_batch = [p](const DataLoader&, const Item& b) { return p->after_batch.empty() ? b : p->after_batch(b); };
+
+  if (!o.do_setup) return;
+  if (p_->dsets && !p_->after_item.empty()) {
+    auto ds = *p_->dsets;
+    p_->after_item.setup(LazyItems(ds.size(), [ds](size_t i) { return ds[static_cast<int64_t>(i)]; }));
+  }
+  if (!p_->after_batch.empty()) {
+    // Each batch transform is set up on one batch that went through the ones before it.
+    DataLoader raw = *this;
+    raw.after_batch = [](const DataLoader&, const Item& b) { return b; };
+    auto tfms = p_->after_batch.transforms();
+    p_->after_batch = Pipeline({}, split);
+    for (auto& t : tfms)
+      p_->after_batch.add(t, LazyItems(1, [raw](size_t) mutable { return raw.one_batch(); }));
+  }
+}
+
+Item TfmdDL::decode(const Item& batch) const {
+  return to_device(p_->after_batch.decode(batch), c10::Device(c10::kCPU));
+}
+
+std::vector<Item> TfmdDL::decode_batch(const Item& batch, int64_t max_n, bool full) const {
+  std::vector<Item> out;
+  for (Item s : batch_to_samples(decode(batch), max_n)) {
+    if (!p_->before_batch.empty()) s = p_->before_batch.decode(s);
+    s = p_->after_item.decode(s);
+    if (p_->dsets) s = p_->dsets->decode(s, full);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<ShowContext> TfmdDL::show_batch_contexts(Item batch, int64_t max_n) {
+  if (batch.empty()) batch = one_batch();
+  std::vector<ShowContext> out;
+  for (const Item& s : decode_batch(batch, max_n, /*full=*/false)) {
+    ShowContext c;
+    show(s, c);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+TfmdDL TfmdDL::new_tfmd(std::optional<DataLoaderOptions> options, std::optional<Datasets> dataset) const {
+  DataLoader::Source src;
+  std::optional<int64_t> n;
+  if (dataset) {
+    auto ds = *dataset;
+    src = [ds](int64_t i) { return ds[i]; };
+    n = static_cast<int64_t>(ds.size());
+  }
+  TfmdDL out(*this);
+  static_cast<DataLoader&>(out) = DataLoader::new_(options, src, n);
+  // Own copies of the pipelines (sharing the transforms) carrying the new split index.
+  out.p_ = std::make_shared<Pipes>(*p_);
+  if (dataset) out.p_->dsets = std::move(dataset);
+  const auto split = out.p_->dsets ? out.p_->dsets->split_idx() : std::nullopt;
+  out.p_->after_item.split_idx = out.p_->before_batch.split_idx = out.p_->after_batch.split_idx = split;
+  TfmdDLOptions keep{.do_setup = false};
+  keep.after_item = out.p_->after_item.transforms();
+  keep.before_batch = out.p_->before_batch.transforms();
+  keep.after_batch = out.p_->after_batch.transforms();
+  // install() re-sorts by order, which the set-up pipelines already satisfy.
+  out.install(keep);
+  return out;
+}
+
+// ---- DataLoaders ----
+
+DataLoaders::DataLoaders(std::vector<TfmdDL> loaders, std::optional<c10::Device> device)
+    : loaders_(std::move(loaders)), device_(device) {
+  if (device_)
+    for (auto& l : loaders_) l.to(*device_);
+}
+
+DataLoaders DataLoaders::from_dsets(const Datasets& dsets, DataLoadersOptions o) {
+  if (dsets.n_subsets() < 2)
+    throw std::invalid_argument("DataLoaders::from_dsets needs Datasets with train and valid splits (got " +
+                                std::to_string(dsets.n_subsets()) + " subsets)");
+  TfmdDL train(dsets.train(), {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .num_workers = o.num_workers,
+                               .seed = o.seed, .device = o.device, .after_item = o.after_item,
+                               .before_batch = o.before_batch, .after_batch = o.after_batch});
+  std::vector<TfmdDL> loaders{train};
+  for (size_t i = 1; i < dsets.n_subsets(); ++i)
+    loaders.push_back(train.new_tfmd(DataLoaderOptions{.bs = o.val_bs.value_or(o.bs), .shuffle = false, .drop_last = false,
+                                                       .num_workers = o.num_workers,
+                                                       .seed = o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
+                                                       .device = o.device},
+                                     dsets.subset(i)));
+  return DataLoaders(std::move(loaders), o.device);
+}
+
+TfmdDL& DataLoaders::at(size_t i) {
+  if (i >= loaders_.size())
+    throw std::out_of_range("DataLoaders has " + std::to_string(loaders_.size()) + " loaders, asked for " + std::to_string(i));
+  return loaders_[i];
+}
+
+void DataLoaders::add(TfmdDL dl) {
+  if (device_) dl.to(*device_);
+  loaders_.push_back(std::move(dl));
+}
+
+void DataLoaders::to(c10::Device device) {
+  device_ = device;
+  for (auto& l : loaders_) l.to(device);
+}
+
+TfmdDL DataLoaders::test_dl(std::vector<Item> items, bool with_labels, std::optional<int64_t> bs) {
+  TfmdDL& ref = size() > 1 ? valid() : train();
+  if (!ref.datasets()) throw std::logic_error("test_dl needs loaders built from Datasets");
+  auto ds = ref.datasets()->test_set(std::move(items), with_labels);
+  DataLoaderOptions o = ref.options();
+  o.bs = bs.value_or(o.bs);
+  o.shuffle = o.drop_last = false;
+  o.n.reset();
+  return ref.new_tfmd(o, std::move(ds));
+}
+
+}  // namespace fastai
