@@ -61,9 +61,18 @@ at::Generator& torch_rng() {
 
 uint64_t draw_seed() { return rng()(); }
 
-RngScope::RngScope(uint64_t seed)
-    : previous_(current), engine_(seed), gen_(at::make_generator<at::CPUGeneratorImpl>(seed)) {
+RngScope::RngScope(uint64_t seed) : previous_(current), seed_(seed) {
   current = this;  // scopes nest strictly on a thread
+}
+
+std::mt19937_64& RngScope::engine() {
+  if (!engine_) engine_.emplace(seed_);
+  return *engine_;
+}
+
+at::Generator& RngScope::generator() {
+  if (!gen_) gen_ = at::make_generator<at::CPUGeneratorImpl>(seed_);
+  return *gen_;
 }
 
 RngScope::~RngScope() { current = previous_; }

@@ -88,6 +88,13 @@ Item collate(const std::vector<Item>& items) {
   return collate_at(items, "");
 }
 
+at::Tensor item_indices(const std::vector<Item>& items) {
+  auto out = at::empty({static_cast<int64_t>(items.size())}, at::kLong);
+  auto* p = out.data_ptr<int64_t>();
+  for (const auto& i : items) *p++ = i.get<Int>();
+  return out;
+}
+
 std::vector<at::Tensor> batch_tensors(const Item& batch) {
   std::vector<at::Tensor> out;
   std::function<void(const Item&)> walk = [&](const Item& x) {

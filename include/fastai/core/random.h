@@ -6,6 +6,7 @@
 #include <ATen/core/Generator.h>
 
 #include <cstdint>
+#include <optional>
 #include <random>
 
 namespace fastai {
@@ -36,13 +37,15 @@ class RngScope {
   RngScope(const RngScope&) = delete;
   RngScope& operator=(const RngScope&) = delete;
 
-  std::mt19937_64& engine() noexcept { return engine_; }
-  at::Generator& generator() noexcept { return gen_; }
+  /// The scope's engines, created on first use (most batches draw no random numbers).
+  std::mt19937_64& engine();
+  at::Generator& generator();
 
  private:
   RngScope* previous_;
-  std::mt19937_64 engine_;
-  at::Generator gen_;
+  uint64_t seed_;
+  std::optional<std::mt19937_64> engine_;
+  std::optional<at::Generator> gen_;
 };
 
 /// Mixes several numbers into one well-spread seed (splitmix64). Example: `mix_seed(seed, epoch, b)`.

@@ -42,6 +42,11 @@ Item to_device(const Item& x, c10::Device device);
 /// every tensor, keeping types. `max_n` limits the count.
 std::vector<Item> batch_to_samples(const Item& batch, int64_t max_n = -1);
 
+/// The Int items of a whole-batch loader's batch as one int64 tensor (for index_select).
+/// Example: `dl.create_batch = [x](const DataLoader&, const std::vector<Item>& idx) {
+///             return Item(TensorBase(x.index_select(0, item_indices(idx)))); };`
+at::Tensor item_indices(const std::vector<Item>& items);
+
 /// Thrown when building a batch fails: names the batch, the item index and the original error.
 class DataLoaderError : public std::runtime_error {
  public:
