@@ -1,5 +1,8 @@
 #include <ATen/ATen.h>
 
+#include <iostream>
+#include <mutex>
+#include <sstream>
 #include <stdexcept>
 
 #include "fastai/data/core.h"
@@ -81,6 +84,67 @@ std::vector<ShowContext> TfmdDL::show_batch_contexts(Item batch, int64_t max_n) 
     out.push_back(std::move(c));
   }
   return out;
+}
+
+namespace {
+struct ShowBatchRegistry {
+  std::mutex mutex;
+  TypeDispatch2<ShowBatchFn> fns;
+};
+ShowBatchRegistry& show_batch_registry() {
+  static ShowBatchRegistry r;
+  return r;
+}
+
+// The default renderer: one line per sample with everything it can show as text.
+std::string show_batch_text(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
+  std::ostringstream s;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    ShowContext c;
+    show(samples[i], c);
+    s << i << ": " << (c.titles.empty() ? samples[i].repr() : c.title());
+    if (c.image.defined()) s << "  [image " << c.image.sizes() << "]";
+    s << "\n";
+  }
+  (o.out ? *o.out : std::cout) << s.str() << std::flush;
+  return s.str();
+}
+
+const bool default_renderer = [] {
+  register_show_batch(any_type(), any_type(), show_batch_text);
+  return true;
+}();
+
+// Inputs and targets of a batch as single items (a tuple only when there are several).
+Item part(const Item& b, size_t from, size_t to) {
+  if (!b.is_tuple()) return from == 0 ? b : Item();
+  std::vector<Item> v;
+  for (size_t i = from; i < std::min(to, b.size()); ++i) v.push_back(b[i]);
+  if (v.empty()) return Item();
+  return v.size() == 1 ? v[0] : Item(Tuple(std::move(v)));
+}
+}  // namespace
+
+void register_show_batch(const TypeInfo& x, const TypeInfo& y, ShowBatchFn fn) {
+  auto& r = show_batch_registry();
+  std::lock_guard lock(r.mutex);
+  r.fns.add(x, y, std::move(fn));
+}
+
+std::string TfmdDL::show_batch(Item batch, ShowBatchOptions options) {
+  if (batch.empty()) batch = one_batch();
+  const Item decoded = decode(batch);
+  const auto samples = decode_batch(batch, options.max_n, /*full=*/false);
+  const Item x = part(decoded, 0, static_cast<size_t>(n_inp_));
+  const Item y = part(decoded, static_cast<size_t>(n_inp_), SIZE_MAX);
+  ShowBatchFn fn;
+  {
+    auto& r = show_batch_registry();
+    std::lock_guard lock(r.mutex);
+    const TypeInfo& ty = y.empty() ? any_type() : y.type();
+    if (const ShowBatchFn* f = r.fns.find(x.type(), ty)) fn = *f;
+  }
+  return fn(x, y, samples, options);
 }
 
 TfmdDL TfmdDL::new_tfmd(std::optional<DataLoaderOptions> options, std::optional<Datasets> dataset) const {

@@ -3,6 +3,8 @@
 
 #include "fastai/data/core.h"
 #include "fastai/data/transforms.h"
+#include <sstream>
+
 #include "test_util.h"
 
 using namespace fastai;
@@ -53,6 +55,18 @@ TEST(TfmdDL, PipelinesSetUpOnTrainingBatchesDecodeAndShow) {
   ASSERT_EQ(ctxs.size(), 2u);
   EXPECT_EQ(ctxs[0].title(), "even");
   EXPECT_TRUE(ctxs[0].image.defined());
+
+  std::ostringstream text;
+  std::string shown = dls.valid().show_batch(b, {.out = &text});
+  EXPECT_EQ(shown, text.str());
+  EXPECT_EQ(shown, "0: even  [image [1, 2, 2]]\n1: odd  [image [1, 2, 2]]\n");
+  // A renderer registered for (TensorImage, TensorCategory) is chosen over the default.
+  register_show_batch(TensorImage::info(), TensorCategory::info(),
+                      [](const Item& x, const Item& y, const std::vector<Item>& s, const ShowBatchOptions&) {
+                        return std::string(x.type().name()) + "/" + std::string(y.type().name()) + " x" +
+                               std::to_string(s.size());
+                      });
+  EXPECT_EQ(dls.valid().show_batch(b), "TensorImage/TensorCategory x2");
 }
 
 TEST(TfmdDL, TrainOnlyBatchTransformsSkipValidation) {

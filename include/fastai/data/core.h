@@ -3,6 +3,9 @@
 /// Indexing applies the pipeline(s) on access; subsets share the items and the transforms and
 /// carry their split index (0 train, 1 valid), which gates split-specific transforms.
 #include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -126,6 +129,27 @@ class Datasets {
   int n_inp_ = 1;
 };
 
+/// Keyword arguments of show_batch.
+struct ShowBatchOptions {
+  int64_t max_n = 9;                    ///< samples to show
+  int ncols = 3;                        ///< grid columns (pictures)
+  std::filesystem::path path;           ///< where a picture goes (default chosen by the renderer)
+  std::ostream* out = nullptr;          ///< where text goes (nullptr: std::cout)
+};
+
+/// Renders decoded samples: `x`/`y` are the decoded batch's inputs and targets (their types
+/// choose the renderer), `samples` the decoded samples. Returns what it produced (the text, or
+/// the path of the picture it wrote).
+using ShowBatchFn = std::function<std::string(const Item& x, const Item& y, const std::vector<Item>& samples,
+                                              const ShowBatchOptions& options)>;
+
+/// Registers a show_batch renderer for (input type, target type), as fastai's typedispatched
+/// show_batch. The built-in (Any, Any) renderer prints one line of titles per sample; the
+/// vision module registers (TensorImage, Any) to draw a PNG grid.
+///
+/// Example: `register_show_batch(TensorImage::info(), Any::info(), draw_grid);`
+void register_show_batch(const TypeInfo& x, const TypeInfo& y, ShowBatchFn fn);
+
 /// Keyword arguments of TfmdDL (DataLoader's, plus its three pipelines).
 struct TfmdDLOptions {
   int64_t bs = 64;
@@ -172,6 +196,9 @@ class TfmdDL : public DataLoader {
   std::vector<Item> decode_batch(const Item& batch, int64_t max_n = 9, bool full = true) const;
   /// Each of the first `max_n` samples of `batch` (default: one_batch()) shown into a context.
   std::vector<ShowContext> show_batch_contexts(Item batch = {}, int64_t max_n = 9);
+  /// Decodes `batch` (default: one_batch()) and renders it with the renderer registered for
+  /// its (input, target) types. Returns the renderer's output (text, or a picture's path).
+  std::string show_batch(Item batch = {}, ShowBatchOptions options = {});
   /// A copy sharing the pipelines, with other loader options (fastai's `new`).
   TfmdDL new_tfmd(std::optional<DataLoaderOptions> options, std::optional<Datasets> dataset = std::nullopt) const;
 
