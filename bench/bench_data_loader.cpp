@@ -44,7 +44,7 @@ std::vector<std::vector<unsigned char>> compress_all(const torch::Tensor& images
 
 int main(int argc, char** argv) {
   const int reps = argc > 1 ? std::atoi(argv[1]) : 5;
-  init_threads();
+  init_runtime();
   const auto train = load_mnist_idx(fashion_mnist_dir(), "train");
   const auto x = train.images, y = train.labels;
   const int64_t n = x.size(0), bs = 128;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bench_config.h"
-#include "fastai/core/threads.h"
+#include "fastai/core/runtime.h"
 #include "harness.h"
 #include "reference_loop.h"
 
@@ -34,7 +34,7 @@ bool run_python(const std::string& cmd, fastai::bench::LoopResult& out) {
 int main(int argc, char** argv) {
   const int64_t max_batches = argc > 1 ? std::atol(argv[1]) : 200;
   const int reps = argc > 2 ? std::atoi(argv[2]) : 3;
-  const int threads = fastai::init_threads();
+  const int threads = fastai::init_runtime();
   const auto dir = fastai::fashion_mnist_dir();
   const auto train = fastai::load_mnist_idx(dir, "train");
   const auto valid = fastai::load_mnist_idx(dir, "test");

@@ -58,7 +58,7 @@ EvalResult evaluate(torch::nn::Sequential& model, const torch::Tensor& x, const 
 int main(int argc, char** argv) try {
   const int epochs = argc > 1 ? std::atoi(argv[1]) : 2;
   const int64_t bs = argc > 2 ? std::atol(argv[2]) : 128;
-  init_threads();
+  init_runtime();
   const auto device = default_device();
   torch::manual_seed(42);
 

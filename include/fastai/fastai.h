@@ -11,6 +11,7 @@
 #include "fastai/core/pipeline.h"
 #include "fastai/core/progress.h"
 #include "fastai/core/random.h"
+#include "fastai/core/runtime.h"
 #include "fastai/core/semantic.h"
 #include "fastai/core/show.h"
 #include "fastai/core/threads.h"

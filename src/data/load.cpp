@@ -1,6 +1,7 @@
 #include "fastai/data/load.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
@@ -167,8 +168,13 @@ DataLoader::DataLoader(Source dataset, int64_t n, DataLoaderOptions options)
     return dl.options().shuffle ? dl.shuffle_fn(dl, std::move(idxs)) : idxs;
   };
   shuffle_fn = [](const DataLoader& dl, std::vector<int64_t> idxs) {
-    std::shuffle(idxs.begin(), idxs.end(), dl.epoch_rng());
-    return idxs;
+    // A permutation from libtorch's generator, seeded from the epoch's engine.
+    auto gen = at::make_generator<at::CPUGeneratorImpl>(dl.epoch_rng()());
+    auto perm = at::randperm(static_cast<int64_t>(idxs.size()), gen, at::TensorOptions().dtype(at::kLong));
+    const auto* p = perm.data_ptr<int64_t>();
+    std::vector<int64_t> out(idxs.size());
+    for (size_t i = 0; i < out.size(); ++i) out[i] = idxs[static_cast<size_t>(p[i])];
+    return out;
   };
   sample = [](const DataLoader& dl, std::vector<int64_t> idxs) {
     std::vector<std::vector<int64_t>> out;

@@ -75,15 +75,20 @@ FASTAI_REGISTER_TRANSFORM(IntToFloatTensor);
 
 // ---------------------------------------------------------------- Normalize
 
+namespace {
+// Moving a tensor costs a dispatcher call even when it is already there: check first.
+at::Tensor on(const at::Tensor& t, const at::Tensor& like) { return t.device() == like.device() ? t : t.to(like.device()); }
+}  // namespace
+
 Normalize::Normalize(at::Tensor mean, at::Tensor std, std::vector<int64_t> axes)
     : Transform({.name = "Normalize", .order = 99}), mean_(std::move(mean)), std_(std::move(std)), axes_(std::move(axes)) {
   encodes<TensorImage>([this](const at::Tensor& x) {
     if (!mean_.defined()) throw std::logic_error("Normalize has no statistics: use from_stats or set it up on a batch");
-    return (x - mean_.to(x.device())) / std_.to(x.device());
+    return (x - on(mean_, x)) / on(std_, x);
   });
   decodes<TensorImage>([this](const at::Tensor& x) {
     if (!mean_.defined()) throw std::logic_error("Normalize has no statistics: use from_stats or set it up on a batch");
-    return x * std_.to(x.device()) + mean_.to(x.device());
+    return x * on(std_, x) + on(mean_, x);
   });
 }
 
