@@ -23,4 +23,5 @@
 #include "fastai/data/idx.h"
 #include "fastai/data/load.h"
 #include "fastai/data/transforms.h"
+#include "fastai/optimizer.h"
 #include "fastai/version.h"

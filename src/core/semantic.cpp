@@ -33,7 +33,12 @@ const bool registered = [] {
         &MultiCategory::info(), &Path::info(), &Int::info(), &Float::info(), &Tuple::info()})
     (void)t;
   register_repr(typeid(at::Tensor), [](const Item& x) { return shape_of(x.payload<at::Tensor>()); });
-  register_repr(typeid(std::string), [](const Item& x) { return "\"" + clip(x.payload<std::string>()) + "\""; });
+  register_repr(typeid(std::string), [](const Item& x) {
+    std::string s(1, '"');  // built by appending: g++ 12 warns falsely on "\"" + std::string
+    s += clip(x.payload<std::string>());
+    s += '"';
+    return s;
+  });
   register_repr(typeid(std::filesystem::path), [](const Item& x) { return clip(x.payload<std::filesystem::path>().string()); });
   register_repr(typeid(int64_t), [](const Item& x) { return std::to_string(x.payload<int64_t>()); });
   register_repr(typeid(double), [](const Item& x) {
