@@ -99,8 +99,10 @@ OptCallback adam_step() {
           [](at::Tensor& p, ParamState& s, const Hypers& hp) {
             const double mom = h(hp, "mom"), sqr_mom = h(hp, "sqr_mom"), step = s.values.at("step");
             const double debias1 = debias(mom, 1 - mom, step), debias2 = debias(sqr_mom, 1 - sqr_mom, step);
-            p.addcdiv_(s.tensors.at("grad_avg"), (s.tensors.at("sqr_avg") / debias2).sqrt() + h(hp, "eps"),
-                       -h(hp, "lr") / debias1);
+            // √(sqr_avg/debias2) computed as √sqr_avg/√debias2 in one temporary, as torch.optim does.
+            auto denom = s.tensors.at("sqr_avg").sqrt();
+            denom.div_(std::sqrt(debias2)).add_(h(hp, "eps"));
+            p.addcdiv_(s.tensors.at("grad_avg"), denom, -h(hp, "lr") / debias1);
           },
           {}};
 }
