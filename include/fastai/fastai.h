@@ -23,5 +23,6 @@
 #include "fastai/data/idx.h"
 #include "fastai/data/load.h"
 #include "fastai/data/transforms.h"
+#include "fastai/losses.h"
 #include "fastai/optimizer.h"
 #include "fastai/version.h"

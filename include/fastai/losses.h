@@ -1,0 +1,109 @@
+#pragma once
+/// fastai.losses: loss functions that flatten their inputs (so the same loss serves a
+/// classifier's [N, C] output and a segmenter's [N, C, H, W]), and that know their
+/// activation (softmax, sigmoid) and how to decode predictions (argmax, threshold) — what
+/// get_preds and predict use.
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace fastai {
+
+/// How a loss reduces over the batch.
+enum class Reduction { none, mean, sum };
+
+/// A loss wrapper (fastai's BaseLoss): moves `axis` last, casts the target (to float when
+/// `floatify`, small integer types to int64), flattens (input to [-1, C] when `is_2d`, else
+/// [-1]; target to [-1]) and calls the function. Shape mismatches throw std::invalid_argument
+/// naming the loss and both shapes.
+///
+/// Example:
+///   auto loss = CrossEntropyLossFlat({.axis = 1});        // segmentation: [N, C, H, W] vs [N, H, W]
+///   at::Tensor l = (*loss)(logits, masks);
+///   at::Tensor probs = loss->activation(logits), classes = loss->decodes(logits);
+class BaseLoss {
+ public:
+  /// The wrapped function: (flattened input, flattened target, reduction) → loss.
+  using Fn = std::function<at::Tensor(const at::Tensor& inp, const at::Tensor& targ, Reduction r)>;
+  struct Options {
+    int64_t axis = -1;
+    bool flatten = true;
+    bool floatify = false;
+    bool is_2d = true;
+  };
+  BaseLoss(std::string name, Fn fn, Options options);
+  virtual ~BaseLoss() = default;
+
+  at::Tensor operator()(const at::Tensor& inp, const at::Tensor& targ) const;
+  /// Turns model outputs into probabilities (identity unless overridden).
+  virtual at::Tensor activation(const at::Tensor& x) const { return x; }
+  /// Turns model outputs into predictions (identity unless overridden).
+  virtual at::Tensor decodes(const at::Tensor& x) const { return x; }
+
+  std::string name;
+  Reduction reduction = Reduction::mean;
+  /// True when targets are class indices (fastai's y_int).
+  bool y_int = false;
+
+ protected:
+  Options opt_;
+
+ private:
+  Fn fn_;
+};
+
+/// Keyword arguments of the cross-entropy family.
+struct CrossEntropyOptions {
+  int64_t axis = -1;
+  at::Tensor weight = {};       ///< per-class weights
+  int64_t ignore_index = -100;
+};
+/// nn.CrossEntropyLoss, flattened; activation softmax, decodes argmax.
+std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions options = {});
+
+/// Keyword arguments of BCEWithLogitsLossFlat.
+struct BCEWithLogitsOptions {
+  int64_t axis = -1;
+  double thresh = 0.5;          ///< decodes: sigmoid(x) > thresh
+  at::Tensor pos_weight = {};   ///< when given the loss is not flattened (as fastai)
+};
+/// nn.BCEWithLogitsLoss on float targets; activation sigmoid, decodes x > thresh (on the
+/// activation, as fastai does once get_preds has applied it).
+std::shared_ptr<BaseLoss> BCEWithLogitsLossFlat(BCEWithLogitsOptions options = {});
+/// nn.BCELoss on probabilities, flattened.
+std::shared_ptr<BaseLoss> BCELossFlat(int64_t axis = -1);
+/// nn.MSELoss, flattened, float targets.
+std::shared_ptr<BaseLoss> MSELossFlat(int64_t axis = -1);
+/// nn.L1Loss, flattened, float targets.
+std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis = -1);
+
+/// Keyword arguments of the label-smoothing and focal losses.
+struct SmoothingOptions {
+  int64_t axis = -1;
+  double eps = 0.1;             ///< label smoothing
+  double gamma = 2.0;           ///< focal loss
+  at::Tensor weight = {};
+};
+/// fastai's LabelSmoothingCrossEntropy on [N, C] outputs (not flattened).
+std::shared_ptr<BaseLoss> LabelSmoothingCrossEntropy(SmoothingOptions options = {});
+/// The same, flattened over `axis`.
+std::shared_ptr<BaseLoss> LabelSmoothingCrossEntropyFlat(SmoothingOptions options = {});
+/// Focal loss: (1 − p_t)^gamma · CE, on [N, C] outputs.
+std::shared_ptr<BaseLoss> FocalLoss(SmoothingOptions options = {});
+/// The same, flattened over `axis`.
+std::shared_ptr<BaseLoss> FocalLossFlat(SmoothingOptions options = {});
+
+/// Keyword arguments of DiceLoss.
+struct DiceOptions {
+  int64_t axis = 1;
+  double smooth = 1e-6;
+  Reduction reduction = Reduction::sum;
+  bool square_in_union = false;
+};
+/// Dice loss for segmentation: softmax over `axis`, one-hot targets, 1 − dice per (item, class).
+std::shared_ptr<BaseLoss> DiceLoss(DiceOptions options = {});
+
+}  // namespace fastai

@@ -1,0 +1,172 @@
+#include "fastai/losses.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <sstream>
+#include <stdexcept>
+
+namespace fastai {
+namespace {
+
+int64_t to_at(Reduction r) {
+  switch (r) {
+    case Reduction::none: return at::Reduction::None;
+    case Reduction::sum: return at::Reduction::Sum;
+    default: return at::Reduction::Mean;
+  }
+}
+
+at::Tensor reduce(const at::Tensor& loss, Reduction r) {
+  if (r == Reduction::mean) return loss.mean();
+  if (r == Reduction::sum) return loss.sum();
+  return loss;
+}
+
+std::string shape(const at::Tensor& t) {
+  std::ostringstream s;
+  s << t.sizes();
+  return s.str();
+}
+
+// A BaseLoss whose activation and decodes are given as functions.
+class FunctionalLoss : public BaseLoss {
+ public:
+  using Map = std::function<at::Tensor(const at::Tensor&)>;
+  FunctionalLoss(std::string name, Fn fn, Options o, Map act, Map dec, bool y_int)
+      : BaseLoss(std::move(name), std::move(fn), o), act_(std::move(act)), dec_(std::move(dec)) {
+    this->y_int = y_int;
+  }
+  at::Tensor activation(const at::Tensor& x) const override { return act_ ? act_(x) : x; }
+  at::Tensor decodes(const at::Tensor& x) const override { return dec_ ? dec_(x) : x; }
+
+ private:
+  Map act_, dec_;
+};
+
+at::Tensor label_smoothing_ce(const at::Tensor& out, const at::Tensor& targ, Reduction r, double eps,
+                              const at::Tensor& weight) {
+  const auto c = out.size(1);
+  auto log_preds = at::log_softmax(out, 1);
+  at::Tensor loss = r == Reduction::sum ? -log_preds.sum() : -log_preds.sum(1);
+  if (r == Reduction::mean) loss = loss.mean();
+  return loss * eps / static_cast<double>(c) +
+         (1 - eps) * at::nll_loss(log_preds, targ.to(at::kLong), weight, to_at(r), -100);
+}
+
+at::Tensor focal(const at::Tensor& inp, const at::Tensor& targ, Reduction r, double gamma, const at::Tensor& weight) {
+  auto ce = at::cross_entropy_loss(inp, targ, weight, at::Reduction::None, -100, 0.0);
+  auto p_t = at::exp(-ce);
+  return reduce(at::pow(1 - p_t, gamma) * ce, r);
+}
+
+}  // namespace
+
+BaseLoss::BaseLoss(std::string n, Fn fn, Options options) : name(std::move(n)), opt_(options), fn_(std::move(fn)) {}
+
+at::Tensor BaseLoss::operator()(const at::Tensor& inp, const at::Tensor& targ) const {
+  try {
+    auto i = inp.transpose(opt_.axis, -1).contiguous();
+    auto t = targ.transpose(opt_.axis, -1).contiguous();
+    if (opt_.floatify && t.scalar_type() != at::kHalf) t = t.to(at::kFloat);
+    if (t.scalar_type() == at::kChar || t.scalar_type() == at::kShort || t.scalar_type() == at::kInt) t = t.to(at::kLong);
+    if (opt_.flatten) {
+      i = opt_.is_2d ? i.view({-1, i.size(-1)}) : i.view(-1);
+      t = t.view(-1);
+    }
+    return fn_(i, t, reduction);
+  } catch (const c10::Error& e) {
+    std::string msg = e.what_without_backtrace();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    throw std::invalid_argument(name + ": model output of shape " + shape(inp) + " and target of shape " + shape(targ) +
+                                " do not fit this loss (" + msg + ")");
+  }
+}
+
+std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions o) {
+  const int64_t axis = o.axis;
+  return std::make_shared<FunctionalLoss>(
+      "CrossEntropyLossFlat",
+      [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+        return at::cross_entropy_loss(i, t, o.weight, to_at(r), o.ignore_index, 0.0);
+      },
+      BaseLoss::Options{.axis = axis}, [axis](const at::Tensor& x) { return at::softmax(x, axis); },
+      [axis](const at::Tensor& x) { return x.argmax(axis); }, true);
+}
+
+std::shared_ptr<BaseLoss> BCEWithLogitsLossFlat(BCEWithLogitsOptions o) {
+  const bool flatten = !o.pos_weight.defined();
+  return std::make_shared<FunctionalLoss>(
+      "BCEWithLogitsLossFlat",
+      [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+        return at::binary_cross_entropy_with_logits(i, t, {}, o.pos_weight, to_at(r));
+      },
+      BaseLoss::Options{.axis = o.axis, .flatten = flatten, .floatify = true, .is_2d = false},
+      [](const at::Tensor& x) { return at::sigmoid(x); }, [o](const at::Tensor& x) { return x > o.thresh; }, false);
+}
+
+std::shared_ptr<BaseLoss> BCELossFlat(int64_t axis) {
+  return std::make_shared<FunctionalLoss>(
+      "BCELossFlat",
+      [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::binary_cross_entropy(i, t, {}, to_at(r)); },
+      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false);
+}
+
+std::shared_ptr<BaseLoss> MSELossFlat(int64_t axis) {
+  return std::make_shared<FunctionalLoss>(
+      "MSELossFlat", [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::mse_loss(i, t, to_at(r)); },
+      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false);
+}
+
+std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis) {
+  return std::make_shared<FunctionalLoss>(
+      "L1LossFlat", [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::l1_loss(i, t, to_at(r)); },
+      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false);
+}
+
+namespace {
+std::shared_ptr<BaseLoss> smoothing(const char* name, bool flat, SmoothingOptions o, bool focal_loss) {
+  auto fn = [o, focal_loss](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+    return focal_loss ? focal(i, t, r, o.gamma, o.weight) : label_smoothing_ce(i, t, r, o.eps, o.weight);
+  };
+  const int64_t dim = flat ? o.axis : -1;
+  return std::make_shared<FunctionalLoss>(
+      name, fn, BaseLoss::Options{.axis = flat ? o.axis : -1, .flatten = flat},
+      [dim](const at::Tensor& x) { return at::softmax(x, dim); }, [dim](const at::Tensor& x) { return x.argmax(dim); },
+      true);
+}
+}  // namespace
+
+std::shared_ptr<BaseLoss> LabelSmoothingCrossEntropy(SmoothingOptions o) {
+  return smoothing("LabelSmoothingCrossEntropy", false, o, false);
+}
+std::shared_ptr<BaseLoss> LabelSmoothingCrossEntropyFlat(SmoothingOptions o) {
+  return smoothing("LabelSmoothingCrossEntropyFlat", true, o, false);
+}
+std::shared_ptr<BaseLoss> FocalLoss(SmoothingOptions o) { return smoothing("FocalLoss", false, o, true); }
+std::shared_ptr<BaseLoss> FocalLossFlat(SmoothingOptions o) { return smoothing("FocalLossFlat", true, o, true); }
+
+std::shared_ptr<BaseLoss> DiceLoss(DiceOptions o) {
+  auto loss = std::make_shared<FunctionalLoss>(
+      "DiceLoss",
+      [o](const at::Tensor& pred_logits, const at::Tensor& targ, Reduction r) {
+        const int64_t classes = pred_logits.size(o.axis);
+        std::vector<at::Tensor> hot;
+        for (int64_t c = 0; c < classes; ++c) hot.push_back((targ == c).to(pred_logits.scalar_type()));
+        auto t = at::stack(hot, o.axis);
+        if (t.sizes() != pred_logits.sizes())
+          throw std::invalid_argument("DiceLoss: input and target dimensions differ (expects class-index targets)");
+        auto pred = at::softmax(pred_logits, o.axis);
+        std::vector<int64_t> sum_dims;
+        for (int64_t d = 2; d < pred.dim(); ++d) sum_dims.push_back(d);
+        auto inter = (pred * t).sum(sum_dims);
+        auto uni = o.square_in_union ? (pred.pow(2) + t).sum(sum_dims) : (pred + t).sum(sum_dims);
+        return reduce(1 - (2. * inter + o.smooth) / (uni + o.smooth), r);
+      },
+      BaseLoss::Options{.axis = -1, .flatten = false}, [o](const at::Tensor& x) { return at::softmax(x, o.axis); },
+      [o](const at::Tensor& x) { return x.argmax(o.axis); }, true);
+  loss->reduction = o.reduction;
+  return loss;
+}
+
+}  // namespace fastai

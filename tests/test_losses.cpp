@@ -1,0 +1,89 @@
+#include "fastai/losses.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "test_config.h"
+#include "test_util.h"
+
+using namespace fastai;
+using nlohmann::json;
+
+namespace {
+const json& cases() {
+  static const json j = [] {
+    std::ifstream f(FASTAI_TEST_DATA_DIR "/reference/losses.json");
+    if (!f) throw std::runtime_error("missing " FASTAI_TEST_DATA_DIR "/reference/losses.json");
+    return json::parse(f)["cases"];
+  }();
+  return j;
+}
+const json& find(const std::string& name) {
+  for (const auto& c : cases())
+    if (c["name"] == name) return c;
+  throw std::runtime_error("no reference case " + name);
+}
+torch::Tensor tensor(const json& t) {
+  auto v = torch::tensor(t["values"].get<std::vector<double>>());
+  auto dtype = t["dtype"].get<std::string>();
+  v = dtype == "int64" ? v.to(torch::kLong) : v.to(torch::kFloat);
+  return v.view(t["shape"].get<std::vector<int64_t>>());
+}
+// Checks loss(input, target) against every reduction the reference has.
+void check(const std::string& name, BaseLoss& loss) {
+  const json& c = find(name);
+  auto x = tensor(c["input"]), y = tensor(c["target"]);
+  for (auto [key, r] : {std::pair{"mean", Reduction::mean}, {"sum", Reduction::sum}, {"none", Reduction::none}}) {
+    if (!c.contains(key)) continue;
+    loss.reduction = r;
+    auto got = loss(x, y);
+    auto want = tensor(c[key]);
+    EXPECT_TRUE(torch::allclose(got.to(torch::kFloat).flatten(), want.flatten(), 1e-5, 1e-6))
+        << name << " (" << key << "): got " << got << " want " << want;
+  }
+  loss.reduction = Reduction::mean;
+}
+}  // namespace
+
+TEST(LossParity, FlatLossesMatchTorchFunctional) {
+  check("ce", *CrossEntropyLossFlat());
+  check("ce_seg_axis1", *CrossEntropyLossFlat({.axis = 1}));
+  check("bce_logits", *BCEWithLogitsLossFlat());
+  check("bce", *BCELossFlat());
+  check("mse", *MSELossFlat());
+  check("l1", *L1LossFlat());
+}
+
+TEST(LossParity, LabelSmoothingFocalAndDiceMatchFastaiFormulas) {
+  check("label_smoothing", *LabelSmoothingCrossEntropy());
+  check("label_smoothing", *LabelSmoothingCrossEntropyFlat());
+  check("focal", *FocalLoss());
+  check("focal", *FocalLossFlat());
+  check("dice", *DiceLoss());
+}
+
+TEST(Losses, ActivationsAndDecodes) {
+  auto x = torch::tensor({{1.0f, 3.0f, 2.0f}, {0.5f, -1.0f, 4.0f}});
+  auto ce = CrossEntropyLossFlat();
+  EXPECT_TRUE(ce->y_int);
+  EXPECT_TRUE(torch::allclose(ce->activation(x).sum(1), torch::ones({2})));
+  EXPECT_TRUE(torch::equal(ce->decodes(x), torch::tensor({1, 2})));
+  auto bce = BCEWithLogitsLossFlat({.thresh = 0.6});
+  EXPECT_FALSE(bce->y_int);
+  EXPECT_TRUE(torch::equal(bce->decodes(torch::tensor({0.5f, 0.7f})), torch::tensor({false, true})));
+  EXPECT_TRUE(torch::allclose(bce->activation(torch::zeros({1})), torch::full({1}, 0.5)));
+  // Integer targets of small types are widened, float targets for MSE are cast.
+  EXPECT_NO_THROW((*ce)(x, torch::tensor({1, 2}, torch::kInt)));
+  EXPECT_NO_THROW((*MSELossFlat())(torch::zeros({2, 1}), torch::tensor({1, 2})));
+}
+
+TEST(Losses, ShapeMismatchNamesTheLossAndBothShapes) {
+  auto ce = CrossEntropyLossFlat();
+  EXPECT_THROW_WITH((*ce)(torch::randn({4, 10}), torch::zeros({5}, torch::kLong)), std::invalid_argument,
+                    "CrossEntropyLossFlat", "[4, 10]", "[5]");
+  EXPECT_THROW_WITH((*MSELossFlat())(torch::randn({4, 2}), torch::randn({4})), std::invalid_argument, "MSELossFlat",
+                    "[4, 2]", "[4]");
+}
