@@ -24,5 +24,6 @@
 #include "fastai/data/load.h"
 #include "fastai/data/transforms.h"
 #include "fastai/losses.h"
+#include "fastai/metrics.h"
 #include "fastai/optimizer.h"
 #include "fastai/version.h"

@@ -1,0 +1,127 @@
+#pragma once
+/// fastai.metrics: metrics accumulate over the batches of a validation pass and report one
+/// value. They see each batch as a MetricBatch (what the Learner fills from its state), so
+/// they do not depend on the Learner.
+///
+///   AvgMetric   — a per-batch function averaged with batch-size weights (accuracy, mse, …)
+///   AccumMetric — predictions and targets concatenated, the function applied once (rmse, r2)
+///   AvgLoss, AvgSmoothLoss, Perplexity — from the loss
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace fastai {
+
+/// What a metric sees of one batch: the model's output, the targets, the loss, the batch size.
+struct MetricBatch {
+  at::Tensor pred;
+  std::vector<at::Tensor> yb;
+  at::Tensor loss;
+  int64_t bs = 0;
+  /// The first target (fastai's learn.y).
+  const at::Tensor& y() const;
+};
+
+/// A metric: reset before a pass, accumulate each batch, read the value after.
+///
+/// Example:
+///   auto m = AvgMetric(accuracy);
+///   m->reset(); m->accumulate({.pred = out, .yb = {y}, .bs = 64}); double acc = *m->value();
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  virtual void reset() = 0;
+  virtual void accumulate(const MetricBatch& b) = 0;
+  /// The value, or nothing when no batch was seen.
+  virtual std::optional<double> value() const = 0;
+  virtual std::string name() const = 0;
+};
+
+/// A metric function of (predictions, targets) → scalar tensor, with its name.
+using MetricFn = std::function<at::Tensor(const at::Tensor& pred, const at::Tensor& targ)>;
+
+/// A named metric function; usable directly (`accuracy(pred, targ)`) and as a Learner metric
+/// (`.metrics = {accuracy, error_rate}` makes an AvgMetric of it).
+struct MetricFunc {
+  std::string name;
+  MetricFn fn;
+  at::Tensor operator()(const at::Tensor& pred, const at::Tensor& targ) const { return fn(pred, targ); }
+};
+
+/// Something a Learner can take as a metric: a MetricFunc (averaged per batch) or a ready
+/// Metric. `make()` returns a metric with fresh state.
+class MetricSpec {
+ public:
+  MetricSpec(const MetricFunc& f);                 // NOLINT: implicit by design
+  MetricSpec(std::function<std::shared_ptr<Metric>()> factory);  // NOLINT
+  std::shared_ptr<Metric> make() const { return factory_(); }
+
+ private:
+  std::function<std::shared_ptr<Metric>()> factory_;
+};
+
+/// Batch-size-weighted average of `f` over batches (fastai's AvgMetric).
+std::shared_ptr<Metric> AvgMetric(const MetricFunc& f);
+
+/// What AccumMetric applies to the predictions before storing them.
+enum class Activation { none, softmax, sigmoid, binary_softmax };
+
+/// Keyword arguments of AccumMetric.
+struct AccumOptions {
+  std::optional<int64_t> dim_argmax;   ///< argmax over this dim (when no activation)
+  Activation activation = Activation::none;
+  std::optional<double> thresh;        ///< predictions >= thresh
+  bool flatten = true;                 ///< flatten and check predictions and targets
+};
+/// Concatenates the (processed) predictions and targets of every batch and applies `f` once
+/// (fastai's AccumMetric).
+std::shared_ptr<Metric> AccumMetric(const MetricFunc& f, AccumOptions options = {});
+
+/// Mean loss weighted by batch size (fastai's AvgLoss, name "loss").
+std::shared_ptr<Metric> AvgLoss();
+/// Exponentially smoothed loss, debiased (fastai's AvgSmoothLoss, beta 0.98).
+std::shared_ptr<Metric> AvgSmoothLoss(double beta = 0.98);
+/// exp(average loss) (fastai's Perplexity).
+std::shared_ptr<Metric> Perplexity();
+
+/// Flattens both and checks they have the same number of elements; the error names `metric`
+/// and both shapes.
+std::pair<at::Tensor, at::Tensor> flatten_check(const at::Tensor& pred, const at::Tensor& targ,
+                                                const std::string& metric = "metric");
+
+// ---------------------------------------------------------------- metric functions
+
+/// Fraction of argmax(pred, -1) equal to targ.
+extern const MetricFunc accuracy;
+/// 1 − accuracy.
+extern const MetricFunc error_rate;
+/// Whether targ is among the top-k predictions.
+MetricFunc top_k_accuracy(int64_t k = 5);
+/// Multi-label accuracy: (sigmoid(pred) > thresh) == targ, over all labels.
+MetricFunc accuracy_multi(double thresh = 0.5, bool sigmoid = true);
+extern const MetricFunc mse;
+extern const MetricFunc mae;
+extern const MetricFunc msle;
+/// √mse over the whole pass (an AccumMetric).
+MetricSpec rmse();
+/// √mean(((e^t − e^p)/e^t)²) over the whole pass (an AccumMetric).
+MetricSpec exp_rmspe();
+/// 1 − Σ(t−p)²/Σ(t−t̄)² over the whole pass.
+MetricSpec R2Score();
+/// 1 − var(t−p)/var(t) over the whole pass.
+MetricSpec ExplainedVariance();
+/// Pearson's correlation over the whole pass.
+MetricSpec PearsonCorrCoef();
+
+/// Dice coefficient 2·|P∩T|/(|P|+|T|) for binary segmentation (argmax over `axis`).
+MetricSpec Dice(int64_t axis = 1);
+/// Mean over classes of the per-class dice (classes absent from both are skipped).
+MetricSpec DiceMulti(int64_t axis = 1);
+/// Jaccard |P∩T|/|P∪T| for binary segmentation.
+MetricSpec JaccardCoeff(int64_t axis = 1);
+
+}  // namespace fastai
