@@ -15,7 +15,7 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
   dataset-fashion-mnist
-  python3-torch python3-numpy
+  python3-torch python3-numpy python3-sklearn
 )
 
 SUDO=""

@@ -124,4 +124,47 @@ MetricSpec DiceMulti(int64_t axis = 1);
 /// Jaccard |P∩T|/|P∪T| for binary segmentation.
 MetricSpec JaccardCoeff(int64_t axis = 1);
 
+// ---------------------------------------------------------------- scikit-learn's metrics
+// fastai wraps scikit-learn for these (skm_to_fastai); here they are implemented directly and
+// tested against scikit-learn's values. Predictions are processed as fastai does: argmax over
+// `axis` for label metrics, softmax / sigmoid for the score metrics.
+
+/// How per-class scores are combined (scikit-learn's `average`).
+enum class Average { binary, micro, macro, weighted };
+
+/// Keyword arguments of the label-based classification metrics.
+struct ClassOptions {
+  int64_t axis = -1;
+  Average average = Average::binary;
+  int64_t pos_label = 1;
+};
+/// Precision, recall, F-beta/F1 and Jaccard of the predicted labels (zero_division = 0).
+MetricSpec Precision(ClassOptions options = {});
+MetricSpec Recall(ClassOptions options = {});
+MetricSpec F1Score(ClassOptions options = {});
+MetricSpec FBeta(double beta, ClassOptions options = {});
+MetricSpec Jaccard(ClassOptions options = {});
+/// Mean recall over the classes present in the targets.
+MetricSpec BalancedAccuracy(int64_t axis = -1);
+/// Matthews correlation coefficient (multi-class form; 0 when undefined).
+MetricSpec MatthewsCorrCoef(int64_t axis = -1);
+/// How CohenKappa weighs disagreements.
+enum class KappaWeights { none, linear, quadratic };
+/// Cohen's kappa between predicted and true labels.
+MetricSpec CohenKappa(int64_t axis = -1, KappaWeights weights = KappaWeights::none);
+/// Fraction of wrong labels.
+MetricSpec HammingLoss(int64_t axis = -1);
+/// scikit-learn's brier_score_loss on the predicted labels, as fastai's BrierScore computes it.
+MetricSpec BrierScore(int64_t axis = -1);
+/// ROC AUC of a binary classifier (probability of the last class after softmax over `axis`).
+MetricSpec RocAucBinary(int64_t axis = -1);
+/// One-vs-rest ROC AUC of a multi-class classifier (softmax), macro or weighted average.
+MetricSpec RocAuc(int64_t axis = -1, Average average = Average::macro);
+/// Average precision of a binary classifier (last class after softmax).
+MetricSpec APScoreBinary(int64_t axis = -1);
+/// Average precision of a multi-label classifier (sigmoid), macro averaged over labels.
+MetricSpec APScoreMulti();
+/// Spearman's rank correlation (average ranks for ties).
+MetricSpec SpearmanCorrCoef();
+
 }  // namespace fastai
