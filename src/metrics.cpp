@@ -171,7 +171,37 @@ at::Tensor accuracy_fn(const at::Tensor& inp, const at::Tensor& targ) {
   return (p == t).to(at::kFloat).mean();
 }
 
+class LossMetricImpl : public Metric {
+ public:
+  LossMetricImpl(std::string attr, std::string name) : attr_(std::move(attr)), name_(std::move(name)) {}
+  void reset() override { total_ = 0, count_ = 0; }
+  void accumulate(const MetricBatch& b) override {
+    if (!b.loss_func) throw std::logic_error("LossMetric(" + attr_ + ") needs the batch's loss function");
+    auto it = b.loss_func->parts.find(attr_);
+    if (it == b.loss_func->parts.end())
+      throw std::invalid_argument("LossMetric: the loss " + b.loss_func->name + " has no part \"" + attr_ + "\"");
+    total_ += it->second.detach().mean().item<double>() * static_cast<double>(b.bs);
+    count_ += b.bs;
+  }
+  std::optional<double> value() const override {
+    if (count_ == 0) return std::nullopt;
+    return total_ / static_cast<double>(count_);
+  }
+  std::string name() const override { return name_; }
+
+ private:
+  std::string attr_, name_;
+  double total_ = 0;
+  int64_t count_ = 0;
+};
+
 }  // namespace
+
+MetricSpec LossMetric(std::string attr, std::string name) {
+  if (name.empty()) name = attr;
+  return MetricSpec(std::function<std::shared_ptr<Metric>()>(
+      [attr, name] { return std::make_shared<LossMetricImpl>(attr, name); }));
+}
 
 std::shared_ptr<Metric> AvgMetric(const MetricFunc& f) { return std::make_shared<AvgMetricImpl>(f); }
 std::shared_ptr<Metric> AccumMetric(const MetricFunc& f, AccumOptions o) { return std::make_shared<AccumMetricImpl>(f, o); }

@@ -89,3 +89,27 @@ TEST(Metrics, IncompatibleShapesNameTheMetric) {
   auto m = rmse().make();
   EXPECT_THROW_WITH(m->accumulate(batch(torch::zeros({2, 2}), torch::zeros({3}))), std::invalid_argument, "rmse");
 }
+
+TEST(Metrics, LossMetricReportsALossPart) {
+  // A loss with two parts: MSE plus a penalty it records as parts["penalty"].
+  struct PenalisedMSE : BaseLoss {
+    PenalisedMSE() : BaseLoss("PenalisedMSE", [](const at::Tensor& i, const at::Tensor& t, Reduction) {
+      return at::mse_loss(i, t); }, {.floatify = true, .is_2d = false}) {}
+    at::Tensor operator()(const at::Tensor& inp, const at::Tensor& targ) const override {
+      parts["penalty"] = inp.abs().mean();
+      return BaseLoss::operator()(inp, targ) + parts["penalty"];
+    }
+  } loss;
+  auto m = LossMetric("penalty").make();
+  m->reset();
+  for (double v : {1.0, 3.0}) {
+    auto pred = torch::full({2}, v);
+    auto l = loss(pred, torch::zeros({2}));
+    m->accumulate({.pred = pred, .yb = {torch::zeros({2})}, .loss = l, .bs = 2, .loss_func = &loss});
+  }
+  EXPECT_NEAR(*m->value(), 2.0, 1e-9);
+  EXPECT_EQ(m->name(), "penalty");
+  auto missing = LossMetric("kl").make();
+  EXPECT_THROW_WITH(missing->accumulate({.pred = torch::zeros({1}), .yb = {torch::zeros({1})}, .bs = 1, .loss_func = &loss}),
+                    std::invalid_argument, "PenalisedMSE", "\"kl\"");
+}

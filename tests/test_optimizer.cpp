@@ -171,3 +171,27 @@ TEST(Optimizer, ClearStateKeepsForceTrainAndDoWd) {
   EXPECT_FALSE(opt->state(p).values.count("step"));
   EXPECT_EQ(opt->state(p).values.at("do_wd"), 0);
 }
+
+TEST(OptimWrapper, DrivesATorchOptimizerWithFastaiHypers) {
+  // Same trajectory as torch.optim.SGD(momentum=0.9) in the reference, through the wrapper.
+  expect_trajectory("sgd_mom", [](auto ps) {
+    return OptimWrapper(std::make_shared<torch::optim::SGD>(ps, torch::optim::SGDOptions(0.1).momentum(0.9)));
+  });
+  expect_trajectory("adamw", [](auto ps) {
+    return OptimWrapper(std::make_shared<torch::optim::AdamW>(
+        ps, torch::optim::AdamWOptions(1e-2).betas({0.9, 0.99}).eps(1e-5).weight_decay(0.01)));
+  });
+  auto p = torch::ones({2}, torch::requires_grad());
+  auto torch_opt = std::make_shared<torch::optim::Adam>(std::vector<torch::Tensor>{p}, torch::optim::AdamOptions(1e-3));
+  auto opt = OptimWrapper(torch_opt);
+  EXPECT_DOUBLE_EQ(opt->hyper("lr"), 1e-3);
+  EXPECT_DOUBLE_EQ(opt->hyper("mom"), 0.9);
+  EXPECT_DOUBLE_EQ(opt->hyper("sqr_mom"), 0.999);
+  opt->set_hyper("lr", 0.5);
+  opt->set_hyper("mom", 0.8);
+  p.mutable_grad() = torch::ones({2});
+  opt->step();
+  auto& o = static_cast<torch::optim::AdamOptions&>(torch_opt->param_groups()[0].options());
+  EXPECT_DOUBLE_EQ(o.lr(), 0.5);
+  EXPECT_DOUBLE_EQ(std::get<0>(o.betas()), 0.8);
+}

@@ -6,6 +6,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,7 +38,8 @@ class BaseLoss {
   BaseLoss(std::string name, Fn fn, Options options);
   virtual ~BaseLoss() = default;
 
-  at::Tensor operator()(const at::Tensor& inp, const at::Tensor& targ) const;
+  /// Virtual so a loss can compute extra parts (see `parts`) around the base computation.
+  virtual at::Tensor operator()(const at::Tensor& inp, const at::Tensor& targ) const;
   /// Turns model outputs into probabilities (identity unless overridden).
   virtual at::Tensor activation(const at::Tensor& x) const { return x; }
   /// Turns model outputs into predictions (identity unless overridden).
@@ -47,6 +49,9 @@ class BaseLoss {
   Reduction reduction = Reduction::mean;
   /// True when targets are class indices (fastai's y_int).
   bool y_int = false;
+  /// Named components of the last loss computed (e.g. a reconstruction and a KL term), which
+  /// LossMetric reports. Written by losses that have parts.
+  mutable std::map<std::string, at::Tensor> parts;
 
  protected:
   Options opt_;

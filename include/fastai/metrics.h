@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "fastai/losses.h"
+
 namespace fastai {
 
 /// What a metric sees of one batch: the model's output, the targets, the loss, the batch size.
@@ -22,6 +24,7 @@ struct MetricBatch {
   std::vector<at::Tensor> yb;
   at::Tensor loss;
   int64_t bs = 0;
+  const BaseLoss* loss_func = nullptr;  ///< for LossMetric
   /// The first target (fastai's learn.y).
   const at::Tensor& y() const;
 };
@@ -87,6 +90,9 @@ std::shared_ptr<Metric> AvgLoss();
 std::shared_ptr<Metric> AvgSmoothLoss(double beta = 0.98);
 /// exp(average loss) (fastai's Perplexity).
 std::shared_ptr<Metric> Perplexity();
+/// Batch-size-weighted average of the loss function's part `attr` (fastai's LossMetric).
+/// Example: `.metrics = {LossMetric("kl")}` with a loss that sets `parts["kl"]`.
+MetricSpec LossMetric(std::string attr, std::string name = "");
 
 /// Flattens both and checks they have the same number of elements; the error names `metric`
 /// and both shapes.

@@ -19,6 +19,9 @@ namespace torch::serialize {
 class OutputArchive;
 class InputArchive;
 }  // namespace torch::serialize
+namespace torch::optim {
+class Optimizer;
+}  // namespace torch::optim
 
 namespace fastai {
 
@@ -218,6 +221,16 @@ inline std::unique_ptr<Optimizer> QHAdam(std::vector<at::Tensor> p, const OptOpt
 inline std::unique_ptr<Optimizer> Larc(std::vector<at::Tensor> p, const OptOptions& o = {}) { return Larc(one_group(std::move(p)), o); }
 inline std::unique_ptr<Optimizer> Lamb(std::vector<at::Tensor> p, const OptOptions& o = {}) { return Lamb(one_group(std::move(p)), o); }
 inline std::unique_ptr<Optimizer> ranger(std::vector<at::Tensor> p, const OptOptions& o = {}) { return ranger(one_group(std::move(p)), o); }
+
+/// Wraps a libtorch optimizer (SGD, Adam, AdamW, RMSprop, …) so a Learner drives it like a
+/// fastai one (fastai's OptimWrapper): its parameter groups become ours, and before each step
+/// our hypers are written into its options with fastai's names (lr; mom → momentum or beta1;
+/// sqr_mom → alpha or beta2; wd → weight_decay; eps).
+///
+/// Example:
+///   auto opt = OptimWrapper(std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(0.1).momentum(0.9)));
+///   opt->set_hyper("lr", 0.01);   // reaches torch's param group at the next step
+std::unique_ptr<Optimizer> OptimWrapper(std::shared_ptr<torch::optim::Optimizer> opt);
 
 /// Lookahead: every k steps, slow weights move alpha of the way to the fast weights and the
 /// fast weights restart from them. Installs an after_step hook on `opt` (its slow weights and
