@@ -28,7 +28,7 @@ const json& find(const std::string& name) {
 double run(const MetricSpec& spec, const json& c) {
   auto out = torch::tensor(c["output"].get<std::vector<double>>()).to(torch::kFloat).view(c["output_shape"].get<std::vector<int64_t>>());
   auto y = torch::tensor(c["target"].get<std::vector<double>>()).view(c["target_shape"].get<std::vector<int64_t>>());
-  if (c["name"] != "spearman") y = y.to(torch::kLong);
+  if (c["name"] != "spearman" && c["name"] != "regression") y = y.to(torch::kLong);
   auto m = spec.make();
   m->reset();
   const int64_t n = out.size(0), half = n / 2;
@@ -89,4 +89,16 @@ TEST(SklearnParity, AllTargetsOneClass) {
 TEST(SklearnParity, MultiLabelAveragePrecisionAndSpearmanWithTies) {
   expect("multilabel", {{"ap_multi", APScoreMulti()}});
   expect("spearman", {{"spearman", SpearmanCorrCoef()}});
+}
+
+TEST(SklearnParity, RegressionAccuracyAndSegmentationMetrics) {
+  expect("regression", {{"mse", MetricSpec(mse)},
+                        {"rmse", rmse()},
+                        {"mae", MetricSpec(mae)},
+                        {"msle", MetricSpec(msle)},
+                        {"r2", R2Score()},
+                        {"explained_variance", ExplainedVariance()},
+                        {"pearson", PearsonCorrCoef()}});
+  expect("accuracy", {{"accuracy", MetricSpec(accuracy)}, {"top_3", MetricSpec(top_k_accuracy(3))}});
+  expect("segmentation", {{"dice", Dice()}, {"jaccard", JaccardCoeff()}});
 }

@@ -80,6 +80,35 @@ a = torch.tensor([1.0, 2.0, 2.0, 3.0, 5.0, 5.0, 4.0, 0.5])
 b = torch.tensor([2.0, 1.0, 3.0, 3.0, 6.0, 4.0, 4.0, 1.0])
 add("spearman", a, b, {"spearman": scs.spearmanr(a.numpy(), b.numpy())[0]})
 
+# Regression metrics against scikit-learn / scipy (positive values so msle is defined)
+p = torch.rand(50) * 4
+t = p + torch.randn(50) * 0.5
+t = t.abs()
+add("regression", p, t, {
+    "mse": skm.mean_squared_error(t.numpy(), p.numpy()),
+    "rmse": skm.mean_squared_error(t.numpy(), p.numpy(), squared=False),
+    "mae": skm.mean_absolute_error(t.numpy(), p.numpy()),
+    "msle": skm.mean_squared_log_error(t.numpy(), p.numpy()),
+    "r2": skm.r2_score(t.numpy(), p.numpy()),
+    "explained_variance": skm.explained_variance_score(t.numpy(), p.numpy()),
+    "pearson": scs.pearsonr(p.numpy(), t.numpy())[0],
+})
+
+# Accuracy-type metrics against scikit-learn
+out = torch.randn(45, 5)
+y = torch.randint(0, 5, (45,))
+add("accuracy", out, y, {
+    "accuracy": skm.accuracy_score(y.numpy(), out.argmax(-1).numpy()),
+    "top_3": skm.top_k_accuracy_score(y.numpy(), torch.softmax(out, -1).numpy(), k=3, labels=list(range(5))),
+})
+
+# Binary segmentation: Dice = F1 and JaccardCoeff = Jaccard on the flattened masks
+out = torch.randn(3, 2, 6, 6)
+y = torch.randint(0, 2, (3, 6, 6))
+pm = out.argmax(1).flatten().numpy()
+add("segmentation", out, y, {"dice": skm.f1_score(y.flatten().numpy(), pm),
+                             "jaccard": skm.jaccard_score(y.flatten().numpy(), pm)})
+
 with open("tests/data/reference/metrics.json", "w") as f:
     json.dump({"sklearn": __import__("sklearn").__version__, "cases": cases}, f)
 print("wrote tests/data/reference/metrics.json:", ", ".join(c["name"] for c in cases))
