@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "test_config.h"
+#include "reference.h"
 #include "test_util.h"
 
 using namespace fastai;
@@ -14,11 +13,7 @@ using nlohmann::json;
 
 namespace {
 const json& cases() {
-  static const json j = [] {
-    std::ifstream f(FASTAI_TEST_DATA_DIR "/reference/losses.json");
-    if (!f) throw std::runtime_error("missing " FASTAI_TEST_DATA_DIR "/reference/losses.json");
-    return json::parse(f)["cases"];
-  }();
+  static const json j = fastai::testing::load_reference("losses.json")["cases"];
   return j;
 }
 const json& find(const std::string& name) {

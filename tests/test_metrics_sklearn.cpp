@@ -1,12 +1,11 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "fastai/metrics.h"
-#include "test_config.h"
+#include "reference.h"
 #include "test_util.h"
 
 using namespace fastai;
@@ -14,11 +13,7 @@ using nlohmann::json;
 
 namespace {
 const json& find(const std::string& name) {
-  static const json j = [] {
-    std::ifstream f(FASTAI_TEST_DATA_DIR "/reference/metrics.json");
-    if (!f) throw std::runtime_error("missing " FASTAI_TEST_DATA_DIR "/reference/metrics.json");
-    return json::parse(f)["cases"];
-  }();
+  static const json j = fastai::testing::load_reference("metrics.json")["cases"];
   for (const auto& c : j)
     if (c["name"] == name) return c;
   throw std::runtime_error("no reference case " + name);
