@@ -67,6 +67,7 @@ struct CrossEntropyOptions {
   int64_t ignore_index = -100;
 };
 /// nn.CrossEntropyLoss, flattened; activation softmax, decodes argmax.
+/// Example: `auto loss = CrossEntropyLossFlat(); auto l = (*loss)(logits, labels);`
 std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions options = {});
 
 /// Keyword arguments of BCEWithLogitsLossFlat.
@@ -77,12 +78,13 @@ struct BCEWithLogitsOptions {
 };
 /// nn.BCEWithLogitsLoss on float targets; activation sigmoid, decodes x > thresh (on the
 /// activation, as fastai does once get_preds has applied it).
+/// Example: `auto loss = BCEWithLogitsLossFlat({.thresh = 0.3}); auto l = (*loss)(logits, one_hot);`
 std::shared_ptr<BaseLoss> BCEWithLogitsLossFlat(BCEWithLogitsOptions options = {});
-/// nn.BCELoss on probabilities, flattened.
+/// nn.BCELoss on probabilities, flattened. Example: `(*BCELossFlat())(torch::sigmoid(x), y)`.
 std::shared_ptr<BaseLoss> BCELossFlat(int64_t axis = -1);
-/// nn.MSELoss, flattened, float targets.
+/// nn.MSELoss, flattened, float targets. Example: `(*MSELossFlat())(pred /*[N,1]*/, targ /*[N]*/)`.
 std::shared_ptr<BaseLoss> MSELossFlat(int64_t axis = -1);
-/// nn.L1Loss, flattened, float targets.
+/// nn.L1Loss, flattened, float targets. Example: `(*L1LossFlat())(pred, targ)`.
 std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis = -1);
 
 /// Keyword arguments of the label-smoothing and focal losses.
@@ -93,10 +95,11 @@ struct SmoothingOptions {
   at::Tensor weight = {};
 };
 /// fastai's LabelSmoothingCrossEntropy on [N, C] outputs (not flattened).
+/// Example: `auto loss = LabelSmoothingCrossEntropy({.eps = 0.1});`
 std::shared_ptr<BaseLoss> LabelSmoothingCrossEntropy(SmoothingOptions options = {});
 /// The same, flattened over `axis`.
 std::shared_ptr<BaseLoss> LabelSmoothingCrossEntropyFlat(SmoothingOptions options = {});
-/// Focal loss: (1 − p_t)^gamma · CE, on [N, C] outputs.
+/// Focal loss: (1 − p_t)^gamma · CE, on [N, C] outputs. Example: `FocalLoss({.gamma = 2})`.
 std::shared_ptr<BaseLoss> FocalLoss(SmoothingOptions options = {});
 /// The same, flattened over `axis`.
 std::shared_ptr<BaseLoss> FocalLossFlat(SmoothingOptions options = {});
@@ -109,6 +112,7 @@ struct DiceOptions {
   bool square_in_union = false;
 };
 /// Dice loss for segmentation: softmax over `axis`, one-hot targets, 1 − dice per (item, class).
+/// Example: `auto l = (*DiceLoss())(logits /*[N,C,H,W]*/, mask /*[N,H,W]*/);`
 std::shared_ptr<BaseLoss> DiceLoss(DiceOptions options = {});
 
 }  // namespace fastai

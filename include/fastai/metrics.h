@@ -68,6 +68,7 @@ class MetricSpec {
 };
 
 /// Batch-size-weighted average of `f` over batches (fastai's AvgMetric).
+/// Example: `auto m = AvgMetric(accuracy);`
 std::shared_ptr<Metric> AvgMetric(const MetricFunc& f);
 
 /// What AccumMetric applies to the predictions before storing them.
@@ -81,21 +82,21 @@ struct AccumOptions {
   bool flatten = true;                 ///< flatten and check predictions and targets
 };
 /// Concatenates the (processed) predictions and targets of every batch and applies `f` once
-/// (fastai's AccumMetric).
+/// (fastai's AccumMetric). Example: `AccumMetric(my_auc, {.activation = Activation::softmax, .flatten = false})`.
 std::shared_ptr<Metric> AccumMetric(const MetricFunc& f, AccumOptions options = {});
 
-/// Mean loss weighted by batch size (fastai's AvgLoss, name "loss").
+/// Mean loss weighted by batch size (fastai's AvgLoss, name "loss"). Example: `auto m = AvgLoss();`
 std::shared_ptr<Metric> AvgLoss();
-/// Exponentially smoothed loss, debiased (fastai's AvgSmoothLoss, beta 0.98).
+/// Exponentially smoothed loss, debiased (fastai's AvgSmoothLoss, beta 0.98). Example: `AvgSmoothLoss(0.9)`.
 std::shared_ptr<Metric> AvgSmoothLoss(double beta = 0.98);
-/// exp(average loss) (fastai's Perplexity).
+/// exp(average loss) (fastai's Perplexity). Example: `.metrics = {MetricSpec([] { return Perplexity(); })}`.
 std::shared_ptr<Metric> Perplexity();
 /// Batch-size-weighted average of the loss function's part `attr` (fastai's LossMetric).
 /// Example: `.metrics = {LossMetric("kl")}` with a loss that sets `parts["kl"]`.
 MetricSpec LossMetric(std::string attr, std::string name = "");
 
 /// Flattens both and checks they have the same number of elements; the error names `metric`
-/// and both shapes.
+/// and both shapes. Example: `auto [p, t] = flatten_check(pred, targ, "mse");`
 std::pair<at::Tensor, at::Tensor> flatten_check(const at::Tensor& pred, const at::Tensor& targ,
                                                 const std::string& metric = "metric");
 
@@ -124,6 +125,7 @@ MetricSpec ExplainedVariance();
 MetricSpec PearsonCorrCoef();
 
 /// Dice coefficient 2·|P∩T|/(|P|+|T|) for binary segmentation (argmax over `axis`).
+/// Example: `.metrics = {Dice(), JaccardCoeff()}`
 MetricSpec Dice(int64_t axis = 1);
 /// Mean over classes of the per-class dice (classes absent from both are skipped).
 MetricSpec DiceMulti(int64_t axis = 1);
@@ -145,12 +147,13 @@ struct ClassOptions {
   int64_t pos_label = 1;
 };
 /// Precision, recall, F-beta/F1 and Jaccard of the predicted labels (zero_division = 0).
+/// Example: `.metrics = {F1Score({.average = Average::macro}), Precision()}`
 MetricSpec Precision(ClassOptions options = {});
 MetricSpec Recall(ClassOptions options = {});
 MetricSpec F1Score(ClassOptions options = {});
 MetricSpec FBeta(double beta, ClassOptions options = {});
 MetricSpec Jaccard(ClassOptions options = {});
-/// Mean recall over the classes present in the targets.
+/// Mean recall over the classes present in the targets. Example: `.metrics = {BalancedAccuracy()}`
 MetricSpec BalancedAccuracy(int64_t axis = -1);
 /// Matthews correlation coefficient (multi-class form; 0 when undefined).
 MetricSpec MatthewsCorrCoef(int64_t axis = -1);
@@ -163,6 +166,7 @@ MetricSpec HammingLoss(int64_t axis = -1);
 /// scikit-learn's brier_score_loss on the predicted labels, as fastai's BrierScore computes it.
 MetricSpec BrierScore(int64_t axis = -1);
 /// ROC AUC of a binary classifier (probability of the last class after softmax over `axis`).
+/// Example: `.metrics = {RocAucBinary(), APScoreBinary()}`
 MetricSpec RocAucBinary(int64_t axis = -1);
 /// One-vs-rest ROC AUC of a multi-class classifier (softmax), macro or weighted average.
 MetricSpec RocAuc(int64_t axis = -1, Average average = Average::macro);

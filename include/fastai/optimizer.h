@@ -55,6 +55,7 @@ struct Slice {
 };
 
 /// Values spread geometrically from `start` to `stop` over `n` (fastai's even_mults).
+/// Example: `even_mults(1e-5, 1e-3, 3) == {1e-5, 1e-4, 1e-3}`.
 std::vector<double> even_mults(double start, double stop, size_t n);
 
 /// The optimizer. Parameters come in groups (from a Learner's splitter); each group has its
@@ -133,6 +134,8 @@ class Optimizer {
 };
 
 // ---------------------------------------------------------------- callbacks
+// Each returns an OptCallback to compose into an Optimizer, e.g. SGD with L2 and momentum:
+//   Optimizer opt({params}, {l2_reg(), average_grad(), momentum_step()}, {{"lr", 0.1}});
 
 /// p -= lr · grad
 OptCallback sgd_step();
@@ -163,7 +166,7 @@ OptCallback larc_step();
 /// LAMB's layer-wise trust-ratio update.
 OptCallback lamb_step();
 
-/// fastai's debias: damp·(1 − mom^step)/(1 − mom).
+/// fastai's debias: damp·(1 − mom^step)/(1 − mom). Example: `debias(0.9, 0.1, 1) == 0.1`.
 double debias(double mom, double damp, double step);
 
 // ---------------------------------------------------------------- optimizers
