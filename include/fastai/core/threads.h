@@ -1,9 +1,10 @@
 #pragma once
 /// The library's CPU thread policy (measurements in docs/ARCHITECTURE.md, "Threads and BLAS").
 ///
-/// libtorch 1.13 as Debian builds it starts with ONE intra-op thread. fastai.cpp raises that
-/// to the number of cores the first time it trains or loads data (`init_threads`), unless the
-/// user chose: OMP_NUM_THREADS in the environment, or an earlier `set_num_threads` call, wins.
+/// libtorch 1.13 as Debian builds it starts with ONE intra-op thread. `init_threads` (called by
+/// `init_runtime`, which the examples and benchmarks call, and the Learner will) raises that to
+/// the number of cores, unless the user chose: OMP_NUM_THREADS in the environment, or an
+/// earlier `set_num_threads` call, wins. The DataLoader does not call it.
 namespace fastai {
 
 /// Number of intra-op threads the library uses by default: $OMP_NUM_THREADS when set to a
