@@ -43,4 +43,11 @@ int init_threads() {
   return at::get_num_threads();
 }
 
+namespace detail {
+void reset_thread_policy_for_tests() {
+  std::lock_guard lock(init_mutex);
+  user_chose = false;
+}
+}  // namespace detail
+
 }  // namespace fastai

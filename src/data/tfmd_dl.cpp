@@ -96,8 +96,9 @@ ShowBatchRegistry& show_batch_registry() {
   return r;
 }
 
-// The default renderer: one line per sample with everything it can show as text.
-std::string show_batch_text(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
+}  // namespace
+
+std::string show_batch_as_text(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
   std::ostringstream s;
   for (size_t i = 0; i < samples.size(); ++i) {
     ShowContext c;
@@ -110,8 +111,9 @@ std::string show_batch_text(const Item&, const Item&, const std::vector<Item>& s
   return s.str();
 }
 
+namespace {
 const bool default_renderer = [] {
-  register_show_batch(any_type(), any_type(), show_batch_text);
+  register_show_batch(any_type(), any_type(), show_batch_as_text);
   return true;
 }();
 

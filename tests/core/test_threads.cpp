@@ -14,6 +14,8 @@ TEST(Threads, DefaultPolicyUserChoiceAndValidation) {
   EXPECT_EQ(fastai::default_num_threads(), expected);
 
   // First use applies the default (libtorch here starts at 1 thread; tests/main.cpp sets 1).
+  fastai::detail::reset_thread_policy_for_tests();  // whatever ran before in this process
+  at::set_num_threads(1);
   EXPECT_EQ(fastai::init_threads(), expected);
   EXPECT_EQ(at::get_num_threads(), expected);
   // Applied once only: a later change by the user is not overridden.

@@ -67,6 +67,7 @@ TEST(TfmdDL, PipelinesSetUpOnTrainingBatchesDecodeAndShow) {
                                std::to_string(s.size());
                       });
   EXPECT_EQ(dls.valid().show_batch(b), "TensorImage/TensorCategory x2");
+  register_show_batch(TensorImage::info(), TensorCategory::info(), show_batch_as_text);  // leave no trace
 }
 
 TEST(TfmdDL, TrainOnlyBatchTransformsSkipValidation) {

@@ -30,4 +30,9 @@ int num_threads();
 /// Example: `fastai::init_threads();`
 int init_threads();
 
+namespace detail {
+/// Forgets that the policy was applied or chosen, so tests can observe a first use.
+void reset_thread_policy_for_tests();
+}  // namespace detail
+
 }  // namespace fastai

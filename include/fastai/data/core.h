@@ -143,6 +143,11 @@ struct ShowBatchOptions {
 using ShowBatchFn = std::function<std::string(const Item& x, const Item& y, const std::vector<Item>& samples,
                                               const ShowBatchOptions& options)>;
 
+/// The built-in renderer: one line per sample with its titles (and image shape), written to
+/// `options.out` (std::cout by default). Example: `register_show_batch(x, y, show_batch_as_text);`
+std::string show_batch_as_text(const Item& x, const Item& y, const std::vector<Item>& samples,
+                               const ShowBatchOptions& options);
+
 /// Registers a show_batch renderer for (input type, target type), as fastai's typedispatched
 /// show_batch. The built-in (Any, Any) renderer prints one line of titles per sample; the
 /// vision module registers (TensorImage, Any) to draw a PNG grid.
