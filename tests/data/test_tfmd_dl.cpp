@@ -88,6 +88,9 @@ TEST(DataLoaders, TestDlUsesValidationPipelinesWithoutLabels) {
   auto t = batch_tensors(b);
   ASSERT_EQ(t.size(), 1u);  // inputs only
   EXPECT_TRUE(torch::allclose(t[0].flatten(0, -1).slice(0, 0, 1), torch::tensor({30.f / 255})));
+  std::ostringstream text;
+  EXPECT_EQ(dls.show_batch({}, {.max_n = 2, .out = &text}).substr(0, 3), "0: ");
+  EXPECT_EQ(batch_tensors(dls.one_batch())[0].size(0), 4);
   auto labelled = dls.test_dl({f.items[3]}, /*with_labels=*/true);
   EXPECT_EQ(batch_tensors(labelled.one_batch()).size(), 2u);
   EXPECT_THROW_WITH(dls[5], std::out_of_range, "2 loaders");

@@ -252,6 +252,10 @@ class DataLoaders {
   /// Moves every loader's batches to `device`.
   void to(c10::Device device);
   int n_inp() const { return loaders_.empty() ? 1 : loaders_[0].n_inp(); }
+  /// The training loader's first batch (fastai's dls.one_batch()). Example: `auto b = dls.one_batch();`
+  Item one_batch() { return train().one_batch(); }
+  /// show_batch on the training loader (fastai's dls.show_batch()).
+  std::string show_batch(Item batch = {}, ShowBatchOptions options = {}) { return train().show_batch(std::move(batch), options); }
   /// A loader over new items with the validation pipelines (fastai's test_dl).
   TfmdDL test_dl(std::vector<Item> items, bool with_labels = false, std::optional<int64_t> bs = std::nullopt);
 
