@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fastai/core/semantic.h"
 #include "fastai/data/core.h"
 
 namespace fastai {
@@ -196,6 +197,44 @@ DataLoaders DataLoaders::from_dsets(const Datasets& dsets, DataLoadersOptions o)
                                                        .device = o.device},
                                      dsets.subset(i)));
   return DataLoaders(std::move(loaders), o.device);
+}
+
+namespace {
+DataLoader tensor_loader(const at::Tensor& x, const at::Tensor& y, const TypeInfo& xt, const TypeInfo& yt,
+                         DataLoaderOptions o) {
+  if (x.size(0) != y.size(0))
+    throw std::invalid_argument("DataLoaders::from_tensors: " + std::to_string(x.size(0)) + " inputs but " +
+                                std::to_string(y.size(0)) + " targets");
+  DataLoader dl(nullptr, x.size(0), o);
+  dl.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
+  dl.create_batch = [x, y, &xt, &yt](const DataLoader&, const std::vector<Item>& idx) {
+    auto t = item_indices(idx);
+    return Item(Tuple({Item(xt, x.index_select(0, t)), Item(yt, y.index_select(0, t))}));
+  };
+  return dl;
+}
+}  // namespace
+
+DataLoaders DataLoaders::from_tensors(at::Tensor x_train, at::Tensor y_train, at::Tensor x_valid, at::Tensor y_valid,
+                                      TensorLoadersOptions o) {
+  const TypeInfo& xt = o.x_type ? *o.x_type : TensorBase::info();
+  const TypeInfo& yt = o.y_type ? *o.y_type : TensorBase::info();
+  for (const TypeInfo* t : {&xt, &yt})
+    if (!t->is_a(TensorBase::info()))
+      throw std::invalid_argument("DataLoaders::from_tensors: " + std::string(t->name()) + " is not a tensor type");
+  DataLoader train = tensor_loader(x_train, y_train, xt, yt,
+                                   {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .seed = o.seed, .device = o.device});
+  DataLoader valid = tensor_loader(x_valid, y_valid, xt, yt,
+                                   {.bs = o.val_bs.value_or(o.bs),
+                                    .seed = o.seed ? std::optional<uint64_t>(*o.seed + 1) : std::nullopt,
+                                    .device = o.device});
+  TfmdDL train_dl(std::move(train), {.after_batch = o.after_batch});  // sets after_batch up on a training batch
+  // The validation loader shares the (set-up) transforms, with split index 1.
+  Pipeline ab = train_dl.after_batch_tfms();
+  TfmdDL valid_dl(std::move(valid), {.after_batch = ab.transforms(), .do_setup = false});
+  valid_dl.after_batch_tfms().split_idx = 1;
+  train_dl.after_batch_tfms().split_idx = 0;
+  return DataLoaders({train_dl, valid_dl}, o.device);
 }
 
 TfmdDL& DataLoaders::at(size_t i) {

@@ -103,3 +103,30 @@ TEST(DataLoaders, UnseenValidationLabelNamesItemAndLabel) {
   auto dls = DataLoaders::from_dsets(ds, {.bs = 2});
   EXPECT_THROW_WITH(dls.valid().one_batch(), DataLoaderError, "item 0", "zebra", "not seen in training");
 }
+
+TEST(DataLoaders, FromTensorsIsWholeBatchWithSetUpBatchTransforms) {
+  auto x = torch::arange(40, torch::kUInt8).reshape({10, 1, 2, 2});
+  auto y = torch::arange(10);
+  auto norm = std::make_shared<Normalize>();
+  auto dls = DataLoaders::from_tensors(x, y, x.slice(0, 0, 3), y.slice(0, 0, 3),
+                                       {.bs = 4, .seed = 1, .after_batch = {std::make_shared<IntToFloatTensor>(), norm},
+                                        .x_type = &TensorImage::info(), .y_type = &TensorCategory::info()});
+  EXPECT_EQ(dls.train().size(), 2);  // 10 items, bs 4, drop_last
+  ASSERT_TRUE(norm->mean().defined());
+  std::vector<int64_t> seen;
+  for (const Item& b : dls.train()) {
+    EXPECT_TRUE(b[0].is<TensorImage>());
+    EXPECT_TRUE(b[1].is<TensorCategory>());
+    auto t = batch_tensors(b);
+    EXPECT_EQ(t[0].scalar_type(), torch::kFloat);
+    // Every row still matches its label: x[i]'s first pixel is 4i before scaling and normalising.
+    auto first_pixel = t[0].flatten(1).select(1, 0);
+    auto expected = ((t[1] * 4).to(torch::kFloat) / 255 - norm->mean().flatten()) / norm->stdev().flatten();
+    EXPECT_TRUE(torch::allclose(first_pixel, expected, 1e-5, 1e-5));
+    for (int64_t i = 0; i < t[1].size(0); ++i) seen.push_back(t[1][i].item<int64_t>());
+  }
+  EXPECT_EQ(seen.size(), 8u);
+  auto v = batch_tensors(dls.valid().one_batch());
+  EXPECT_TRUE(torch::equal(v[1], torch::tensor({0, 1, 2})));  // not shuffled
+  EXPECT_THROW_WITH(DataLoaders::from_tensors(x, y.slice(0, 0, 5), x, y), std::invalid_argument, "10 inputs but 5 targets");
+}

@@ -228,6 +228,18 @@ struct DataLoadersOptions {
   std::vector<std::shared_ptr<Transform>> after_item, before_batch, after_batch;
 };
 
+/// Keyword arguments of DataLoaders::from_tensors.
+struct TensorLoadersOptions {
+  int64_t bs = 64;
+  std::optional<int64_t> val_bs;
+  bool shuffle = true;                          ///< training loader (also drops its last partial batch)
+  std::optional<uint64_t> seed;
+  std::optional<c10::Device> device;
+  std::vector<std::shared_ptr<Transform>> after_batch;  ///< set up on one training batch
+  const TypeInfo* x_type = nullptr;             ///< semantic type of the inputs (default TensorBase)
+  const TypeInfo* y_type = nullptr;             ///< of the targets (default TensorBase)
+};
+
 /// The training and validation loaders (and any others) of a task (fastai's DataLoaders).
 ///
 /// Example:
@@ -240,6 +252,13 @@ class DataLoaders {
   /// Train loader (shuffle, drop_last) and valid loader over `dsets`' first two subsets, sharing
   /// the pipelines, which are set up on the training data.
   static DataLoaders from_dsets(const Datasets& dsets, DataLoadersOptions options = {});
+  /// Whole-batch loaders over in-memory tensors (rows along dim 0): each batch is two
+  /// index_selects, no per-item work — plain tensors train with the Learner this way.
+  /// Example:
+  ///   auto dls = DataLoaders::from_tensors(x, y, xv, yv, {.bs = 128, .x_type = &TensorImage::info(),
+  ///       .after_batch = {std::make_shared<IntToFloatTensor>(), std::make_shared<Normalize>()}});
+  static DataLoaders from_tensors(at::Tensor x_train, at::Tensor y_train, at::Tensor x_valid, at::Tensor y_valid,
+                                  TensorLoadersOptions options = {});
 
   TfmdDL& train() { return at(0); }
   TfmdDL& valid() { return at(1); }
