@@ -14,6 +14,7 @@
 namespace fastai {
 
 /// How a loss reduces over the batch.
+/// Example: `loss->reduction = Reduction::none;  // per-item losses`
 enum class Reduction { none, mean, sum };
 
 /// A loss wrapper (fastai's BaseLoss): moves `axis` last, casts the target (to float when
@@ -61,6 +62,7 @@ class BaseLoss {
 };
 
 /// Keyword arguments of the cross-entropy family.
+/// Example: `CrossEntropyLossFlat({.axis = 1, .weight = class_weights})`
 struct CrossEntropyOptions {
   int64_t axis = -1;
   at::Tensor weight = {};       ///< per-class weights
@@ -71,6 +73,7 @@ struct CrossEntropyOptions {
 std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions options = {});
 
 /// Keyword arguments of BCEWithLogitsLossFlat.
+/// Example: `BCEWithLogitsLossFlat({.thresh = 0.3})`
 struct BCEWithLogitsOptions {
   int64_t axis = -1;
   double thresh = 0.5;          ///< decodes: sigmoid(x) > thresh
@@ -88,6 +91,7 @@ std::shared_ptr<BaseLoss> MSELossFlat(int64_t axis = -1);
 std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis = -1);
 
 /// Keyword arguments of the label-smoothing and focal losses.
+/// Example: `LabelSmoothingCrossEntropyFlat({.eps = 0.1})`
 struct SmoothingOptions {
   int64_t axis = -1;
   double eps = 0.1;             ///< label smoothing
@@ -105,6 +109,7 @@ std::shared_ptr<BaseLoss> FocalLoss(SmoothingOptions options = {});
 std::shared_ptr<BaseLoss> FocalLossFlat(SmoothingOptions options = {});
 
 /// Keyword arguments of DiceLoss.
+/// Example: `DiceLoss({.smooth = 1e-5, .square_in_union = true})`
 struct DiceOptions {
   int64_t axis = 1;
   double smooth = 1e-6;

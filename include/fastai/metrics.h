@@ -19,6 +19,7 @@
 namespace fastai {
 
 /// What a metric sees of one batch: the model's output, the targets, the loss, the batch size.
+/// Example: `m->accumulate({.pred = out, .yb = {y}, .loss = loss, .bs = 64});`
 struct MetricBatch {
   at::Tensor pred;
   std::vector<at::Tensor> yb;
@@ -45,6 +46,7 @@ class Metric {
 };
 
 /// A metric function of (predictions, targets) → scalar tensor, with its name.
+/// Example: `MetricFunc mine{"mine", [](const at::Tensor& p, const at::Tensor& t) { return (p - t).abs().max(); }};`
 using MetricFn = std::function<at::Tensor(const at::Tensor& pred, const at::Tensor& targ)>;
 
 /// A named metric function; usable directly (`accuracy(pred, targ)`) and as a Learner metric
@@ -72,9 +74,11 @@ class MetricSpec {
 std::shared_ptr<Metric> AvgMetric(const MetricFunc& f);
 
 /// What AccumMetric applies to the predictions before storing them.
+/// Example: `AccumMetric(f, {.activation = Activation::sigmoid})`
 enum class Activation { none, softmax, sigmoid, binary_softmax };
 
 /// Keyword arguments of AccumMetric.
+/// Example: `AccumMetric(f, {.dim_argmax = -1})`
 struct AccumOptions {
   std::optional<int64_t> dim_argmax;   ///< argmax over this dim (when no activation)
   Activation activation = Activation::none;
@@ -107,13 +111,16 @@ extern const MetricFunc accuracy;
 /// 1 − accuracy.
 extern const MetricFunc error_rate;
 /// Whether targ is among the top-k predictions.
+/// Example: `.metrics = {top_k_accuracy(3)}`
 MetricFunc top_k_accuracy(int64_t k = 5);
 /// Multi-label accuracy: (sigmoid(pred) > thresh) == targ, over all labels.
+/// Example: `.metrics = {accuracy_multi(0.3)}`
 MetricFunc accuracy_multi(double thresh = 0.5, bool sigmoid = true);
 extern const MetricFunc mse;
 extern const MetricFunc mae;
 extern const MetricFunc msle;
 /// √mse over the whole pass (an AccumMetric).
+/// Example: `.metrics = {rmse(), exp_rmspe(), R2Score()}`
 MetricSpec rmse();
 /// √mean(((e^t − e^p)/e^t)²) over the whole pass (an AccumMetric).
 MetricSpec exp_rmspe();
@@ -128,6 +135,7 @@ MetricSpec PearsonCorrCoef();
 /// Example: `.metrics = {Dice(), JaccardCoeff()}`
 MetricSpec Dice(int64_t axis = 1);
 /// Mean over classes of the per-class dice (classes absent from both are skipped).
+/// Example: `.metrics = {DiceMulti()}`
 MetricSpec DiceMulti(int64_t axis = 1);
 /// Jaccard |P∩T|/|P∪T| for binary segmentation.
 MetricSpec JaccardCoeff(int64_t axis = 1);
@@ -141,6 +149,7 @@ MetricSpec JaccardCoeff(int64_t axis = 1);
 enum class Average { binary, micro, macro, weighted };
 
 /// Keyword arguments of the label-based classification metrics.
+/// Example: `Precision({.average = Average::weighted})`
 struct ClassOptions {
   int64_t axis = -1;
   Average average = Average::binary;
@@ -158,6 +167,7 @@ MetricSpec BalancedAccuracy(int64_t axis = -1);
 /// Matthews correlation coefficient (multi-class form; 0 when undefined).
 MetricSpec MatthewsCorrCoef(int64_t axis = -1);
 /// How CohenKappa weighs disagreements.
+/// Example: `CohenKappa(-1, KappaWeights::quadratic)`
 enum class KappaWeights { none, linear, quadratic };
 /// Cohen's kappa between predicted and true labels.
 MetricSpec CohenKappa(int64_t axis = -1, KappaWeights weights = KappaWeights::none);
@@ -169,12 +179,14 @@ MetricSpec BrierScore(int64_t axis = -1);
 /// Example: `.metrics = {RocAucBinary(), APScoreBinary()}`
 MetricSpec RocAucBinary(int64_t axis = -1);
 /// One-vs-rest ROC AUC of a multi-class classifier (softmax), macro or weighted average.
+/// Example: `.metrics = {RocAuc(-1, Average::weighted)}`
 MetricSpec RocAuc(int64_t axis = -1, Average average = Average::macro);
 /// Average precision of a binary classifier (last class after softmax).
 MetricSpec APScoreBinary(int64_t axis = -1);
 /// Average precision of a multi-label classifier (sigmoid), macro averaged over labels.
 MetricSpec APScoreMulti();
 /// Spearman's rank correlation (average ranks for ties).
+/// Example: `.metrics = {SpearmanCorrCoef(), PearsonCorrCoef()}`
 MetricSpec SpearmanCorrCoef();
 
 }  // namespace fastai

@@ -26,10 +26,12 @@ class Optimizer;
 namespace fastai {
 
 /// Hyper-parameters of one parameter group: lr, mom, sqr_mom, eps, wd, … by name.
+/// Example: `Hypers h{{"lr", 1e-3}, {"mom", 0.9}};`
 using Hypers = std::map<std::string, double>;
 
 /// Per-parameter optimizer state: tensors (grad_avg, sqr_avg) and numbers (step, do_wd,
 /// force_train, local_lr).
+/// Example: `opt->state(bias).values["do_wd"] = 0;`
 struct ParamState {
   std::map<std::string, at::Tensor> tensors;
   std::map<std::string, double> values;
@@ -173,6 +175,7 @@ double debias(double mom, double damp, double step);
 
 /// Keyword arguments shared by the optimizer factories (fastai's defaults per optimizer are
 /// applied where a field is left unset).
+/// Example: `Adam(groups, {.lr = 3e-3, .wd = 0.1, .decouple_wd = true})`
 struct OptOptions {
   double lr = 1e-3;
   std::optional<double> mom;
@@ -193,6 +196,7 @@ using OptFunc = std::function<std::unique_ptr<Optimizer>(std::vector<std::vector
 /// SGD (mom default 0, wd 0). Example: `auto opt = SGD({params}, {.lr = 0.1, .mom = 0.9});`
 std::unique_ptr<Optimizer> SGD(std::vector<std::vector<at::Tensor>> groups, const OptOptions& o = {});
 /// RMSProp (sqr_mom 0.99, mom 0, eps 1e-8, wd 0).
+/// Example: `RMSProp(groups, {.lr = 1e-2, .mom = 0.9})`
 std::unique_ptr<Optimizer> RMSProp(std::vector<std::vector<at::Tensor>> groups, const OptOptions& o = {});
 /// Adam (mom 0.9, sqr_mom 0.99, eps 1e-5, wd 0.01 decoupled: AdamW).
 std::unique_ptr<Optimizer> Adam(std::vector<std::vector<at::Tensor>> groups, const OptOptions& o = {});
@@ -236,7 +240,8 @@ inline std::unique_ptr<Optimizer> ranger(std::vector<at::Tensor> p, const OptOpt
 std::unique_ptr<Optimizer> OptimWrapper(std::shared_ptr<torch::optim::Optimizer> opt);
 
 /// Lookahead: every k steps, slow weights move alpha of the way to the fast weights and the
-/// fast weights restart from them. Installs an after_step hook on `opt` (its slow weights and
+/// fast weights restart from them. Installs a before_step hook (copies the slow weights before
+/// the first step) and an after_step hook on `opt` (its slow weights and
 /// step count live in the parameters' state, so save/load and clear_state cover them).
 ///
 /// Example: `auto opt = Lookahead(RAdam(groups), 6, 0.5);`

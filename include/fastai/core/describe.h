@@ -17,6 +17,7 @@
 namespace fastai {
 
 /// Builds a transform from its description.
+/// Example: `register_transform("Mine", [](const nlohmann::json& j) { return Mine::from_description(j); });`
 using TransformFactory = std::function<std::shared_ptr<Transform>(const nlohmann::json&)>;
 
 /// Registers the factory for transforms whose description has "type": `type`. Built-ins register
@@ -27,6 +28,7 @@ void register_transform(const std::string& type, TransformFactory factory);
 
 /// Rebuilds a transform from a description written by Transform::describe(). Throws
 /// std::runtime_error naming the type when no factory is registered for it.
+/// Example: `auto t = transform_from_description(norm->describe());`
 std::shared_ptr<Transform> transform_from_description(const nlohmann::json& j);
 
 /// Types with a registered factory, sorted. Example: `for (auto& t : registered_transforms()) ...`

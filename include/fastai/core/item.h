@@ -46,13 +46,16 @@ class TypeInfo {
 };
 
 /// The root of every semantic type. A function registered for Any receives the whole Item.
+/// Example: `x.is_a(fastai::any_type());  // true for every non-empty item`
 const TypeInfo& any_type();
 
 /// Looks a semantic type up by name among the types used so far in this process (every
 /// built-in type is registered at start-up); nullptr when unknown.
+/// Example: `const TypeInfo* t = find_type("TensorImage");`
 const TypeInfo* find_type(std::string_view name);
 
 /// Thrown when an Item is read as a type it is not; the message names both types.
+/// Example: `try { Item(Str("a")).get<TensorBase>(); } catch (const TypeError& e) { /* names both types */ }`
 class TypeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -61,6 +64,7 @@ class TypeError : public std::runtime_error {
 /// One value in a pipeline: a semantic type plus its payload. Tuples of items are Items too
 /// (type Tuple, payload std::vector<Item>): transforms map over their elements. An empty Item
 /// (default-constructed) stands for "nothing", like Python's None.
+/// Example: `Item x = TensorImage(t); if (x.is<TensorImageBase>()) use(x.get<TensorImage>());`
 class Item {
  public:
   Item() = default;

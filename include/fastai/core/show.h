@@ -13,6 +13,7 @@
 namespace fastai {
 
 /// Where an item is shown: titles (labels, predictions) and at most one image.
+/// Example: `ShowContext c; show(Tuple({img, Category("cat")}), c);  // c.image set, c.title() == "cat"`
 struct ShowContext {
   std::vector<std::string> titles;
   at::Tensor image;  ///< set by image types; drawn by the vision module

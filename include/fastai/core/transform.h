@@ -47,6 +47,7 @@ class LazyItems {
 };
 
 /// A function from item to item, as registered for one semantic type.
+/// Example: `ItemFn upper = [](const Item& x) { return x; };`
 using ItemFn = std::function<Item(const Item&)>;
 
 /// Table from semantic type to function with parent-type fallback (fastcore's TypeDispatch).
@@ -105,6 +106,7 @@ class TypeDispatch2 {
 };
 
 /// Keyword arguments of Transform.
+/// Example: `Transform t({.name = "Aug", .order = 2, .split_idx = 0});`
 struct TransformOptions {
   std::string name;                ///< shown in reprs and error messages
   int order = 0;                   ///< Pipelines sort by it
@@ -113,6 +115,7 @@ struct TransformOptions {
 };
 
 /// Thrown by describe() for transforms that wrap an unregistered C++ function.
+/// Example: `try { p.describe(); } catch (const NotDescribableError& e) { /* says how to register */ }`
 class NotDescribableError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

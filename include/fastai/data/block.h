@@ -18,8 +18,10 @@
 namespace fastai {
 
 /// A list of transforms.
+/// Example: `TfmList tfms{std::make_shared<IntToFloatTensor>()};`
 using TfmList = std::vector<std::shared_ptr<Transform>>;
 /// Makes fresh transforms, so each DataBlock::datasets() call learns its own state (a vocab).
+/// Example: `TfmFactory f = [] { return TfmList{std::make_shared<Categorize>()}; };`
 using TfmFactory = std::function<TfmList()>;
 
 /// What one element of the (input, target) tuple is: its type transforms (after the getter),
@@ -34,20 +36,24 @@ struct TransformBlock {
 };
 
 /// Keyword arguments of CategoryBlock.
+/// Example: `CategoryBlock({.vocab = std::vector<std::string>{"cat", "dog"}, .add_na = true})`
 struct CategoryBlockOptions {
   std::optional<std::vector<std::string>> vocab;
   bool sort = true;
   bool add_na = false;
 };
 /// Single-label classification target: Categorize (loss: cross-entropy).
+/// Example: `DataBlock({.blocks = {TransformBlock{}, CategoryBlock()}})`
 TransformBlock CategoryBlock(CategoryBlockOptions options = {});
 
 /// Keyword arguments of MultiCategoryBlock.
+/// Example: `MultiCategoryBlock({.add_na = true})`
 struct MultiCategoryBlockOptions {
   std::optional<std::vector<std::string>> vocab;
   bool add_na = false;
 };
 /// Multi-label target: MultiCategorize then OneHotEncode (loss: BCE with logits).
+/// Example: `DataBlock({.blocks = {TransformBlock{}, MultiCategoryBlock()}})`
 TransformBlock MultiCategoryBlock(MultiCategoryBlockOptions options = {});
 
 /// Regression target: RegressionSetup (loss: MSE). `n_out`: number of values per target.
@@ -55,6 +61,7 @@ TransformBlock RegressionBlock(std::optional<int64_t> n_out = std::nullopt);
 
 /// A getter: a function of the raw item, or a transform. Functions are applied to the whole
 /// raw item (even when it is a tuple).
+/// Example: `.get_y = {parent_label}` or `.get_x = {std::make_shared<ItemGetter>(0)}`
 struct Getter {
   std::shared_ptr<Transform> tfm;
   Getter(std::shared_ptr<Transform> t) : tfm(std::move(t)) {}  // NOLINT: implicit by design
@@ -66,6 +73,7 @@ struct Getter {
 };
 
 /// Keyword arguments of DataBlock.
+/// Example: `DataBlock({.blocks = {...}, .get_items = image_files_getter(), .splitter = RandomSplitter(0.2, 42)})`
 struct DataBlockOptions {
   std::vector<TransformBlock> blocks;   ///< default: two plain TransformBlocks
   /// Collects the items from the source (a Path for folders and files). Default: the source

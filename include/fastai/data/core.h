@@ -17,6 +17,7 @@
 namespace fastai {
 
 /// Keyword arguments of TfmdLists and Datasets.
+/// Example: `TfmdLists(items, tfms, {.splits = RandomSplitter()(items)})`
 struct TfmdListsOptions {
   /// Index lists, one per subset (train first, then valid, …). Empty: no splits.
   std::vector<std::vector<int64_t>> splits;
@@ -81,6 +82,7 @@ class TfmdLists {
 };
 
 /// Keyword arguments of Datasets: TfmdLists's plus the number of inputs.
+/// Example: `Datasets(items, {{get_x}, {get_y, cat}}, {.splits = splits, .n_inp = 1})`
 struct DatasetsOptions {
   std::vector<std::vector<int64_t>> splits;
   std::optional<int> split_idx;
@@ -130,6 +132,7 @@ class Datasets {
 };
 
 /// Keyword arguments of show_batch.
+/// Example: `dls.show_batch({}, {.max_n = 4, .out = &std::cerr})`
 struct ShowBatchOptions {
   int64_t max_n = 9;                    ///< samples to show
   int ncols = 3;                        ///< grid columns (pictures)
@@ -156,6 +159,7 @@ std::string show_batch_as_text(const Item& x, const Item& y, const std::vector<I
 void register_show_batch(const TypeInfo& x, const TypeInfo& y, ShowBatchFn fn);
 
 /// Keyword arguments of TfmdDL (DataLoader's, plus its three pipelines).
+/// Example: `TfmdDL dl(dsets.train(), {.bs = 64, .shuffle = true, .after_batch = {norm}})`
 struct TfmdDLOptions {
   int64_t bs = 64;
   bool shuffle = false;
@@ -218,6 +222,7 @@ class TfmdDL : public DataLoader {
 };
 
 /// Keyword arguments of DataLoaders::from_dsets.
+/// Example: `DataLoaders::from_dsets(dsets, {.bs = 64, .val_bs = 128, .num_workers = 2})`
 struct DataLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;   ///< default: bs
@@ -229,6 +234,7 @@ struct DataLoadersOptions {
 };
 
 /// Keyword arguments of DataLoaders::from_tensors.
+/// Example: `DataLoaders::from_tensors(x, y, xv, yv, {.bs = 128, .x_type = &TensorImage::info()})`
 struct TensorLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;

@@ -48,12 +48,14 @@ std::vector<Item> batch_to_samples(const Item& batch, int64_t max_n = -1);
 at::Tensor item_indices(const std::vector<Item>& items);
 
 /// Thrown when building a batch fails: names the batch, the item index and the original error.
+/// Example: `try { dl.one_batch(); } catch (const DataLoaderError& e) { /* names batch and item */ }`
 class DataLoaderError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
 /// Keyword arguments of DataLoader.
+/// Example: `DataLoader dl(src, n, {.bs = 32, .shuffle = true, .num_workers = 2, .seed = 42});`
 struct DataLoaderOptions {
   int64_t bs = 64;                       ///< batch size
   bool shuffle = false;
@@ -138,6 +140,7 @@ class DataLoader {
 };
 
 /// Input iterator over one epoch's batches; destroying it stops the workers.
+/// Example: `for (auto it = dl.begin(); it != dl.end(); ++it) use(*it);`
 class DataLoader::Iterator {
  public:
   using value_type = Item;

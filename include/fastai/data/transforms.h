@@ -34,6 +34,7 @@ struct GetFilesOptions {
 std::vector<std::filesystem::path> get_files(const std::filesystem::path& path, const GetFilesOptions& options = {});
 
 /// The image extensions get_image_files looks for (".png", ".jpg", …).
+/// Example: `get_files(p, {.extensions = image_extensions()})`
 const std::set<std::string>& image_extensions();
 
 /// Image files under `path`. Example: `auto files = get_image_files(path / "train");`
@@ -50,8 +51,10 @@ std::vector<Item> path_items(const std::vector<std::filesystem::path>& paths);
 // ---------------------------------------------------------------- splitters
 
 /// Index lists, train first, then valid.
+/// Example: `Splits s = RandomSplitter(0.2, 42)(items);  // s[0] train, s[1] valid`
 using Splits = std::vector<std::vector<int64_t>>;
 /// A splitter maps the items to Splits.
+/// Example: `Splitter sp = IndexSplitter({0, 5});`
 using Splitter = std::function<Splits(const std::vector<Item>&)>;
 
 /// Random split with `valid_pct` of the items in valid (fastai's RandomSplitter: with a seed,
@@ -59,6 +62,7 @@ using Splitter = std::function<Splits(const std::vector<Item>&)>;
 /// int(valid_pct·n) of it). Without a seed, drawn from fastai::rng().
 Splitter RandomSplitter(double valid_pct = 0.2, std::optional<uint64_t> seed = std::nullopt);
 /// Random train_sz/valid_sz fractions of the items (fastai's RandomSubsetSplitter).
+/// Example: `RandomSubsetSplitter(0.1, 0.02, 42)(items)`
 Splitter RandomSubsetSplitter(double train_sz, double valid_sz, std::optional<uint64_t> seed = std::nullopt);
 /// Items at `valid_idx` are valid, the others (in order) train.
 Splitter IndexSplitter(std::vector<int64_t> valid_idx);
@@ -67,6 +71,7 @@ Splitter GrandparentSplitter(std::string train_name = "train", std::string valid
 /// Items for which `is_valid(item)` is true are valid.
 Splitter FuncSplitter(std::function<bool(const Item&)> is_valid);
 /// Items whose mask entry is true are valid.
+/// Example: `MaskSplitter({false, true, false})(items)  // item 1 validates`
 Splitter MaskSplitter(std::vector<bool> mask);
 /// Path items whose file name is listed (one per line) in `fname` are valid.
 Splitter FileSplitter(const std::filesystem::path& fname);
@@ -80,6 +85,7 @@ Splitter TrainTestSplitter(double test_size = 0.2, std::optional<uint64_t> rando
 
 /// The parent folder's name of a Path item, as a Str (fastai's parent_label). Also registered
 /// as the function "parent_label" for func_transform.
+/// Example: `parent_label(Path("/data/train/cat/1.png")).get<Str>() == "cat"`
 Item parent_label(const Item& path);
 
 /// Labels a Path or Str item with group 1 of regex `pat` (search, or full `match`). Throws
@@ -115,6 +121,7 @@ class ItemGetter : public Transform {
 
 /// A vocabulary: sorted unique values, with an optional "#na#" first entry that unknown values
 /// map to (fastai's CategoryMap).
+/// Example: `CategoryMap m({"b", "a", "b"}); m.index_of("b") == 1;`
 class CategoryMap {
  public:
   CategoryMap() = default;
@@ -164,6 +171,7 @@ class Categorize : public Transform {
 
 /// Multi-label version (fastai's MultiCategorize, order 1): MultiCategory (list of labels) →
 /// TensorMultiCategory of indices, and back.
+/// Example: `auto mc = std::make_shared<MultiCategorize>(); auto oh = std::make_shared<OneHotEncode>(mc);`
 class MultiCategorize : public Transform {
  public:
   explicit MultiCategorize(std::optional<std::vector<std::string>> vocab = std::nullopt, bool add_na = false);
@@ -199,6 +207,7 @@ class OneHotEncode : public Transform {
 };
 
 /// Float/Int targets → float TensorBase; decodes to Float (fastai's RegressionSetup).
+/// Example: `TfmdLists(values, {std::make_shared<RegressionSetup>()})`
 class RegressionSetup : public Transform {
  public:
   explicit RegressionSetup(std::optional<int64_t> c = std::nullopt);
@@ -229,6 +238,7 @@ class ToTensor : public Transform {
 };
 
 /// uint8 images → float in [0, 1] (÷ div); masks → int64 (÷ div_mask). Order 10.
+/// Example: `.after_batch = {std::make_shared<IntToFloatTensor>()}`
 class IntToFloatTensor : public Transform {
  public:
   explicit IntToFloatTensor(double div = 255.0, int64_t div_mask = 1);
@@ -266,6 +276,7 @@ class Normalize : public Transform {
 };
 
 /// ImageNet's per-channel statistics ({mean}, {std}), as fastai's imagenet_stats.
+/// Example: `Normalize::from_stats(imagenet_stats.mean, imagenet_stats.std)`
 struct Stats {
   std::vector<double> mean, std;
 };
