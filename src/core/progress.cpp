@@ -59,6 +59,10 @@ void ProgressBar::draw(bool final) {
   const double t = now();
   if (!final && t - last_draw_ < opt_.min_interval_s) return;
   last_draw_ = t;
+  if (final && !opt_.leave) {
+    if (interactive_) *opt_.out << "\r\x1b[K" << std::flush;
+    return;
+  }
   if (interactive_)
     *opt_.out << '\r' << render(done_, t - start_) << "\x1b[K" << (final ? "\n" : "") << std::flush;
   else if (final)

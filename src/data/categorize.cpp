@@ -7,6 +7,7 @@
 
 #include "fastai/core/describe.h"
 #include "fastai/data/transforms.h"
+#include "fastai/losses.h"
 
 namespace fastai {
 using nlohmann::json;
@@ -114,6 +115,8 @@ json Categorize::describe() const {
   return j;
 }
 
+std::shared_ptr<BaseLoss> Categorize::loss_func() const { return CrossEntropyLossFlat(); }
+
 std::shared_ptr<Categorize> Categorize::from_description(const json& j) {
   auto t = std::make_shared<Categorize>(std::nullopt, j.at("sort").get<bool>(), j.at("add_na").get<bool>());
   t->vocab_ = CategoryMap::from_items(j.at("vocab").get<std::vector<std::string>>(), j.at("add_na").get<bool>());
@@ -163,6 +166,8 @@ json MultiCategorize::describe() const {
   j["add_na"] = add_na_;
   return j;
 }
+
+std::shared_ptr<BaseLoss> MultiCategorize::loss_func() const { return BCEWithLogitsLossFlat(); }
 
 std::shared_ptr<MultiCategorize> MultiCategorize::from_description(const json& j) {
   auto t = std::make_shared<MultiCategorize>(std::nullopt, j.at("add_na").get<bool>());
@@ -239,6 +244,8 @@ json RegressionSetup::describe() const {
   j["c"] = c();
   return j;
 }
+
+std::shared_ptr<BaseLoss> RegressionSetup::loss_func() const { return MSELossFlat(); }
 
 std::shared_ptr<RegressionSetup> RegressionSetup::from_description(const json& j) {
   auto t = std::make_shared<RegressionSetup>(j.at("c").get<int64_t>());

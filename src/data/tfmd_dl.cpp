@@ -150,6 +150,66 @@ std::string TfmdDL::show_batch(Item batch, ShowBatchOptions options) {
   return fn(x, y, samples, options);
 }
 
+namespace {
+struct ShowResultsRegistry {
+  std::mutex mutex;
+  TypeDispatch2<ShowResultsFn> fns;
+};
+ShowResultsRegistry& show_results_registry() {
+  static ShowResultsRegistry r;
+  return r;
+}
+std::string titles_of(const Item& x) {
+  ShowContext c;
+  show(x, c);
+  return c.titles.empty() ? x.repr() : c.title();
+}
+}  // namespace
+
+std::string show_results_as_text(const Item&, const Item&, const std::vector<Item>& samples,
+                                 const std::vector<Item>& outs, const ShowBatchOptions& o) {
+  std::ostringstream s;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    s << i << ": " << titles_of(samples[i]);
+    if (i < outs.size()) {
+      const Item& out = outs[i];
+      s << "  \u2192 " << titles_of(out.is_tuple() && out.size() > 0 ? out[out.size() - 1] : out);
+    }
+    s << "\n";
+  }
+  (o.out ? *o.out : std::cout) << s.str() << std::flush;
+  return s.str();
+}
+
+void register_show_results(const TypeInfo& x, const TypeInfo& y, ShowResultsFn fn) {
+  auto& r = show_results_registry();
+  std::lock_guard lock(r.mutex);
+  r.fns.add(x, y, std::move(fn));
+}
+
+namespace {
+const bool default_results_renderer = [] {
+  register_show_results(any_type(), any_type(), show_results_as_text);
+  return true;
+}();
+}  // namespace
+
+std::string TfmdDL::show_results(const Item& batch, const Item& outs, ShowBatchOptions options) {
+  const Item decoded = decode(batch);
+  const auto samples = decode_batch(batch, options.max_n, /*full=*/false);
+  const auto out_samples = decode_batch(outs, options.max_n, /*full=*/false);
+  const Item x = part(decoded, 0, static_cast<size_t>(n_inp_));
+  const Item y = part(decoded, static_cast<size_t>(n_inp_), SIZE_MAX);
+  ShowResultsFn fn;
+  {
+    auto& r = show_results_registry();
+    std::lock_guard lock(r.mutex);
+    const TypeInfo& ty = y.empty() ? any_type() : y.type();
+    if (const ShowResultsFn* f = r.fns.find(x.type(), ty)) fn = *f;
+  }
+  return fn(x, y, samples, out_samples, options);
+}
+
 TfmdDL TfmdDL::new_tfmd(std::optional<DataLoaderOptions> options, std::optional<Datasets> dataset) const {
   DataLoader::Source src;
   std::optional<int64_t> n;
@@ -196,7 +256,13 @@ DataLoaders DataLoaders::from_dsets(const Datasets& dsets, DataLoadersOptions o)
                                                        .seed = o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
                                                        .device = o.device},
                                      dsets.subset(i)));
-  return DataLoaders(std::move(loaders), o.device);
+  DataLoaders dls(std::move(loaders), o.device);
+  // fastai's dls.loss_func: the last target pipeline's transform that names a loss.
+  for (size_t t = dsets.tls().size(); t-- > static_cast<size_t>(dsets.n_inp()) && !dls.loss_func;) {
+    const auto& tfms = dsets.tls()[t].tfms().transforms();
+    for (auto it = tfms.rbegin(); it != tfms.rend() && !dls.loss_func; ++it) dls.loss_func = (*it)->loss_func();
+  }
+  return dls;
 }
 
 namespace {

@@ -18,6 +18,7 @@ struct ProgressBarOptions {
   int width = 30;                       ///< characters of the bar itself
   int interactive = -1;                 ///< -1 auto, 0 no, 1 yes
   double min_interval_s = 0.1;          ///< redraw at most this often
+  bool leave = true;                    ///< false: the finished bar is erased (not printed), like fastprogress' leave=False
   std::function<double()> clock;        ///< seconds; defaults to a steady clock (tests inject one)
 };
 

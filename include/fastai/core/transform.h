@@ -14,6 +14,8 @@
 
 namespace fastai {
 
+class BaseLoss;
+
 /// A lazily indexed sequence of items: what `setup` sees. Its items may be computed on access
 /// (e.g. raw items passed through the transforms set up so far). `train()` is the training
 /// subset when the sequence knows its splits, else the sequence itself.
@@ -163,6 +165,9 @@ class Transform {
   virtual nlohmann::json describe() const;
   /// Registered type name used by describe/rebuild (the class name for built-ins).
   virtual std::string type_name() const { return "Transform"; }
+  /// The loss a target encoded by this transform calls for (fastai's `loss_func` attribute on
+  /// Categorize & co.), or nullptr. DataLoaders take it from the last target pipeline.
+  virtual std::shared_ptr<BaseLoss> loss_func() const { return nullptr; }
   /// "Name: encodes (TensorImage, Str) decodes (TensorImage)".
   std::string repr() const;
 

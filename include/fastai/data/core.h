@@ -158,6 +158,18 @@ std::string show_batch_as_text(const Item& x, const Item& y, const std::vector<I
 /// Example: `register_show_batch(TensorImage::info(), Any::info(), draw_grid);`
 void register_show_batch(const TypeInfo& x, const TypeInfo& y, ShowBatchFn fn);
 
+/// Renders decoded samples with the model's decoded predictions beside them (show_results):
+/// `samples` are (input, target) samples, `outs` the same samples with the prediction as target.
+using ShowResultsFn = std::function<std::string(const Item& x, const Item& y, const std::vector<Item>& samples,
+                                                const std::vector<Item>& outs, const ShowBatchOptions& options)>;
+/// The built-in show_results renderer: one line per sample, its titles then "→ prediction".
+/// Example: `register_show_results(x, y, show_results_as_text);`
+std::string show_results_as_text(const Item& x, const Item& y, const std::vector<Item>& samples,
+                                 const std::vector<Item>& outs, const ShowBatchOptions& options);
+/// Registers a show_results renderer for (input type, target type), like register_show_batch.
+/// Example: `register_show_results(TensorImage::info(), Any::info(), draw_results_grid);`
+void register_show_results(const TypeInfo& x, const TypeInfo& y, ShowResultsFn fn);
+
 /// Keyword arguments of TfmdDL (DataLoader's, plus its three pipelines).
 /// Example: `TfmdDL dl(dsets.train(), {.bs = 64, .shuffle = true, .after_batch = {norm}})`
 struct TfmdDLOptions {
@@ -208,6 +220,9 @@ class TfmdDL : public DataLoader {
   /// Decodes `batch` (default: one_batch()) and renders it with the renderer registered for
   /// its (input, target) types. Returns the renderer's output (text, or a picture's path).
   std::string show_batch(Item batch = {}, ShowBatchOptions options = {});
+  /// Decodes `batch` and `outs` (the same batch with the decoded predictions as targets) and
+  /// renders them with the renderer registered for their types (fastai's dl.show_results).
+  std::string show_results(const Item& batch, const Item& outs, ShowBatchOptions options = {});
   /// A copy sharing the pipelines, with other loader options (fastai's `new`).
   TfmdDL new_tfmd(std::optional<DataLoaderOptions> options, std::optional<Datasets> dataset = std::nullopt) const;
 
@@ -281,6 +296,10 @@ class DataLoaders {
   Item one_batch() { return train().one_batch(); }
   /// show_batch on the training loader (fastai's dls.show_batch()).
   std::string show_batch(Item batch = {}, ShowBatchOptions options = {}) { return train().show_batch(std::move(batch), options); }
+  /// The loss the targets call for (from the target pipeline's transforms: cross-entropy for a
+  /// category, BCE-with-logits for multi-category, MSE for regression); nullptr when unknown.
+  /// The Learner uses it when no loss_func is given. Example: `dls.loss_func = MSELossFlat();`
+  std::shared_ptr<BaseLoss> loss_func;
   /// A loader over new items with the validation pipelines (fastai's test_dl).
   TfmdDL test_dl(std::vector<Item> items, bool with_labels = false, std::optional<int64_t> bs = std::nullopt);
 

@@ -161,6 +161,8 @@ class Categorize : public Transform {
   /// Number of classes.
   int64_t c() const { return static_cast<int64_t>(vocab().size()); }
   std::string type_name() const override { return "Categorize"; }
+  /// Cross-entropy (flattened).
+  std::shared_ptr<BaseLoss> loss_func() const override;
   nlohmann::json describe() const override;
   static std::shared_ptr<Categorize> from_description(const nlohmann::json& j);
 
@@ -179,6 +181,8 @@ class MultiCategorize : public Transform {
   const CategoryMap& vocab() const;
   int64_t c() const { return static_cast<int64_t>(vocab().size()); }
   std::string type_name() const override { return "MultiCategorize"; }
+  /// BCE with logits (flattened).
+  std::shared_ptr<BaseLoss> loss_func() const override;
   nlohmann::json describe() const override;
   static std::shared_ptr<MultiCategorize> from_description(const nlohmann::json& j);
 
@@ -214,6 +218,8 @@ class RegressionSetup : public Transform {
   void setup(const LazyItems& items, bool train_setup) override;
   int64_t c() const { return c_.value_or(1); }
   std::string type_name() const override { return "RegressionSetup"; }
+  /// MSE (flattened).
+  std::shared_ptr<BaseLoss> loss_func() const override;
   nlohmann::json describe() const override;
   static std::shared_ptr<RegressionSetup> from_description(const nlohmann::json& j);
 

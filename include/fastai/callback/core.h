@@ -1,0 +1,266 @@
+#pragma once
+/// fastai.callback.core: two-way callbacks. A Callback sees every event of the training loop
+/// and can read and change every piece of the Learner's state (xb, yb, pred, loss, opt, …)
+/// through `learn()`; the Cancel*Exception family lets it skip parts of the loop.
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace fastai {
+
+class Learner;
+
+/// One row of the epoch log (epoch number, losses and metrics, time).
+/// Example: `LogValue v = 0.25;`
+using LogValue = std::variant<int64_t, double, std::string>;
+/// Formats a log value as fastai's table does (floats with 6 decimals).
+/// Example: `format_log_value(0.5) == "0.500000"`.
+std::string format_log_value(const LogValue& v);
+
+/// Every event of the training loop, in fastai's names and order.
+/// Example: `if (e == Event::after_loss) ...`
+enum class Event {
+  after_create,
+  before_fit,
+  before_epoch,
+  before_train,
+  before_batch,
+  after_pred,
+  after_loss,
+  before_backward,
+  after_cancel_backward,
+  after_backward,
+  before_step,
+  after_cancel_step,
+  after_step,
+  after_cancel_batch,
+  after_batch,
+  after_cancel_train,
+  after_train,
+  before_validate,
+  after_cancel_validate,
+  after_validate,
+  after_cancel_epoch,
+  after_epoch,
+  after_cancel_fit,
+  after_fit,
+};
+inline constexpr int n_events = static_cast<int>(Event::after_fit) + 1;
+
+/// The event's fastai name, e.g. "before_batch". Example: `event_name(Event::after_fit) == "after_fit"`.
+std::string_view event_name(Event e);
+/// Events of the inner (per-batch) loop, which honour run_train / run_valid.
+/// Example: `is_inner_event(Event::after_loss) == true`.
+bool is_inner_event(Event e);
+
+/// Base of the control-flow exceptions: a callback throws one to skip the rest of a part of the
+/// loop; the loop catches it, runs after_cancel_<part> and then after_<part>, as fastai does.
+/// Example: `throw CancelBatchException();`
+struct CancelException {
+  virtual ~CancelException() = default;
+  virtual const char* what() const noexcept = 0;
+};
+#define FASTAI_CANCEL_EXCEPTION(Name, part)                                       \
+  /** Skips the rest of the part of the loop it is thrown in (see CancelException). */ \
+  struct Name : CancelException {                                                 \
+    const char* what() const noexcept override { return #Name ": " part; }       \
+  };
+FASTAI_CANCEL_EXCEPTION(CancelBackwardException, "skip the backward pass")
+FASTAI_CANCEL_EXCEPTION(CancelStepException, "skip the optimizer step")
+FASTAI_CANCEL_EXCEPTION(CancelBatchException, "skip the rest of this batch")
+FASTAI_CANCEL_EXCEPTION(CancelTrainException, "skip the rest of the training phase")
+FASTAI_CANCEL_EXCEPTION(CancelValidException, "skip the rest of the validation phase")
+FASTAI_CANCEL_EXCEPTION(CancelEpochException, "skip the rest of this epoch")
+FASTAI_CANCEL_EXCEPTION(CancelFitException, "stop the fit")
+#undef FASTAI_CANCEL_EXCEPTION
+
+/// An error that already says where it happened (epoch, batch, value): the loop lets it through
+/// unwrapped. Example: `throw TrainingError("loss is nan at epoch 2, batch 17");`
+class TrainingError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Any other exception escaping a callback, re-thrown with the callback's and event's names
+/// (the original is nested: std::rethrow_if_nested reaches it).
+/// Example: `catch (const CallbackError& e) { std::cerr << e.what(); }  // "in Recorder.after_batch: …"`
+class CallbackError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// A two-way callback (fastai's Callback). Override the events you need; read and write the
+/// learner's state through `learn()`.
+///
+///   order            callbacks run sorted by order (then run_after / run_before constraints)
+///   run_train/valid  inner-loop events run only while training / validating when false
+///   run              set false to skip every event until the end of this fit
+///
+/// Example:
+///   struct ClipLoss : fastai::Callback {
+///     void after_loss() override { learn().loss_grad = learn().loss_grad.clamp_max(10); }
+///   };
+///   learn.add_cb(std::make_shared<ClipLoss>());
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  /// The name fastai would show: the class name (override for lambdas and wrappers).
+  virtual std::string name() const;
+
+  virtual void after_create() {}
+  virtual void before_fit() {}
+  virtual void before_epoch() {}
+  virtual void before_train() {}
+  virtual void before_batch() {}
+  virtual void after_pred() {}
+  virtual void after_loss() {}
+  virtual void before_backward() {}
+  virtual void after_cancel_backward() {}
+  virtual void after_backward() {}
+  virtual void before_step() {}
+  virtual void after_cancel_step() {}
+  virtual void after_step() {}
+  virtual void after_cancel_batch() {}
+  virtual void after_batch() {}
+  virtual void after_cancel_train() {}
+  virtual void after_train() {}
+  virtual void before_validate() {}
+  virtual void after_cancel_validate() {}
+  virtual void after_validate() {}
+  virtual void after_cancel_epoch() {}
+  virtual void after_epoch() {}
+  virtual void after_cancel_fit() {}
+  virtual void after_fit() {}
+
+  /// Runs event `e` if this callback should (run flag, run_train/run_valid); exceptions other
+  /// than Cancel*/TrainingError come out as CallbackError naming the callback and event.
+  void operator()(Event e);
+
+  /// The learner this callback is attached to; throws when it is not attached.
+  Learner& learn() const;
+  bool attached() const noexcept { return learn_ != nullptr; }
+
+  int order = 0;
+  bool run_train = true;
+  bool run_valid = true;
+  bool run = true;
+  /// get_preds removes callbacks with this flag (Recorder, trackers) while it gathers.
+  bool remove_on_fetch = false;
+  /// Skip validate/get_preds passes (trackers, loggers: they watch fits only).
+  bool only_train_loop = false;
+  /// Names of callbacks this one must run before / after, whatever the orders say.
+  std::vector<std::string> run_before, run_after;
+
+ private:
+  friend class Learner;
+  void dispatch(Event e);
+  Learner* learn_ = nullptr;
+};
+
+/// A callback made of functions per event, for quick experiments and tests.
+///
+/// Example:
+///   auto cb = std::make_shared<FuncCallback>("Scale", std::map<Event, FuncCallback::Fn>{
+///       {Event::after_loss, [](Learner& l) { l.loss_grad = l.loss_grad * 2; }}});
+class FuncCallback : public Callback {
+ public:
+  using Fn = std::function<void(Learner&)>;
+  FuncCallback(std::string name, std::map<Event, Fn> fns, int order = 0);
+  std::string name() const override { return name_; }
+  /// Calls the function registered for `e`, if any.
+  void call(Event e);
+
+#define FASTAI_FUNC_EVENT(ev) \
+  void ev() override { call(Event::ev); }
+  FASTAI_FUNC_EVENT(after_create)
+  FASTAI_FUNC_EVENT(before_fit)
+  FASTAI_FUNC_EVENT(before_epoch)
+  FASTAI_FUNC_EVENT(before_train)
+  FASTAI_FUNC_EVENT(before_batch)
+  FASTAI_FUNC_EVENT(after_pred)
+  FASTAI_FUNC_EVENT(after_loss)
+  FASTAI_FUNC_EVENT(before_backward)
+  FASTAI_FUNC_EVENT(after_cancel_backward)
+  FASTAI_FUNC_EVENT(after_backward)
+  FASTAI_FUNC_EVENT(before_step)
+  FASTAI_FUNC_EVENT(after_cancel_step)
+  FASTAI_FUNC_EVENT(after_step)
+  FASTAI_FUNC_EVENT(after_cancel_batch)
+  FASTAI_FUNC_EVENT(after_batch)
+  FASTAI_FUNC_EVENT(after_cancel_train)
+  FASTAI_FUNC_EVENT(after_train)
+  FASTAI_FUNC_EVENT(before_validate)
+  FASTAI_FUNC_EVENT(after_cancel_validate)
+  FASTAI_FUNC_EVENT(after_validate)
+  FASTAI_FUNC_EVENT(after_cancel_epoch)
+  FASTAI_FUNC_EVENT(after_epoch)
+  FASTAI_FUNC_EVENT(after_cancel_fit)
+  FASTAI_FUNC_EVENT(after_fit)
+#undef FASTAI_FUNC_EVENT
+
+ private:
+  std::string name_;
+  std::map<Event, Fn> fns_;
+};
+
+/// Callbacks sorted by order, then moved as little as needed to honour run_before / run_after
+/// (fastai's sort_by_run). Throws std::invalid_argument when the constraints form a cycle.
+/// Example: `auto sorted = sort_by_run(cbs);`
+std::vector<std::shared_ptr<Callback>> sort_by_run(std::vector<std::shared_ptr<Callback>> cbs);
+
+/// Puts the model in train mode at the start of training and eval mode for validation, keeps
+/// the counters (train_iter, pct_train) and moves the model to the loaders' device (fastai's
+/// TrainEvalCallback; order -10; a default callback).
+/// Example: `learn.add_cb(std::make_shared<TrainEvalCallback>());  // already there by default`
+class TrainEvalCallback : public Callback {
+ public:
+  TrainEvalCallback() {
+    order = -10;
+    run_valid = false;
+  }
+  void after_create() override;
+  void before_fit() override;
+  void after_batch() override;
+  void before_train() override;
+  void before_validate() override;
+};
+
+/// Skips epochs before `start_epoch` (fit's start_epoch, for resuming; fastai's SkipToEpoch).
+/// Example: `learn.fit(5, 1e-3, {.start_epoch = 3});`
+class SkipToEpoch : public Callback {
+ public:
+  explicit SkipToEpoch(int64_t start_epoch) : skip_to_(start_epoch) { order = -9; }
+  void before_epoch() override;
+
+ private:
+  int64_t skip_to_;
+};
+
+/// Collects inputs, predictions, targets and per-item losses of the batches it sees (what
+/// get_preds uses; fastai's GatherPredsCallback).
+/// Example: `auto g = std::make_shared<GatherPredsCallback>(true); learn.add_cb(g); …; g->preds`
+class GatherPredsCallback : public Callback {
+ public:
+  explicit GatherPredsCallback(bool with_input = false, bool with_loss = false)
+      : with_input_(with_input), with_loss_(with_loss) {
+    order = 5;
+  }
+  void before_validate() override;
+  void after_batch() override;
+
+  std::vector<std::vector<at::Tensor>> inputs;  ///< per batch, the inputs
+  std::vector<at::Tensor> preds, targs, losses;  ///< per batch
+
+ private:
+  bool with_input_, with_loss_;
+};
+
+}  // namespace fastai

@@ -1,0 +1,41 @@
+#pragma once
+/// Line plots written as PNG files with gnuplot (Debian's gnuplot-nox, installed by
+/// scripts/setup.sh): the recorder's loss and schedule curves, lr_find's curve. The picture is
+/// written atomically and its path printed, since a C++ program has no notebook to show it in.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fastai {
+
+/// One curve (or set of markers when `points`). Example: `PlotSeries s{.label = "train", .x = xs, .y = ys};`
+struct PlotSeries {
+  std::string label;
+  std::vector<double> x, y;
+  bool points = false;
+};
+
+/// Axes and picture options. Example: `plot_lines("lr.png", {s}, {.xlabel = "lr", .logx = true});`
+struct PlotOptions {
+  std::string title, xlabel, ylabel;
+  bool logx = false, logy = false;
+  int width = 800, height = 500;  ///< pixels (per panel for plot_panels)
+  bool print_path = true;         ///< print "Saved <title> plot: <file>" on stdout
+};
+
+/// Draws `series` on one set of axes into the PNG `file`; returns `file`. Throws when gnuplot is
+/// missing (naming the package), when a series' x and y differ in length, or when gnuplot fails.
+/// Example: `fastai::plot_lines("loss.png", {{.label = "train", .x = {0, 1}, .y = {2.3, 1.1}}});`
+std::filesystem::path plot_lines(const std::filesystem::path& file, const std::vector<PlotSeries>& series,
+                                 const PlotOptions& options = {});
+
+/// Several panels side by side (two per row), one PlotOptions per panel.
+/// Example: `plot_panels("sched.png", {{lr}, {mom}}, {{.title = "lr"}, {.title = "mom"}});`
+std::filesystem::path plot_panels(const std::filesystem::path& file, const std::vector<std::vector<PlotSeries>>& panels,
+                                  const std::vector<PlotOptions>& options);
+
+/// The gnuplot executable found on PATH (or $FASTAI_GNUPLOT), empty when there is none.
+/// Example: `if (fastai::gnuplot_path().empty()) skip_plots();`
+std::filesystem::path gnuplot_path();
+
+}  // namespace fastai

@@ -1,0 +1,334 @@
+#pragma once
+/// fastai.learner: the Learner groups a model, DataLoaders, a loss, an optimizer and metrics,
+/// and runs the training loop as a sequence of events that callbacks see and change.
+///
+///   fit → [before_fit] for each epoch: [before_epoch]
+///            train: [before_train] for each batch: [before_batch] pred [after_pred] loss
+///                   [after_loss] [before_backward] backward [after_backward] [before_step]
+///                   step [after_step] zero_grad [after_batch] … [after_train]
+///            validate (no grad): the same batches without backward/step … [after_validate]
+///          [after_epoch] … [after_fit]
+/// A Cancel<Part>Exception thrown in a part runs after_cancel_<part>, then after_<part>.
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "fastai/callback/core.h"
+#include "fastai/data/core.h"
+#include "fastai/losses.h"
+#include "fastai/metrics.h"
+#include "fastai/model.h"
+#include "fastai/optimizer.h"
+
+namespace fastai {
+
+class Recorder;
+
+/// A learning rate: one value, one per parameter group, or a Slice over the groups.
+/// Example: `learn.fit_one_cycle(3, Slice{1e-5, 1e-3});`
+struct Lr {
+  std::variant<double, Slice, std::vector<double>> v;
+  Lr(double x) : v(x) {}                          // NOLINT: implicit by design
+  Lr(Slice s) : v(s) {}                           // NOLINT
+  Lr(std::vector<double> xs) : v(std::move(xs)) {}  // NOLINT
+  /// Sets hyper-parameter `key` of `opt` from this value.
+  void apply(Optimizer& opt, const std::string& key = "lr") const;
+};
+
+/// Splits a model into parameter groups (for discriminative learning rates and freezing).
+/// Example: `.splitter = [](const Model& m) { return std::vector<std::vector<at::Tensor>>{body, head}; }`
+using ParamSplitter = std::function<std::vector<std::vector<at::Tensor>>(const Model&)>;
+
+/// Keyword arguments of Learner (fastai's defaults).
+/// Example: `Learner learn(dls, model, {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});`
+struct LearnerOptions {
+  std::shared_ptr<BaseLoss> loss_func;       ///< default: from the target block (dls.loss_func)
+  OptFunc opt_func;                          ///< default: Adam
+  double lr = 1e-3;
+  ParamSplitter splitter;                       ///< default: trainable_params (one group)
+  std::vector<std::shared_ptr<Callback>> cbs;
+  std::vector<MetricSpec> metrics;
+  std::filesystem::path path = ".";
+  std::filesystem::path model_dir = "models";
+  std::optional<double> wd;                  ///< default: the optimizer's (Adam: 0.01)
+  bool wd_bn_bias = false;                   ///< weight decay on norm layers and biases
+  bool train_bn = true;                      ///< norm layers stay trainable when frozen
+  std::array<double, 3> moms = {0.95, 0.85, 0.95};
+  bool default_cbs = true;                   ///< TrainEvalCallback, Recorder, ProgressCallback, TerminateOnNaN
+};
+
+/// Keyword arguments of Learner::fit.
+/// Example: `learn.fit(2, 1e-3, {.wd = 0.1, .cbs = {std::make_shared<GradientClip>()}});`
+struct FitOptions {
+  std::optional<double> wd;
+  std::vector<std::shared_ptr<Callback>> cbs;  ///< added for this fit only
+  bool reset_opt = false;
+  int64_t start_epoch = 0;                     ///< skip the first epochs (resuming)
+};
+
+/// Keyword arguments of fit_one_cycle (fastai's defaults).
+/// Example: `learn.fit_one_cycle(1, 1e-2, {.pct_start = 0.3});`
+struct OneCycleOptions {
+  double div = 25.0;
+  double div_final = 1e5;
+  double pct_start = 0.25;
+  std::optional<double> wd;
+  std::optional<std::array<double, 3>> moms;   ///< default: the learner's
+  std::vector<std::shared_ptr<Callback>> cbs;
+  bool reset_opt = false;
+  int64_t start_epoch = 0;
+};
+
+/// Keyword arguments of fit_flat_cos. Example: `learn.fit_flat_cos(2, 1e-3, {.pct_start = 0.5});`
+struct FlatCosOptions {
+  double div_final = 1e5;
+  double pct_start = 0.75;
+  std::optional<double> wd;
+  std::vector<std::shared_ptr<Callback>> cbs;
+  bool reset_opt = false;
+};
+
+/// Keyword arguments of fit_sgdr. Example: `learn.fit_sgdr(3, 1, 1e-3, {.cycle_mult = 2});`
+struct SgdrOptions {
+  int64_t cycle_mult = 2;
+  std::optional<double> wd;
+  std::vector<std::shared_ptr<Callback>> cbs;
+  bool reset_opt = false;
+};
+
+/// Keyword arguments of fine_tune (fastai's defaults).
+/// Example: `learn.fine_tune(2, {.base_lr = 1e-3});`
+struct FineTuneOptions {
+  double base_lr = 2e-3;
+  int64_t freeze_epochs = 1;
+  double lr_mult = 100;
+  double pct_start = 0.3;
+  double div = 5.0;
+  std::optional<double> wd;
+  std::vector<std::shared_ptr<Callback>> cbs;
+};
+
+/// A suggestion function of lr_find: (lrs, losses, num_it) → (suggested lr, the point to mark).
+/// Example: `auto [lr, point] = valley(lrs, losses, 100);`
+struct Suggestion {
+  double lr;
+  std::pair<double, double> point;  ///< (lr, loss) marked on the plot
+};
+using SuggestFunc = std::function<Suggestion(const std::vector<double>& lrs, const std::vector<double>& losses, int64_t num_it)>;
+
+/// Keyword arguments of lr_find (fastai's defaults).
+/// Example: `auto s = learn.lr_find({.num_it = 50, .suggest_funcs = {{"valley", valley}, {"steep", steep}}});`
+struct LrFindOptions {
+  double start_lr = 1e-7;
+  double end_lr = 10;
+  int64_t num_it = 100;
+  bool stop_div = true;
+  bool show_plot = true;                      ///< write the curve to a PNG and print its path
+  std::vector<std::pair<std::string, SuggestFunc>> suggest_funcs;  ///< default: valley
+  std::filesystem::path plot_path;            ///< default: <path>/<model_dir>/lr_find.png
+};
+/// What lr_find found: each suggestion by name, and the PNG when one was written.
+/// Example: `double lr = learn.lr_find().valley();`
+struct SuggestedLRs {
+  std::vector<std::pair<std::string, double>> values;
+  std::filesystem::path plot;
+  /// The suggestion called `name`; throws naming the ones there are.
+  double operator[](const std::string& name) const;
+  double valley() const { return (*this)["valley"]; }
+};
+
+/// Keyword arguments of get_preds.
+/// Example: `auto p = learn.get_preds({.ds_idx = 1, .with_decoded = true});`
+struct GetPredsOptions {
+  size_t ds_idx = 1;
+  TfmdDL* dl = nullptr;            ///< default: dls[ds_idx] without shuffling or dropping
+  bool with_input = false;
+  bool with_decoded = false;
+  bool with_loss = false;
+  /// Applied to the predictions (default: the loss's activation; pass identity for raw outputs).
+  std::function<at::Tensor(const at::Tensor&)> activation;
+  bool inner = false;              ///< called inside a fit (FetchPredsCallback): no before/after_fit
+};
+/// What get_preds returns (fields not asked for are undefined tensors).
+/// Example: `auto [inputs, preds, targs, decoded, losses] = learn.get_preds({.with_decoded = true});`
+struct Preds {
+  std::vector<at::Tensor> inputs;
+  at::Tensor preds;
+  at::Tensor targs;
+  at::Tensor decoded;
+  at::Tensor losses;
+};
+/// What predict returns: the decoded prediction (e.g. the label), the decoded model output as a
+/// tensor (class index) and the activations (probabilities).
+/// Example: `auto [label, idx, probs] = learn.predict(item);`
+struct Prediction {
+  Item decoded;
+  at::Tensor decoded_tensor;
+  at::Tensor probs;
+};
+
+/// Group of things to train a model (fastai's Learner). Callbacks hold a pointer to it, so it
+/// moves (re-pointing them) but does not copy.
+///
+/// Example (the paper's loop, on tensors):
+///   auto dls = DataLoaders::from_tensors(x, y, xv, yv, {.bs = 128});
+///   Learner learn(dls, model, {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});
+///   learn.fit_one_cycle(1, 1e-2);
+///   auto [label, idx, probs] = learn.predict(item);
+class Learner {
+ public:
+  Learner(DataLoaders dls, Model model, LearnerOptions options = {});
+  Learner(Learner&& other) noexcept;
+  Learner& operator=(Learner&&) = delete;
+  Learner(const Learner&) = delete;
+  Learner& operator=(const Learner&) = delete;
+  ~Learner();
+
+  // ---------------------------------------------------------------- training
+  /// Trains for `n_epoch` epochs at `lr` (default: the learner's lr), no schedule.
+  void fit(int64_t n_epoch, std::optional<Lr> lr = std::nullopt, FitOptions options = {});
+  /// The 1cycle policy: lr warms up from lr_max/div to lr_max (cosine) over pct_start of the
+  /// iterations, then anneals to lr_max/div_final; momentum does the reverse.
+  void fit_one_cycle(int64_t n_epoch, std::optional<Lr> lr_max = std::nullopt, OneCycleOptions options = {});
+  /// Flat lr for pct_start of the iterations, then cosine annealing to lr/div_final.
+  void fit_flat_cos(int64_t n_epoch, std::optional<Lr> lr = std::nullopt, FlatCosOptions options = {});
+  /// SGDR: n_cycles cosine cycles from lr_max to 0, the first cycle_len epochs, each cycle_mult longer.
+  void fit_sgdr(int64_t n_cycles, int64_t cycle_len, std::optional<Lr> lr_max = std::nullopt, SgdrOptions options = {});
+  /// Transfer learning: freeze, fit_one_cycle(freeze_epochs, base_lr, pct_start 0.99), unfreeze,
+  /// fit_one_cycle(epochs, Slice{base_lr/2/lr_mult, base_lr/2}, pct_start, div).
+  void fine_tune(int64_t epochs, FineTuneOptions options = {});
+  /// A mock training with an exponentially growing lr; the weights are restored after.
+  SuggestedLRs lr_find(LrFindOptions options = {});
+
+  // ---------------------------------------------------------------- evaluation
+  /// Validation loss and metrics on dls[ds_idx] (or `dl`), as the epoch table shows them.
+  std::vector<double> validate(size_t ds_idx = 1, TfmdDL* dl = nullptr);
+  /// Predictions (after the loss's activation) and targets over a whole loader, in item order.
+  Preds get_preds(GetPredsOptions options = {});
+  /// Prediction for one item, decoded through the data pipeline (fastai's learn.predict).
+  Prediction predict(const Item& item);
+  /// Decoded inputs, targets and predictions of one validation batch, shown as show_batch shows
+  /// (text or a picture); returns what the renderer returned.
+  std::string show_results(size_t ds_idx = 1, ShowBatchOptions options = {});
+
+  // ---------------------------------------------------------------- optimizer, freezing
+  /// Creates the optimizer from opt_func over the splitter's groups, with fastai's per-parameter
+  /// flags (no weight decay on norm layers and biases unless wd_bn_bias; norm layers trainable
+  /// when frozen if train_bn).
+  void create_opt();
+  void freeze_to(int n);
+  void freeze() { freeze_to(-1); }
+  void unfreeze() { freeze_to(0); }
+
+  // ---------------------------------------------------------------- save / load
+  /// Writes model (and optimizer) state to <path>/<model_dir>/<name>.pt atomically; returns the file.
+  std::filesystem::path save(const std::string& name, bool with_opt = true);
+  /// Reads what save wrote (creating the optimizer when needed); errors name the file and what
+  /// does not match.
+  Learner& load(const std::string& name, bool with_opt = true, bool strict = true);
+  /// Where save(name) writes.
+  std::filesystem::path model_file(const std::string& name) const;
+
+  // ---------------------------------------------------------------- callbacks
+  /// Attaches a callback (it sees after_create at once) and returns it.
+  std::shared_ptr<Callback> add_cb(std::shared_ptr<Callback> cb);
+  void add_cbs(const std::vector<std::shared_ptr<Callback>>& cbs);
+  void remove_cb(const std::shared_ptr<Callback>& cb);
+  void remove_cbs(const std::vector<std::shared_ptr<Callback>>& cbs);
+  /// The first callback of type T, or nullptr. Example: `auto* r = learn.cb<Recorder>();`
+  template <class T>
+  T* cb() const {
+    for (const auto& c : cbs_)
+      if (auto* p = dynamic_cast<T*>(c.get())) return p;
+    return nullptr;
+  }
+  /// The callbacks in the order they run.
+  const std::vector<std::shared_ptr<Callback>>& cbs() const noexcept { return cbs_; }
+  /// Runs event `e` on every callback, in order.
+  void operator()(Event e);
+
+  /// RAII: callbacks added until the guard dies (fastai's added_cbs).
+  class AddedCbs {
+   public:
+    AddedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs);
+    ~AddedCbs();
+    AddedCbs(const AddedCbs&) = delete;
+    AddedCbs& operator=(const AddedCbs&) = delete;
+
+   private:
+    Learner& l_;
+    std::vector<std::shared_ptr<Callback>> cbs_;
+  };
+  /// RAII: callbacks removed until the guard dies (fastai's removed_cbs).
+  class RemovedCbs {
+   public:
+    RemovedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs);
+    ~RemovedCbs();
+    RemovedCbs(const RemovedCbs&) = delete;
+    RemovedCbs& operator=(const RemovedCbs&) = delete;
+
+   private:
+    Learner& l_;
+    std::vector<std::shared_ptr<Callback>> cbs_;
+  };
+
+  // ---------------------------------------------------------------- the state callbacks share
+  DataLoaders dls;
+  Model model;
+  std::shared_ptr<BaseLoss> loss_func;
+  OptFunc opt_func;
+  double lr;
+  ParamSplitter splitter;
+  std::vector<std::shared_ptr<Metric>> metrics;
+  std::filesystem::path path, model_dir;
+  std::optional<double> wd;
+  bool wd_bn_bias, train_bn;
+  std::array<double, 3> moms;
+  std::unique_ptr<Optimizer> opt;
+
+  std::vector<at::Tensor> xb, yb;   ///< inputs and targets of the current batch
+  at::Tensor pred;                  ///< model output
+  at::Tensor loss_grad;             ///< the loss backward() runs on
+  at::Tensor loss;                  ///< detached copy, what the recorder logs
+  int64_t epoch = 0, n_epoch = 1, iter = 0, n_iter = 0, train_iter = 0;
+  double pct_train = 0;             ///< fraction of the whole fit's training done
+  double smooth_loss = 0;           ///< set by the Recorder after each training batch
+  bool training = false;
+  /// True inside validate/get_preds/predict: callbacks marked only_train_loop sit it out.
+  bool validation_pass = false;
+  TfmdDL* dl = nullptr;             ///< the loader being iterated
+  Recorder* recorder = nullptr;     ///< the Recorder callback, when there is one
+  /// Receives each epoch's row (Recorder calls it; ProgressCallback and CSVLogger wrap it).
+  std::function<void(const std::vector<LogValue>&)> logger;
+  /// The values of the last epoch's row without the epoch number and time.
+  std::vector<double> final_record;
+
+  /// Runs one batch (split, events, forward, loss, backward, step). Public for custom loops.
+  void one_batch(int64_t i, const Item& b);
+  /// Iterates the current `dl`.
+  void all_batches();
+  /// Runs the validation phase on dls[ds_idx] or `dl`.
+  void do_epoch_validate(size_t ds_idx = 1, TfmdDL* dl = nullptr);
+
+ private:
+  template <class Ex>
+  void with_events(const std::function<void()>& f, Event before, Event after_cancel, Event after,
+                   const std::function<void()>& final = nullptr);
+  void do_one_batch();
+  void do_fit();
+  void do_epoch();
+  void end_cleanup();
+  void split_batch(const Item& b);
+  void sort_cbs();
+
+  std::vector<std::shared_ptr<Callback>> cbs_;
+};
+
+}  // namespace fastai

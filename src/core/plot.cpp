@@ -1,0 +1,151 @@
+#include "fastai/core/plot.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <stdexcept>
+
+#include "fastai/core/atomic_file.h"
+
+extern char** environ;
+
+namespace fastai {
+
+std::filesystem::path gnuplot_path() {
+  if (const char* e = std::getenv("FASTAI_GNUPLOT"); e && *e) return e;
+  const char* p = std::getenv("PATH");
+  std::string paths = p ? p : "/usr/bin:/bin";
+  std::stringstream ss(paths);
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    auto f = std::filesystem::path(dir.empty() ? "." : dir) / "gnuplot";
+    if (::access(f.c_str(), X_OK) == 0) return f;
+  }
+  return {};
+}
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string r = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') r += '\\';
+    r += c;
+  }
+  return r + "\"";
+}
+
+// One panel's commands; data blocks are named $D<panel>_<series>.
+void panel_script(std::ostream& s, const std::vector<PlotSeries>& series, const PlotOptions& o, size_t panel) {
+  for (size_t i = 0; i < series.size(); ++i) {
+    const auto& sr = series[i];
+    if (sr.x.size() != sr.y.size())
+      throw std::invalid_argument("plot: series '" + sr.label + "' has " + std::to_string(sr.x.size()) + " x but " +
+                                  std::to_string(sr.y.size()) + " y values");
+    s << "$D" << panel << "_" << i << " << EOD\n";
+    char buf[64];
+    for (size_t k = 0; k < sr.x.size(); ++k) {
+      if (!std::isfinite(sr.x[k]) || !std::isfinite(sr.y[k])) continue;  // gnuplot cannot draw nan/inf
+      std::snprintf(buf, sizeof buf, "%.10g %.10g\n", sr.x[k], sr.y[k]);
+      s << buf;
+    }
+    s << "EOD\n";
+  }
+  s << "set title " << quote(o.title) << "\n";
+  s << "set xlabel " << quote(o.xlabel) << "\nset ylabel " << quote(o.ylabel) << "\n";
+  s << (o.logx ? "set logscale x\n" : "unset logscale x\n");
+  s << (o.logy ? "set logscale y\n" : "unset logscale y\n");
+  s << "set grid\nset key top right\n";
+  s << "plot ";
+  bool any = false;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (series[i].x.empty()) continue;
+    s << (any ? ", " : "") << "$D" << panel << "_" << i << " using 1:2 with "
+      << (series[i].points ? "points pt 7 ps 1.5" : "lines lw 2") << " title " << quote(series[i].label);
+    any = true;
+  }
+  if (!any) s << "NaN title 'no data'";
+  s << "\n";
+}
+
+void run_gnuplot(const std::filesystem::path& script, const std::filesystem::path& target) {
+  const auto gp = gnuplot_path();
+  if (gp.empty())
+    throw std::runtime_error("plot " + target.string() +
+                             ": gnuplot not found on PATH; install Debian's gnuplot-nox (scripts/setup.sh does)");
+  std::string gps = gp.string(), sc = script.string();
+  char* argv[] = {gps.data(), sc.data(), nullptr};
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  // gnuplot's chatter goes to a log beside the script, reported when it fails.
+  const std::string log = sc + ".log";
+  posix_spawn_file_actions_addopen(&fa, 2, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, gps.c_str(), &fa, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("plot " + target.string() + ": could not start " + gps);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::ifstream in(log);
+    std::stringstream err;
+    err << in.rdbuf();
+    throw std::runtime_error("plot " + target.string() + ": gnuplot failed: " + err.str());
+  }
+  std::filesystem::remove(log);
+}
+
+std::filesystem::path render(const std::filesystem::path& file, const std::vector<std::vector<PlotSeries>>& panels,
+                             const std::vector<PlotOptions>& options) {
+  if (panels.empty()) throw std::invalid_argument("plot " + file.string() + ": nothing to draw");
+  const size_t cols = panels.size() > 1 ? 2 : 1, rows = (panels.size() + cols - 1) / cols;
+  const PlotOptions& o0 = options.at(0);
+  write_atomically(file, [&](const std::filesystem::path& tmp) {
+    const auto script = std::filesystem::path(tmp.string() + ".gp");
+    {
+      std::ofstream s(script);
+      s << "set terminal pngcairo size " << o0.width * cols << "," << o0.height * rows
+        << " enhanced font 'sans,10'\n";
+      s << "set output " << quote(tmp.string()) << "\n";
+      if (panels.size() > 1) s << "set multiplot layout " << rows << "," << cols << "\n";
+      for (size_t p = 0; p < panels.size(); ++p) panel_script(s, panels[p], options.at(std::min(p, options.size() - 1)), p);
+      if (panels.size() > 1) s << "unset multiplot\n";
+      s << "set output\n";
+      if (!s) throw std::runtime_error("plot " + file.string() + ": cannot write " + script.string());
+    }
+    try {
+      run_gnuplot(script, file);
+    } catch (...) {
+      std::filesystem::remove(script);
+      throw;
+    }
+    std::filesystem::remove(script);
+  });
+  if (o0.print_path) std::cout << "Saved " << (o0.title.empty() ? "plot" : o0.title) << " plot: " << file.string() << std::endl;
+  return file;
+}
+
+}  // namespace
+
+std::filesystem::path plot_lines(const std::filesystem::path& file, const std::vector<PlotSeries>& series,
+                                 const PlotOptions& options) {
+  return render(file, {series}, {options});
+}
+
+std::filesystem::path plot_panels(const std::filesystem::path& file, const std::vector<std::vector<PlotSeries>>& panels,
+                                  const std::vector<PlotOptions>& options) {
+  if (options.empty()) return render(file, panels, {PlotOptions{}});
+  return render(file, panels, options);
+}
+
+}  // namespace fastai

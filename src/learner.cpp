@@ -1,0 +1,512 @@
+#include "fastai/learner.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "fastai/callback/progress.h"
+#include "fastai/callback/recorder.h"
+#include "fastai/callback/tracker.h"
+#include "fastai/core/atomic_file.h"
+#include "fastai/core/runtime.h"
+#include "fastai/core/semantic.h"
+
+namespace fastai {
+
+void Lr::apply(Optimizer& opt, const std::string& key) const {
+  std::visit([&](const auto& x) { opt.set_hyper(key, x); }, v);
+}
+
+double SuggestedLRs::operator[](const std::string& name) const {
+  std::string have;
+  for (const auto& [n, v] : values) {
+    if (n == name) return v;
+    have += (have.empty() ? "" : ", ") + n;
+  }
+  throw std::out_of_range("lr_find has no suggestion '" + name + "' (it has: " + have + ")");
+}
+
+// ---------------------------------------------------------------- construction
+
+Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o)
+    : dls(std::move(dls_)),
+      model(std::move(model_)),
+      loss_func(o.loss_func ? o.loss_func : dls.loss_func),
+      opt_func(o.opt_func ? o.opt_func : OptFunc([](std::vector<std::vector<at::Tensor>> g, const OptOptions& oo) {
+        return Adam(std::move(g), oo);
+      })),
+      lr(o.lr),
+      splitter(o.splitter ? o.splitter : ParamSplitter(trainable_params)),
+      path(o.path),
+      model_dir(o.model_dir),
+      wd(o.wd),
+      wd_bn_bias(o.wd_bn_bias),
+      train_bn(o.train_bn),
+      moms(o.moms) {
+  init_runtime();
+  if (!model) throw std::invalid_argument("Learner: no model given");
+  if (!loss_func)
+    throw std::invalid_argument(
+        "Learner: could not infer a loss function from the data (its targets name none); pass one, e.g. "
+        "{.loss_func = CrossEntropyLossFlat()}");
+  for (const auto& m : o.metrics) metrics.push_back(m.make());
+  logger = [](const std::vector<LogValue>& row) {
+    std::string line;
+    for (const auto& v : row) line += (line.empty() ? "" : " ") + format_log_value(v);
+    std::cout << line << std::endl;
+  };
+  if (auto dev = dls.device()) model->to(*dev);
+  if (o.default_cbs)
+    add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(), std::make_shared<ProgressCallback>(),
+             std::make_shared<TerminateOnNaNCallback>()});
+  add_cbs(o.cbs);
+  (*this)(Event::after_create);
+}
+
+Learner::Learner(Learner&& o) noexcept
+    : dls(std::move(o.dls)),
+      model(std::move(o.model)),
+      loss_func(std::move(o.loss_func)),
+      opt_func(std::move(o.opt_func)),
+      lr(o.lr),
+      splitter(std::move(o.splitter)),
+      metrics(std::move(o.metrics)),
+      path(std::move(o.path)),
+      model_dir(std::move(o.model_dir)),
+      wd(o.wd),
+      wd_bn_bias(o.wd_bn_bias),
+      train_bn(o.train_bn),
+      moms(o.moms),
+      opt(std::move(o.opt)),
+      epoch(o.epoch),
+      n_epoch(o.n_epoch),
+      recorder(o.recorder),
+      logger(std::move(o.logger)),
+      final_record(std::move(o.final_record)),
+      cbs_(std::move(o.cbs_)) {
+  for (auto& c : cbs_) c->learn_ = this;
+  o.recorder = nullptr;
+}
+
+Learner::~Learner() {
+  for (auto& c : cbs_) c->learn_ = nullptr;
+}
+
+// ---------------------------------------------------------------- callbacks
+
+void Learner::sort_cbs() { cbs_ = sort_by_run(std::move(cbs_)); }
+
+std::shared_ptr<Callback> Learner::add_cb(std::shared_ptr<Callback> cb) {
+  if (!cb) throw std::invalid_argument("Learner::add_cb: null callback");
+  if (cb->learn_ && cb->learn_ != this)
+    throw std::invalid_argument("Learner::add_cb: " + cb->name() + " is already attached to another Learner");
+  cb->learn_ = this;
+  if (auto* r = dynamic_cast<Recorder*>(cb.get()); r && !recorder) recorder = r;
+  cbs_.push_back(cb);
+  sort_cbs();
+  return cb;
+}
+
+void Learner::add_cbs(const std::vector<std::shared_ptr<Callback>>& cbs) {
+  for (const auto& c : cbs) add_cb(c);
+}
+
+void Learner::remove_cb(const std::shared_ptr<Callback>& cb) {
+  auto it = std::find(cbs_.begin(), cbs_.end(), cb);
+  if (it == cbs_.end()) return;
+  if (recorder == dynamic_cast<Recorder*>(cb.get())) recorder = nullptr;
+  (*it)->learn_ = nullptr;
+  cbs_.erase(it);
+}
+
+void Learner::remove_cbs(const std::vector<std::shared_ptr<Callback>>& cbs) {
+  for (const auto& c : cbs) remove_cb(c);
+}
+
+Learner::AddedCbs::AddedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs) : l_(l), cbs_(std::move(cbs)) {
+  l_.add_cbs(cbs_);
+}
+Learner::AddedCbs::~AddedCbs() { l_.remove_cbs(cbs_); }
+
+Learner::RemovedCbs::RemovedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs) : l_(l) {
+  for (auto& c : cbs)
+    if (std::find(l_.cbs_.begin(), l_.cbs_.end(), c) != l_.cbs_.end()) cbs_.push_back(c);
+  l_.remove_cbs(cbs_);
+}
+Learner::RemovedCbs::~RemovedCbs() {
+  try {
+    l_.add_cbs(cbs_);
+  } catch (...) {  // re-adding what was attached before cannot fail; never throw from a destructor
+  }
+}
+
+void Learner::operator()(Event e) {
+  // A snapshot: callbacks may add or remove callbacks while handling an event.
+  const auto cbs = cbs_;
+  for (const auto& c : cbs) (*c)(e);
+}
+
+// ---------------------------------------------------------------- the loop
+
+template <class Ex>
+void Learner::with_events(const std::function<void()>& f, Event before, Event after_cancel, Event after,
+                          const std::function<void()>& final) {
+  try {
+    (*this)(before);
+    f();
+  } catch (const Ex&) {
+    (*this)(after_cancel);
+  }
+  (*this)(after);
+  if (final) final();
+}
+
+namespace {
+c10::Device model_device(const Model& m) {
+  for (const auto& p : m->parameters()) return p.device();
+  for (const auto& b : m->buffers()) return b.device();
+  return c10::Device(c10::kCPU);
+}
+}  // namespace
+
+void Learner::split_batch(const Item& b) {
+  auto ts = batch_tensors(b);
+  const auto n_inp = static_cast<size_t>(std::max(1, dl ? dl->n_inp() : dls.n_inp()));
+  xb.assign(ts.begin(), ts.begin() + static_cast<std::ptrdiff_t>(std::min(n_inp, ts.size())));
+  yb.assign(ts.begin() + static_cast<std::ptrdiff_t>(std::min(n_inp, ts.size())), ts.end());
+  if (!dls.device()) {  // no device asked for: the batch follows the model
+    const auto dev = model_device(model);
+    for (auto* v : {&xb, &yb})
+      for (auto& t : *v)
+        if (t.device() != dev) t = t.to(dev);
+  }
+}
+
+void Learner::do_one_batch() {
+  pred = model(xb);
+  (*this)(Event::after_pred);
+  if (!yb.empty()) {
+    loss_grad = (*loss_func)(pred, yb[0]);
+    loss = loss_grad.detach().clone();
+  }
+  (*this)(Event::after_loss);
+  if (!training || yb.empty()) return;
+  with_events<CancelBackwardException>([&] { loss_grad.backward(); }, Event::before_backward,
+                                       Event::after_cancel_backward, Event::after_backward);
+  with_events<CancelStepException>([&] { opt->step(); }, Event::before_step, Event::after_cancel_step,
+                                   Event::after_step);
+  opt->zero_grad();
+}
+
+void Learner::one_batch(int64_t i, const Item& b) {
+  iter = i;
+  split_batch(b);
+  with_events<CancelBatchException>([&] { do_one_batch(); }, Event::before_batch, Event::after_cancel_batch,
+                                    Event::after_batch);
+}
+
+void Learner::all_batches() {
+  n_iter = dl->size();
+  int64_t i = 0;
+  for (const Item& b : *dl) one_batch(i++, b);
+}
+
+void Learner::do_epoch_validate(size_t ds_idx, TfmdDL* d) {
+  dl = d ? d : &dls[ds_idx];
+  torch::NoGradGuard no_grad;
+  with_events<CancelValidException>([&] { all_batches(); }, Event::before_validate, Event::after_cancel_validate,
+                                    Event::after_validate);
+}
+
+void Learner::do_epoch() {
+  dl = &dls.train();
+  with_events<CancelTrainException>([&] { all_batches(); }, Event::before_train, Event::after_cancel_train,
+                                    Event::after_train);
+  do_epoch_validate();
+}
+
+void Learner::do_fit() {
+  for (int64_t e = 0; e < n_epoch; ++e) {
+    epoch = e;
+    with_events<CancelEpochException>([&] { do_epoch(); }, Event::before_epoch, Event::after_cancel_epoch,
+                                      Event::after_epoch);
+  }
+}
+
+void Learner::end_cleanup() {
+  dl = nullptr;
+  xb.clear();
+  yb.clear();
+  pred = loss = loss_grad = at::Tensor();
+}
+
+void Learner::fit(int64_t n_epoch_, std::optional<Lr> lr_, FitOptions o) {
+  auto cbs = o.cbs;
+  if (o.start_epoch != 0) cbs.push_back(std::make_shared<SkipToEpoch>(o.start_epoch));
+  AddedCbs added(*this, cbs);
+  if (o.reset_opt || !opt) create_opt();
+  if (auto w = o.wd ? o.wd : wd) opt->set_hyper("wd", *w);
+  (lr_ ? *lr_ : Lr(lr)).apply(*opt);
+  n_epoch = n_epoch_;
+  struct Cleanup {  // the loop's state goes (and loggers wrapped for this fit unwrap) even on errors
+    Learner& l;
+    std::function<void(const std::vector<LogValue>&)> logger;
+    ~Cleanup() {
+      l.end_cleanup();
+      l.logger = std::move(logger);
+    }
+  } cleanup{*this, logger};
+  with_events<CancelFitException>([&] { do_fit(); }, Event::before_fit, Event::after_cancel_fit, Event::after_fit);
+}
+
+// ---------------------------------------------------------------- optimizer
+
+void Learner::create_opt() {
+  OptOptions oo;
+  oo.lr = lr;
+  oo.train_bn = train_bn;
+  opt = opt_func(splitter(model), oo);
+  auto mark = [&](bool with_bias, const char* key, double v) {
+    for (const auto& p : norm_bias_params(*model, with_bias)) {
+      try {
+        opt->state(p).values[key] = v;
+      } catch (const std::invalid_argument&) {  // not optimized (the splitter left it out)
+      }
+    }
+  };
+  if (!wd_bn_bias) mark(true, "do_wd", 0);
+  if (train_bn) mark(false, "force_train", 1);
+}
+
+void Learner::freeze_to(int n) {
+  if (!opt) create_opt();
+  opt->freeze_to(n);
+  opt->clear_state();
+}
+
+// ---------------------------------------------------------------- validation context
+
+namespace {
+/// fastai's validation_context: no epoch-table logging, extra callbacks, and (unless inner)
+/// before_fit/before_epoch … after_epoch/after_fit around the work.
+struct ValidationContext {
+  ValidationContext(Learner& l, std::vector<std::shared_ptr<Callback>> cbs, bool inner)
+      : l_(l), old_logger_(l.logger), added_(l, std::move(cbs)), inner_(inner) {
+    l_.logger = nullptr;  // no epoch table for a validation pass
+    saved_pass_ = l_.validation_pass;
+    l_.validation_pass = true;
+    if (!inner_) l_(Event::before_fit), l_(Event::before_epoch);
+  }
+  ~ValidationContext() {
+    try {
+      if (!inner_ && std::uncaught_exceptions() == 0) l_(Event::after_epoch), l_(Event::after_fit);
+    } catch (...) {  // destructor: the pass already produced what the caller wanted
+    }
+    l_.validation_pass = saved_pass_;
+    l_.logger = old_logger_;
+  }
+  Learner& l_;
+  std::function<void(const std::vector<LogValue>&)> old_logger_;
+  Learner::AddedCbs added_;
+  bool inner_;
+  bool saved_pass_ = false;
+};
+}  // namespace
+
+std::vector<double> Learner::validate(size_t ds_idx, TfmdDL* d) {
+  {
+    ValidationContext ctx(*this, {}, false);
+    do_epoch_validate(ds_idx, d);
+  }
+  end_cleanup();
+  return final_record;
+}
+
+Preds Learner::get_preds(GetPredsOptions o) {
+  std::optional<TfmdDL> local;
+  TfmdDL* d = o.dl;
+  if (!d) {
+    TfmdDL& src = dls[o.ds_idx];
+    DataLoaderOptions dopt = src.options();
+    dopt.shuffle = false;
+    dopt.drop_last = false;
+    local = src.new_tfmd(dopt);
+    d = &*local;
+  }
+  auto gather = std::make_shared<GatherPredsCallback>(o.with_input, o.with_loss);
+  const Reduction old_red = loss_func->reduction;
+  if (o.with_loss) loss_func->reduction = Reduction::none;
+  try {
+    // Keep the outer loop's state intact when called from inside a fit (FetchPredsCallback).
+    auto saved_dl = dl;
+    auto saved_xb = xb, saved_yb = yb;
+    auto saved_pred = pred, saved_loss = loss;
+    const bool saved_training = training;
+    const int64_t saved_iter = iter, saved_n_iter = n_iter;
+    {
+      ValidationContext ctx(*this, {gather}, o.inner);
+      do_epoch_validate(o.ds_idx, d);
+    }
+    if (o.inner) {
+      dl = saved_dl, xb = saved_xb, yb = saved_yb, pred = saved_pred, loss = saved_loss;
+      training = saved_training, iter = saved_iter, n_iter = saved_n_iter;
+    } else {
+      end_cleanup();
+    }
+  } catch (...) {
+    loss_func->reduction = old_red;
+    throw;
+  }
+  loss_func->reduction = old_red;
+
+  Preds res;
+  auto cat = [](const std::vector<at::Tensor>& v) { return v.empty() ? at::Tensor() : torch::cat(v); };
+  auto raw = cat(gather->preds);
+  if (raw.defined()) {
+    const auto& act = o.activation;
+    res.preds = act ? act(raw) : loss_func->activation(raw);
+    if (o.with_decoded) res.decoded = loss_func->decodes(res.preds);
+  }
+  res.targs = cat(gather->targs);
+  if (o.with_loss) res.losses = cat(gather->losses);
+  if (o.with_input && !gather->inputs.empty()) {
+    for (size_t k = 0; k < gather->inputs[0].size(); ++k) {
+      std::vector<at::Tensor> parts;
+      for (const auto& b : gather->inputs) parts.push_back(b[k]);
+      res.inputs.push_back(torch::cat(parts));
+    }
+  }
+  return res;
+}
+
+namespace {
+// The semantic types of a real batch of `dl` (fastai's retain_types from one_batch), so decoded
+// predictions dispatch to the target's decodes (Categorize …).
+std::vector<const TypeInfo*> batch_types(TfmdDL& dl) {
+  std::vector<const TypeInfo*> types;
+  Item b = dl.one_batch();
+  if (b.is_tuple())
+    for (const auto& e : b.elements()) types.push_back(&e.type());
+  else
+    types.push_back(&b.type());
+  return types;
+}
+Item typed(const at::Tensor& t, const TypeInfo* type) {
+  if (type && type->is_a(TensorBase::info())) return Item(*type, t);
+  return Item(TensorBase(t));
+}
+}  // namespace
+
+Prediction Learner::predict(const Item& item) {
+  TfmdDL& ref = dls.size() > 1 ? dls.valid() : dls.train();
+  auto tdl = dls.test_dl({item}, false, 1);
+  auto p = get_preds({.dl = &tdl, .with_input = true, .with_decoded = true});
+  const auto types = batch_types(ref);
+  std::vector<Item> elems;
+  const size_t n_inp = p.inputs.size();
+  for (size_t k = 0; k < n_inp; ++k) elems.push_back(typed(p.inputs[k], k < types.size() ? types[k] : nullptr));
+  elems.push_back(typed(p.decoded, n_inp < types.size() ? types[n_inp] : nullptr));
+  auto samples = ref.decode_batch(Item(Tuple(elems)), 1);
+  if (samples.empty()) throw std::runtime_error("predict: decoding the prediction gave no sample");
+  const Item& s = samples[0];
+  Item dec = s.is_tuple() && s.size() > n_inp ? s[n_inp] : s;
+  return {dec, p.decoded[0], p.preds[0]};
+}
+
+std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options) {
+  TfmdDL& d = dls[ds_idx];
+  DataLoaderOptions dopt = d.options();
+  dopt.shuffle = false;
+  TfmdDL one = d.new_tfmd(dopt);
+  Item b = one.one_batch();
+  // Predictions of that batch only: a loader whose single batch is b.
+  DataLoader single([b](int64_t) { return b; }, 1, {.bs = 1});
+  single.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
+  single.create_batch = [b](const DataLoader&, const std::vector<Item>&) { return b; };
+  TfmdDL sdl(std::move(single), {.do_setup = false}, d.n_inp());
+  auto p = get_preds({.dl = &sdl, .with_decoded = true});
+  const auto types = batch_types(d);
+  const size_t n_inp = static_cast<size_t>(d.n_inp());
+  std::vector<Item> elems;
+  auto ts = batch_tensors(b);
+  for (size_t k = 0; k < n_inp && k < ts.size(); ++k) elems.push_back(typed(ts[k], types[k]));
+  elems.push_back(typed(p.decoded, n_inp < types.size() ? types[n_inp] : nullptr));
+  return d.show_results(b, Item(Tuple(elems)), options);
+}
+
+// ---------------------------------------------------------------- save / load
+
+std::filesystem::path Learner::model_file(const std::string& name) const {
+  std::filesystem::path f = name;
+  if (!f.has_extension()) f += ".pth";
+  return f.is_absolute() ? f : path / model_dir / f;
+}
+
+std::filesystem::path Learner::save(const std::string& name, bool with_opt) {
+  const auto file = model_file(name);
+  torch::serialize::OutputArchive ar;
+  torch::serialize::OutputArchive m;
+  for (const auto& p : model->named_parameters()) m.write(p.key(), p.value());
+  for (const auto& b : model->named_buffers()) m.write(b.key(), b.value(), /*is_buffer=*/true);
+  ar.write("model", m);
+  if (with_opt && opt) {
+    torch::serialize::OutputArchive o;
+    opt->save(o);
+    ar.write("opt", o);
+  }
+  write_atomically(file, [&](const std::filesystem::path& tmp) { ar.save_to(tmp.string()); });
+  return file;
+}
+
+Learner& Learner::load(const std::string& name, bool with_opt, bool strict) {
+  const auto file = model_file(name);
+  if (!std::filesystem::exists(file))
+    throw std::runtime_error("Learner::load: " + file.string() + " does not exist (Learner::save writes it)");
+  if (!opt) create_opt();
+  torch::serialize::InputArchive ar;
+  try {
+    ar.load_from(file.string());
+  } catch (const std::exception& e) {
+    throw std::runtime_error("Learner::load: " + file.string() + " is not a saved model (truncated or corrupt?): " +
+                             e.what());
+  }
+  torch::serialize::InputArchive m;
+  if (!ar.try_read("model", m)) throw std::runtime_error("Learner::load: " + file.string() + " holds no model state");
+  // Check every name and shape first, then copy: a mismatch leaves the model untouched.
+  std::vector<std::pair<at::Tensor, at::Tensor>> copies;
+  std::vector<std::string> known;
+  auto take = [&](const std::string& key, const at::Tensor& dst, bool is_buffer) {
+    known.push_back(key);
+    at::Tensor src;
+    if (!m.try_read(key, src, is_buffer)) {
+      if (strict) throw std::runtime_error("Learner::load: " + file.string() + " has no tensor '" + key + "'");
+      return;
+    }
+    if (src.sizes() != dst.sizes())
+      throw std::runtime_error("Learner::load: " + file.string() + ": '" + key + "' has shape " +
+                               c10::str(src.sizes()) + " in the file but " + c10::str(dst.sizes()) + " in the model");
+    copies.emplace_back(dst, src);
+  };
+  for (const auto& p : model->named_parameters()) take(p.key(), p.value(), false);
+  for (const auto& b : model->named_buffers()) take(b.key(), b.value(), true);
+  if (strict)
+    for (const auto& k : m.keys())
+      if (std::find(known.begin(), known.end(), k) == known.end())
+        throw std::runtime_error("Learner::load: " + file.string() + " has '" + k + "', which the model does not");
+  {
+    torch::NoGradGuard g;
+    for (auto& [dst, src] : copies) dst.copy_(src);
+  }
+  if (with_opt) {
+    torch::serialize::InputArchive o;
+    if (ar.try_read("opt", o)) {
+      opt->load(o);
+    } else {
+      std::cerr << "Learner::load: " << file.string() << " has no optimizer state; the optimizer starts fresh\n";
+    }
+  }
+  return *this;
+}
+
+}  // namespace fastai
