@@ -14,7 +14,7 @@ PACKAGES=(
   libtorch-dev libopenblas0-openmp libopenblas-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
-  dataset-fashion-mnist
+  dataset-fashion-mnist gnuplot-nox
   python3-torch python3-numpy python3-sklearn
 )
 

@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <fstream>
 #include <iostream>
 
 #include "fastai/callback/progress.h"
@@ -455,7 +456,19 @@ std::filesystem::path Learner::save(const std::string& name, bool with_opt) {
     opt->save(o);
     ar.write("opt", o);
   }
-  write_atomically(file, [&](const std::filesystem::path& tmp) { ar.save_to(tmp.string()); });
+  // Serialise in memory, then write with checked I/O: libtorch's file writer reports a failed
+  // write (disk full) from a destructor, which terminates the process.
+  std::string bytes;
+  ar.save_to([&bytes](const void* data, size_t n) {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
+  write_atomically(file, [&](const std::filesystem::path& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) throw std::runtime_error("Learner::save: writing " + file.string() + " failed (disk full?)");
+  });
   return file;
 }
 

@@ -68,6 +68,7 @@ void ProgressCallback::after_fit() { pbar_.reset(); }
 
 CSVLogger::CSVLogger(std::filesystem::path fname, bool append) : fname_(std::move(fname)), append_(append) {
   order = 60;
+  only_train_loop = true;
 }
 
 std::filesystem::path CSVLogger::file() const {
@@ -88,7 +89,7 @@ std::string csv_cell(const LogValue& v) {
 
 void CSVLogger::before_fit() {
   auto& l = learn();
-  if (!l.logger || !l.recorder) return;  // not during get_preds/validate
+  if (!l.recorder) throw std::logic_error("CSVLogger needs the Recorder callback");
   content_.clear();
   const auto f = file();
   if (append_ && std::filesystem::exists(f)) {

@@ -123,17 +123,22 @@ void Recorder::after_validate() {
 
 void Recorder::after_epoch() {
   auto& l = learn();
+  if (log_.empty()) return;  // the epoch was cancelled before it started: nothing to record
   std::vector<double> rec;
   for (size_t i = 1; i < log_.size(); ++i)
     rec.push_back(std::holds_alternative<double>(log_[i]) ? std::get<double>(log_[i]) : std::nan(""));
   l.final_record = rec;
-  if (l.validation_pass) return;
+  if (l.validation_pass) {
+    log_.clear();
+    return;
+  }
   values.push_back(rec);
   const double t = now_s() - start_epoch_;
   times.push_back(t);
   if (opt_.add_time) log_.push_back(ProgressBar::format_time(t));
   if (l.logger) l.logger(log_);
   iters.push_back(static_cast<int64_t>(losses.size()));
+  log_.clear();
 }
 
 // ---------------------------------------------------------------- plots
