@@ -32,6 +32,7 @@
 #include "fastai/data/idx.h"
 #include "fastai/data/load.h"
 #include "fastai/data/transforms.h"
+#include "fastai/layers.h"
 #include "fastai/learner.h"
 #include "fastai/losses.h"
 #include "fastai/metrics.h"

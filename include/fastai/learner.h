@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fastai/callback/core.h"
+#include "fastai/callback/recorder.h"  // learn.recorder-> works with learner.h alone
 #include "fastai/data/core.h"
 #include "fastai/losses.h"
 #include "fastai/metrics.h"
@@ -28,8 +29,6 @@
 #include "fastai/optimizer.h"
 
 namespace fastai {
-
-class Recorder;
 
 /// A learning rate: one value, one per parameter group, or a Slice over the groups.
 /// Example: `learn.fit_one_cycle(3, Slice{1e-5, 1e-3});`

@@ -1,0 +1,63 @@
+#pragma once
+/// fastai.layers (the part the training core needs so far): ConvLayer and BatchNorm with
+/// fastai's initialisation. libtorch's Sequential cannot hold another Sequential's layers
+/// flattened, so ConvLayer returns a Sequential that can be pushed into a bigger one as a module.
+#include <cstdint>
+#include <optional>
+
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/pimpl.h>
+
+namespace fastai {
+
+/// A Sequential with a concrete forward(Tensor), so it nests inside another Sequential (libtorch's
+/// own cannot: its forward is a template). What ConvLayer returns.
+/// Example: `torch::nn::Sequential outer(SequentialBlock(torch::nn::Linear(2, 2), torch::nn::ReLU()));`
+class SequentialBlockImpl : public torch::nn::SequentialImpl {
+ public:
+  using torch::nn::SequentialImpl::SequentialImpl;
+  at::Tensor forward(at::Tensor x) { return torch::nn::SequentialImpl::forward(std::move(x)); }
+};
+TORCH_MODULE(SequentialBlock);
+
+/// Which normalisation a layer gets. BatchZero starts the BN weight at 0 (for the last layer of
+/// a residual branch).
+/// Example: `ConvLayer(64, 64, {.norm_type = NormType::BatchZero})`
+enum class NormType { Batch, BatchZero, None };
+
+/// The activation after a ConvLayer. Example: `ConvLayer(64, 10, {.act = Act::None})`
+enum class Act { ReLU, None };
+
+/// Keyword arguments of ConvLayer (fastai's defaults).
+/// Example: `ConvLayer(1, 8, {.ks = 5, .stride = 2})`
+struct ConvLayerOptions {
+  int64_t ks = 3;
+  int64_t stride = 1;
+  std::optional<int64_t> padding;   ///< default (ks − 1) / 2
+  std::optional<bool> bias;         ///< default: no bias when there is a norm layer
+  int ndim = 2;                     ///< 1, 2 or 3
+  NormType norm_type = NormType::Batch;
+  bool bn_1st = true;               ///< conv → BN → act (false: conv → act → BN)
+  Act act = Act::ReLU;
+};
+
+/// fastai's ConvLayer: Conv(ni → nf, bias=False when normalised, padding ks//2), BatchNorm (bias
+/// 1e-3, weight 1 or 0), ReLU; the conv weight kaiming-uniform initialised when followed by a
+/// ReLU (fastai's `__default_init__` for ReLU), its bias N(0, 0.01).
+///
+/// Example (the simple CNN of the benchmarks, 30,412 parameters):
+///   torch::nn::Sequential m(ConvLayer(1, 8, {.ks = 5, .stride = 2}), ConvLayer(8, 16, {.stride = 2}),
+///                           ConvLayer(16, 32, {.stride = 2}), ConvLayer(32, 64, {.stride = 2}),
+///                           ConvLayer(64, 10, {.stride = 2, .act = Act::None}), torch::nn::Flatten());
+SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions options = {});
+
+/// fastai's BatchNorm: BatchNorm{1,2,3}d with bias 1e-3 and weight 1 (0 for BatchZero), as a module
+/// to push into a Sequential. Example: `seq->push_back(BatchNorm(64));`
+torch::nn::AnyModule BatchNorm(int64_t nf, int ndim = 2, NormType norm_type = NormType::Batch);
+
+/// The simple CNN used across the benchmarks and the README example (fastai's
+/// `simple_cnn`-style stack above, for 1-channel 28×28 images and `n_out` classes).
+/// Example: `auto model = fastai::simple_cnn();  // 30,412 parameters`
+torch::nn::Sequential simple_cnn(int64_t n_out = 10);
+
+}  // namespace fastai

@@ -1,0 +1,60 @@
+#include "fastai/layers.h"
+
+#include <torch/torch.h>
+
+#include <stdexcept>
+
+namespace fastai {
+
+torch::nn::AnyModule BatchNorm(int64_t nf, int ndim, NormType norm_type) {
+  const double w = norm_type == NormType::BatchZero ? 0.0 : 1.0;
+  auto init = [&](auto bn) {
+    torch::NoGradGuard g;
+    bn->bias.fill_(1e-3);
+    bn->weight.fill_(w);
+    return torch::nn::AnyModule(bn);
+  };
+  switch (ndim) {
+    case 1: return init(torch::nn::BatchNorm1d(nf));
+    case 2: return init(torch::nn::BatchNorm2d(nf));
+    case 3: return init(torch::nn::BatchNorm3d(nf));
+    default: throw std::invalid_argument("BatchNorm: ndim must be 1, 2 or 3, got " + std::to_string(ndim));
+  }
+}
+
+SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
+  const int64_t padding = o.padding.value_or((o.ks - 1) / 2);
+  const bool bn = o.norm_type != NormType::None;
+  const bool bias = o.bias.value_or(!bn);
+  SequentialBlock s;
+  auto setup = [&](auto conv) {
+    torch::NoGradGuard g;
+    if (bias) conv->bias.normal_(0, 0.01);
+    // ReLU → kaiming_uniform_ (fastai sets it as ReLU's __default_init__); no activation → PyTorch's default.
+    if (o.act == Act::ReLU) torch::nn::init::kaiming_uniform_(conv->weight);
+    s->push_back(conv);
+  };
+  switch (o.ndim) {
+    case 1: setup(torch::nn::Conv1d(torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias))); break;
+    case 2: setup(torch::nn::Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias))); break;
+    case 3: setup(torch::nn::Conv3d(torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias))); break;
+    default: throw std::invalid_argument("ConvLayer: ndim must be 1, 2 or 3, got " + std::to_string(o.ndim));
+  }
+  const bool relu = o.act == Act::ReLU;
+  if (o.bn_1st) {
+    if (bn) s->push_back(BatchNorm(nf, o.ndim, o.norm_type));
+    if (relu) s->push_back(torch::nn::ReLU());
+  } else {
+    if (relu) s->push_back(torch::nn::ReLU());
+    if (bn) s->push_back(BatchNorm(nf, o.ndim, o.norm_type));
+  }
+  return s;
+}
+
+torch::nn::Sequential simple_cnn(int64_t n_out) {
+  return torch::nn::Sequential(ConvLayer(1, 8, {.ks = 5, .stride = 2}), ConvLayer(8, 16, {.stride = 2}),
+                               ConvLayer(16, 32, {.stride = 2}), ConvLayer(32, 64, {.stride = 2}),
+                               ConvLayer(64, n_out, {.stride = 2, .act = Act::None}), torch::nn::Flatten());
+}
+
+}  // namespace fastai
