@@ -177,10 +177,9 @@ void Learner::split_batch(const Item& b) {
   xb.assign(ts.begin(), ts.begin() + static_cast<std::ptrdiff_t>(std::min(n_inp, ts.size())));
   yb.assign(ts.begin() + static_cast<std::ptrdiff_t>(std::min(n_inp, ts.size())), ts.end());
   if (!dls.device()) {  // no device asked for: the batch follows the model
-    const auto dev = model_device(model);
     for (auto* v : {&xb, &yb})
       for (auto& t : *v)
-        if (t.device() != dev) t = t.to(dev);
+        if (t.device() != model_device_) t = t.to(model_device_);
   }
 }
 
@@ -209,6 +208,7 @@ void Learner::one_batch(int64_t i, const Item& b) {
 
 void Learner::all_batches() {
   n_iter = dl->size();
+  model_device_ = model_device(model);
   int64_t i = 0;
   for (const Item& b : *dl) one_batch(i++, b);
 }

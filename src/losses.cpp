@@ -66,13 +66,20 @@ BaseLoss::BaseLoss(std::string n, Fn fn, Options options) : name(std::move(n)), 
 
 at::Tensor BaseLoss::operator()(const at::Tensor& inp, const at::Tensor& targ) const {
   try {
-    auto i = inp.transpose(opt_.axis, -1).contiguous();
-    auto t = targ.transpose(opt_.axis, -1).contiguous();
-    if (opt_.floatify && t.scalar_type() != at::kHalf) t = t.to(at::kFloat);
+    // Every skipped no-op (transpose to the same axis, view to the same shape) is one node less
+    // in the autograd graph of every batch: the common [N, C] vs [N] case costs nothing here.
+    auto last = [this](const at::Tensor& x) {
+      if (x.dim() == 0) return x;
+      const int64_t a = opt_.axis < 0 ? opt_.axis + x.dim() : opt_.axis;
+      return a == x.dim() - 1 ? x : x.transpose(opt_.axis, -1).contiguous();
+    };
+    auto i = last(inp);
+    auto t = last(targ);
+    if (opt_.floatify && t.scalar_type() != at::kHalf && t.scalar_type() != at::kFloat) t = t.to(at::kFloat);
     if (t.scalar_type() == at::kChar || t.scalar_type() == at::kShort || t.scalar_type() == at::kInt) t = t.to(at::kLong);
     if (opt_.flatten) {
-      i = opt_.is_2d ? i.view({-1, i.size(-1)}) : i.view(-1);
-      t = t.view(-1);
+      if (opt_.is_2d ? i.dim() != 2 : i.dim() != 1) i = opt_.is_2d ? i.reshape({-1, i.size(-1)}) : i.reshape(-1);
+      if (t.dim() != 1) t = t.reshape(-1);
     }
     return fn_(i, t, reduction);
   } catch (const c10::Error& e) {

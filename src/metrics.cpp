@@ -87,7 +87,8 @@ class AvgLossImpl : public Metric {
   explicit AvgLossImpl(bool exp) : exp_(exp) {}
   void reset() override { total_ = 0, count_ = 0; }
   void accumulate(const MetricBatch& b) override {
-    total_ += b.loss.detach().mean().item<double>() * static_cast<double>(b.bs);
+    const auto l = b.loss.detach();
+    total_ += (l.numel() == 1 ? l.item<double>() : l.mean().item<double>()) * static_cast<double>(b.bs);
     count_ += b.bs;
   }
   std::optional<double> value() const override {
@@ -110,7 +111,8 @@ class AvgSmoothLossImpl : public Metric {
   void accumulate(const MetricBatch& b) override {
     ++count_;
     // torch.lerp(loss, val, beta) = loss + beta·(val − loss)
-    const double loss = b.loss.detach().mean().item<double>();
+    const auto l = b.loss.detach();
+    const double loss = l.numel() == 1 ? l.item<double>() : l.mean().item<double>();
     val_ = loss + beta_ * (val_ - loss);
   }
   std::optional<double> value() const override {

@@ -328,6 +328,7 @@ class Learner {
   void sort_cbs();
 
   std::vector<std::shared_ptr<Callback>> cbs_;
+  c10::Device model_device_{c10::kCPU};  // looked up once per pass, not per batch
 };
 
 }  // namespace fastai

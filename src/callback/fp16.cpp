@@ -9,6 +9,8 @@
 
 namespace fastai {
 
+at::Tensor GradScaler::scale(const at::Tensor& loss) const { return loss * scale_; }
+
 bool GradScaler::unscale_and_check(const std::vector<at::Tensor>& params) {
   torch::NoGradGuard g;
   const double inv = 1.0 / scale_;

@@ -12,7 +12,7 @@ namespace fastai {
 void TerminateOnNaNCallback::after_batch() {
   auto& l = learn();
   if (!l.loss.defined()) return;
-  const double v = l.loss.detach().sum().item<double>();
+  const double v = l.loss.numel() == 1 ? l.loss.item<double>() : l.loss.detach().sum().item<double>();
   if (std::isfinite(v)) return;
   const std::string msg = "loss is " + std::string(std::isnan(v) ? "nan" : "inf") + " at epoch " +
                           std::to_string(l.epoch) + ", batch " + std::to_string(l.iter) + " (of " +

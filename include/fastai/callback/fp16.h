@@ -30,7 +30,8 @@ class GradScaler {
   };
   GradScaler() : GradScaler(Options{}) {}
   explicit GradScaler(Options o) : o_(o), scale_(o.init_scale) {}
-  at::Tensor scale(const at::Tensor& loss) const { return loss * scale_; }
+  /// loss · scale
+  at::Tensor scale(const at::Tensor& loss) const;
   /// Divides every gradient by the scale; returns false (and remembers it) when one is not finite.
   bool unscale_and_check(const std::vector<at::Tensor>& params);
   /// Adjusts the scale after a step attempt.
