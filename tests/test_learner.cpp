@@ -8,6 +8,7 @@
 
 #include "fastai/callback/tracker.h"
 #include "fastai/data/block.h"
+#include "fastai/data/torch_dataset.h"
 #include "learner_util.h"
 #include "test_util.h"
 
@@ -400,4 +401,30 @@ TEST(Learner, IncrementalAdoptionPlainModuleAndTensors) {
   learn.fit_one_cycle(4, 1e-2);
   EXPECT_GT(learn.recorder->values.back().at(2), 0.85);
   EXPECT_LT(learn.recorder->values.back().at(1), learn.recorder->values.front().at(1));
+}
+
+namespace {
+// A plain libtorch dataset, as a user of the C++ frontend already has one.
+struct SumSign : torch::data::datasets::Dataset<SumSign> {
+  at::Tensor x, y;
+  SumSign(at::Tensor x_, at::Tensor y_) : x(std::move(x_)), y(std::move(y_)) {}
+  torch::data::Example<> get(size_t i) override { return {x[static_cast<int64_t>(i)], y[static_cast<int64_t>(i)]}; }
+  c10::optional<size_t> size() const override { return static_cast<size_t>(x.size(0)); }
+};
+}  // namespace
+
+TEST(Learner, IncrementalAdoptionLibtorchDataset) {
+  auto t = make_task(256, 64);
+  auto dls = dataloaders_from_torch(SumSign(t.x, t.y), SumSign(t.xv, t.yv), {.bs = 32, .num_workers = 2, .seed = 3});
+  EXPECT_EQ(dls.train().size(), 8);
+  EXPECT_EQ(dls.valid().size(), 2);
+  auto b = batch_tensors(dls.valid().one_batch());
+  EXPECT_TRUE(torch::equal(b[0], t.xv.slice(0, 0, 32)));
+  torch::manual_seed(0);
+  Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
+                {.loss_func = CrossEntropyLossFlat(), .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()},
+                 .metrics = {accuracy}, .default_cbs = false});
+  learn.logger = nullptr;
+  learn.fit_one_cycle(5, 5e-2);
+  EXPECT_GT(learn.recorder->values.back().at(2), 0.85);
 }

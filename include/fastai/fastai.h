@@ -31,6 +31,7 @@
 #include "fastai/data/external.h"
 #include "fastai/data/idx.h"
 #include "fastai/data/load.h"
+#include "fastai/data/torch_dataset.h"
 #include "fastai/data/transforms.h"
 #include "fastai/layers.h"
 #include "fastai/learner.h"
