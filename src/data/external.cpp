@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 
 #include <cstdlib>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include "fastai/data/idx.h"
@@ -50,6 +52,62 @@ MnistTensors load_mnist_idx(const fs::path& dir, std::string_view split) {
                                     std::to_string(out.images.size(0)) + " images in " + images_file.string());
   out.labels = out.labels.to(at::kLong);
   return out;
+}
+
+}  // namespace fastai
+
+namespace fastai {
+namespace fs = std::filesystem;
+
+fs::path fastai_home() {
+  if (const char* env = std::getenv("FASTAI_HOME"); env && *env) return env;
+  const char* home = std::getenv("HOME");
+  return fs::path(home && *home ? home : ".") / ".fastai";
+}
+
+namespace {
+struct DatasetRegistry {
+  std::mutex mutex;
+  std::map<std::string, DatasetMaker> makers;
+};
+DatasetRegistry& datasets() {
+  static DatasetRegistry r;
+  return r;
+}
+}  // namespace
+
+void register_dataset(const std::string& name, DatasetMaker make) {
+  auto& r = datasets();
+  std::lock_guard lock(r.mutex);
+  r.makers[name] = std::move(make);
+}
+
+fs::path untar_data(const std::string& name, UntarOptions o) {
+  DatasetMaker make;
+  std::string known;
+  {
+    auto& r = datasets();
+    std::lock_guard lock(r.mutex);
+    for (const auto& [n, _] : r.makers) known += (known.empty() ? "" : ", ") + n;
+    if (auto it = r.makers.find(name); it != r.makers.end()) make = it->second;
+  }
+  if (!make) throw std::invalid_argument("untar_data: unknown data set '" + name + "' (known: " + known + ")");
+  const fs::path dir = (o.data_dir.empty() ? fastai_home() / "data" : o.data_dir) / name;
+  if (fs::exists(dir) && !o.force) return dir;
+  fs::create_directories(dir.parent_path());
+  const fs::path tmp = dir.parent_path() / (name + ".partial");
+  fs::remove_all(tmp);  // left by an interrupted run
+  fs::create_directories(tmp);
+  try {
+    make(tmp);
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  if (fs::exists(dir)) fs::remove_all(dir);  // force: the new one replaces it
+  fs::rename(tmp, dir);
+  return dir;
 }
 
 }  // namespace fastai

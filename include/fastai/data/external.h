@@ -5,6 +5,7 @@
 
 #include <array>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,5 +38,42 @@ std::filesystem::path fashion_mnist_dir();
 ///   auto train = fastai::load_mnist_idx(fastai::fashion_mnist_dir(), "train");
 ///   // train.images.size(0) == 60000
 MnistTensors load_mnist_idx(const std::filesystem::path& dir, std::string_view split);
+
+}  // namespace fastai
+
+namespace fastai {
+
+/// The root of fastai's downloads and materialised data sets: $FASTAI_HOME, else ~/.fastai
+/// (fastai's fastai_cfg). Example: `auto home = fastai::fastai_home();`
+std::filesystem::path fastai_home();
+
+/// Names of the data sets untar_data knows (fastai's URLs). Registered materialisers make them
+/// from local sources (Debian packages); downloading comes later. Extensible with
+/// register_dataset.
+/// Example: `auto path = untar_data(URLs::FASHION_MNIST);`
+struct URLs {
+  /// Fashion-MNIST as PNG folders train/<class>/*.png and test/<class>/*.png (from Debian's
+  /// dataset-fashion-mnist idx files).
+  static constexpr const char* FASHION_MNIST = "fashion_mnist";
+};
+
+/// Writes data set `name` into the (empty, temporary) folder it is given.
+using DatasetMaker = std::function<void(const std::filesystem::path& dest)>;
+
+/// Registers how to make data set `name` (replaces an earlier registration).
+/// Example: `register_dataset("my_set", [](const fs::path& d) { write_files(d); });`
+void register_dataset(const std::string& name, DatasetMaker make);
+
+/// Keyword arguments of untar_data. Example: `untar_data(URLs::FASHION_MNIST, {.force = true})`
+struct UntarOptions {
+  bool force = false;                  ///< make it again even when present
+  std::filesystem::path data_dir;      ///< default <fastai_home()>/data
+};
+
+/// The folder holding data set `name`, made once: into a temporary folder beside it, renamed
+/// into place when complete, so an interrupted run never leaves a half-made data set. Throws
+/// naming the known data sets when `name` is unknown.
+/// Example: `auto path = fastai::untar_data(URLs::FASHION_MNIST);  // ~/.fastai/data/fashion_mnist`
+std::filesystem::path untar_data(const std::string& name, UntarOptions options = {});
 
 }  // namespace fastai

@@ -1,0 +1,10 @@
+#pragma once
+/// Everything for vision (fastai's `from fastai.vision.all import *`): the basics plus images,
+/// ImageBlock, ImageDataLoaders, untar_data.
+///
+/// Example:
+///   #include <fastai/vision/all.h>
+///   auto dls = fastai::ImageDataLoaders::from_folder(fastai::untar_data(fastai::URLs::FASHION_MNIST), {.valid = "test"});
+#include "fastai/fastai.h"
+#include "fastai/vision/core.h"
+#include "fastai/vision/data.h"

@@ -1,0 +1,84 @@
+#pragma once
+/// fastai.vision.core: decoded images as items (fastai's PILImage, PILImageBW, PILMask), read and
+/// written with OpenCV, their conversion to TensorImage / TensorImageBW / TensorMask, and the
+/// ImageBlock / MaskBlock of the data block API.
+///
+/// An image item's payload is a uint8 tensor [H, W, C] (C = 3 RGB, 1 grey) sharing OpenCV's
+/// decoded buffer (no copy); ToTensor turns it into [C, H, W].
+#include <ATen/core/Tensor.h>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fastai/core/semantic.h"
+#include "fastai/core/transform.h"
+#include "fastai/data/block.h"
+
+namespace fastai {
+
+/// A decoded image, uint8 [H, W, C] RGB or grey (fastai's PILImage).
+FASTAI_SEMANTIC_TYPE(Image, at::Tensor);
+/// A grey image, uint8 [H, W, 1] (fastai's PILImageBW).
+FASTAI_SEMANTIC_SUBTYPE(ImageBW, Image);
+/// A segmentation mask, uint8 [H, W, 1] of class codes (fastai's PILMask).
+FASTAI_SEMANTIC_SUBTYPE(Mask, Image);
+
+/// How to decode: RGB (grey and RGBA files are converted, as PIL's convert("RGB")), grey
+/// (fastai's "L"), or the file's own channels for masks.
+/// Example: `load_image("x.png", ImageMode::Gray)`
+enum class ImageMode { RGB, Gray, Unchanged };
+
+/// Thrown for a file that cannot be read as an image; the message names the file and why.
+/// Example: `catch (const ImageError& e) { std::cerr << e.what(); }`
+class ImageError : public std::runtime_error {
+ public:
+  ImageError(const std::filesystem::path& file, const std::string& what);
+  const std::filesystem::path& file() const noexcept { return file_; }
+
+ private:
+  std::filesystem::path file_;
+};
+
+/// Decodes an image file (PNG, JPEG, BMP, TIFF, WebP… whatever OpenCV reads) to uint8 [H, W, C].
+/// Throws ImageError naming the file when it is missing, empty, truncated, or not an image.
+/// Example: `at::Tensor hwc = fastai::load_image(path);`
+at::Tensor load_image(const std::filesystem::path& file, ImageMode mode = ImageMode::RGB);
+
+/// Decodes image bytes already in memory (`name` is used in error messages).
+/// Example: `auto img = decode_image(bytes, "upload.png");`
+at::Tensor decode_image(const std::vector<uint8_t>& bytes, const std::string& name, ImageMode mode = ImageMode::RGB);
+
+/// Encodes uint8 [H, W, C] (or [H, W]) RGB/grey as PNG (or JPEG… by extension) bytes.
+/// Example: `auto png = encode_image(hwc, ".png");`
+std::vector<uint8_t> encode_image(const at::Tensor& hwc, const std::string& ext = ".png");
+
+/// Writes an image file atomically (the format follows the extension).
+/// Example: `save_image("out.png", hwc);`
+void save_image(const std::filesystem::path& file, const at::Tensor& hwc);
+
+/// Converts [C, H, W] (uint8 or float in [0, 1]) or [H, W] to uint8 [H, W, C] for saving/drawing.
+/// Example: `save_image("x.png", to_hwc_uint8(batch[0]));`
+at::Tensor to_hwc_uint8(const at::Tensor& img);
+
+/// Path (or Str) → Image/ImageBW/Mask item (fastai's PILImage.create as a type transform).
+/// Describable. Example: `TfmdLists(path_items(files), {std::make_shared<ImageCreate>()})`
+class ImageCreate : public Transform {
+ public:
+  enum class Kind { Image, ImageBW, Mask };
+  explicit ImageCreate(Kind kind = Kind::Image);
+  std::string type_name() const override { return "ImageCreate"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<ImageCreate> from_description(const nlohmann::json& j);
+  Kind kind() const noexcept { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+/// fastai's ImageBlock: type transform ImageCreate, batch transform IntToFloatTensor.
+/// Example: `DataBlock({.blocks = {ImageBlock(ImageCreate::Kind::ImageBW), CategoryBlock()}, ...})`
+TransformBlock ImageBlock(ImageCreate::Kind kind = ImageCreate::Kind::Image);
+
+}  // namespace fastai

@@ -1,0 +1,59 @@
+#pragma once
+/// fastai.vision.data: ImageDataLoaders, the one-line constructors of image classification
+/// loaders (from folders, from file names with a function or a regex, from lists).
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fastai/data/block.h"
+#include "fastai/vision/core.h"
+
+namespace fastai {
+
+/// Keyword arguments shared by the ImageDataLoaders constructors (fastai's defaults).
+/// Example: `ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = 128})`
+struct ImageLoadersOptions {
+  std::string train = "train";               ///< from_folder: training folder
+  std::string valid = "valid";               ///< from_folder: validation folder
+  std::optional<double> valid_pct;           ///< random split instead of folders (default 0.2 for the others)
+  std::optional<uint64_t> seed;
+  std::optional<std::vector<std::string>> vocab;
+  TfmList item_tfms, batch_tfms;
+  ImageCreate::Kind img_cls = ImageCreate::Kind::Image;
+  int64_t bs = 64;
+  std::optional<int64_t> val_bs;
+  bool shuffle = true;
+  int num_workers = -1;                      ///< -1: one per core (fastai's defaults.cpus)
+  std::optional<c10::Device> device;
+};
+
+/// fastai's ImageDataLoaders.
+///
+/// Example (the paper's first example, on Fashion-MNIST):
+///   auto path = untar_data(URLs::FASHION_MNIST);
+///   auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = 128});
+class ImageDataLoaders {
+ public:
+  /// Labels from the parent folder; train/valid from the grandparent folder (or valid_pct).
+  static DataLoaders from_folder(const std::filesystem::path& path, ImageLoadersOptions options = {});
+  /// Labels from `label_func(path)` over `fnames`.
+  static DataLoaders from_path_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
+                                    std::function<std::string(const std::filesystem::path&)> label_func,
+                                    ImageLoadersOptions options = {});
+  /// Labels from `label_func(file name)`.
+  static DataLoaders from_name_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
+                                    std::function<std::string(const std::string&)> label_func, ImageLoadersOptions options = {});
+  /// Labels from the first group of `pat` matched against the full path.
+  static DataLoaders from_path_re(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
+                                  const std::string& pat, ImageLoadersOptions options = {});
+  /// Labels from the first group of `pat` matched against the file name.
+  static DataLoaders from_name_re(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
+                                  const std::string& pat, ImageLoadersOptions options = {});
+  /// Files and their labels given as lists.
+  static DataLoaders from_lists(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
+                                std::vector<std::string> labels, ImageLoadersOptions options = {});
+};
+
+}  // namespace fastai

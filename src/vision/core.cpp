@@ -1,0 +1,164 @@
+#include "fastai/vision/core.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <torch/torch.h>
+
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+#include "fastai/core/atomic_file.h"
+#include "fastai/core/describe.h"
+#include "fastai/core/show.h"
+#include "fastai/data/transforms.h"
+
+namespace fastai {
+
+ImageError::ImageError(const std::filesystem::path& file, const std::string& what)
+    : std::runtime_error(file.string() + ": " + what), file_(file) {}
+
+namespace {
+
+void quiet_opencv() {
+  // OpenCV logs its own warning for every undecodable file; ImageError already says it.
+  static std::once_flag once;
+  std::call_once(once, [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); });
+}
+
+at::Tensor wrap(cv::Mat m) {
+  if (!m.isContinuous()) m = m.clone();
+  auto keep = std::make_shared<cv::Mat>(m);  // the tensor owns the decoded buffer: no copy
+  return torch::from_blob(keep->data, {keep->rows, keep->cols, keep->channels()}, [keep](void*) {}, torch::kUInt8);
+}
+
+at::Tensor decode(const uint8_t* data, size_t n, const std::string& name, ImageMode mode) {
+  quiet_opencv();
+  if (n == 0) throw ImageError(name, "the file is empty");
+  const int flags = mode == ImageMode::RGB ? cv::IMREAD_COLOR : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
+  cv::Mat m;
+  try {
+    m = cv::imdecode(cv::Mat(1, static_cast<int>(n), CV_8U, const_cast<uint8_t*>(data)), flags);
+  } catch (const cv::Exception& e) {
+    throw ImageError(name, std::string("cannot decode the image (truncated or corrupt?): ") + e.what());
+  }
+  if (m.empty()) throw ImageError(name, "not a readable image (corrupt, truncated, or not an image file)");
+  if (m.depth() != CV_8U) throw ImageError(name, "only 8-bit images are supported (this one has depth " + std::to_string(m.depth()) + ")");
+  if (mode == ImageMode::RGB) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
+  if (mode == ImageMode::Unchanged && m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
+  if (mode == ImageMode::Unchanged && m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2RGBA);
+  return wrap(m);
+}
+
+std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary | std::ios::ate);
+  if (!in) {
+    if (!std::filesystem::exists(file)) throw ImageError(file, "no such file");
+    throw ImageError(file, "cannot be opened");
+  }
+  const auto size = static_cast<size_t>(in.tellg());
+  std::vector<uint8_t> bytes(size);
+  in.seekg(0);
+  if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
+    throw ImageError(file, "read error");
+  return bytes;
+}
+
+}  // namespace
+
+at::Tensor load_image(const std::filesystem::path& file, ImageMode mode) {
+  const auto bytes = read_bytes(file);
+  return decode(bytes.data(), bytes.size(), file.string(), mode);
+}
+
+at::Tensor decode_image(const std::vector<uint8_t>& bytes, const std::string& name, ImageMode mode) {
+  return decode(bytes.data(), bytes.size(), name, mode);
+}
+
+at::Tensor to_hwc_uint8(const at::Tensor& img) {
+  at::Tensor x = img.detach().cpu();
+  if (x.dim() == 2) x = x.unsqueeze(0);
+  if (x.dim() != 3) throw std::invalid_argument("to_hwc_uint8: expected [C, H, W] or [H, W], got " + c10::str(img.sizes()));
+  if (x.is_floating_point()) {
+    // float images in [0, 1]; values above 1 are taken as already in [0, 255]
+    if (x.max().item<double>() <= 1.0 + 1e-6) x = x * 255.0;
+    x = x.round();
+  }
+  return x.clamp(0, 255).to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+}
+
+std::vector<uint8_t> encode_image(const at::Tensor& hwc_in, const std::string& ext) {
+  at::Tensor hwc = hwc_in.dim() == 2 ? hwc_in.unsqueeze(-1) : hwc_in;
+  if (hwc.dim() != 3 || hwc.scalar_type() != torch::kUInt8)
+    throw std::invalid_argument("encode_image: expected uint8 [H, W, C], got " + std::string(c10::toString(hwc.scalar_type())) +
+                                " " + c10::str(hwc.sizes()));
+  hwc = hwc.contiguous();
+  const int c = static_cast<int>(hwc.size(2));
+  if (c != 1 && c != 3 && c != 4) throw std::invalid_argument("encode_image: 1, 3 or 4 channels, got " + std::to_string(c));
+  cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC(c), hwc.data_ptr<uint8_t>());
+  cv::Mat bgr;
+  if (c == 3) cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
+  else if (c == 4) cv::cvtColor(m, bgr, cv::COLOR_RGBA2BGRA);
+  else bgr = m;
+  std::vector<uint8_t> out;
+  if (!cv::imencode(ext, bgr, out)) throw std::runtime_error("encode_image: OpenCV cannot write '" + ext + "' images");
+  return out;
+}
+
+void save_image(const std::filesystem::path& file, const at::Tensor& hwc) {
+  const auto bytes = encode_image(hwc, file.extension().empty() ? ".png" : file.extension().string());
+  write_atomically(file, [&](const std::filesystem::path& tmp) {
+    std::ofstream out(tmp, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.flush();
+    if (!out) throw std::runtime_error("save_image: writing " + file.string() + " failed");
+  });
+}
+
+// ---------------------------------------------------------------- ImageCreate
+
+ImageCreate::ImageCreate(Kind kind) : Transform({.name = "ImageCreate"}), kind_(kind) {
+  auto make = [this](const std::filesystem::path& p) -> Item {
+    switch (kind_) {
+      case Kind::ImageBW: return ImageBW(load_image(p, ImageMode::Gray));
+      case Kind::Mask: return Mask(load_image(p, ImageMode::Gray));
+      default: return fastai::Image(load_image(p, ImageMode::RGB));
+    }
+  };
+  encodes<Path>([make](const std::filesystem::path& p) { return make(p); });
+  encodes<Str>([make](const std::string& p) { return make(p); });
+}
+
+nlohmann::json ImageCreate::describe() const {
+  auto j = describe_base();
+  j["kind"] = kind_ == Kind::ImageBW ? "ImageBW" : kind_ == Kind::Mask ? "Mask" : "Image";
+  return j;
+}
+
+std::shared_ptr<ImageCreate> ImageCreate::from_description(const nlohmann::json& j) {
+  const std::string k = j.value("kind", "Image");
+  auto t = std::make_shared<ImageCreate>(k == "ImageBW" ? Kind::ImageBW : k == "Mask" ? Kind::Mask : Kind::Image);
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(ImageCreate);
+
+TransformBlock ImageBlock(ImageCreate::Kind kind) {
+  return {.type_tfms = [kind] { return TfmList{std::make_shared<ImageCreate>(kind)}; },
+          .batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }};
+}
+
+namespace {
+const bool registered = [] {
+  ToTensor::register_encodes(fastai::Image::info(), [](const Item& x) { return Item(TensorImage(x.get<fastai::Image>().permute({2, 0, 1}))); });
+  ToTensor::register_encodes(ImageBW::info(), [](const Item& x) { return Item(TensorImageBW(x.get<ImageBW>().permute({2, 0, 1}))); });
+  ToTensor::register_encodes(Mask::info(), [](const Item& x) { return Item(TensorMask(x.get<Mask>().select(2, 0))); });
+  register_show(fastai::Image::info(), [](const Item& x, ShowContext& c) { c.image = x.get<fastai::Image>().permute({2, 0, 1}); });
+  return true;
+}();
+}  // namespace
+
+}  // namespace fastai

@@ -1,0 +1,106 @@
+#include "fastai/vision/data.h"
+
+#include <thread>
+
+#include "fastai/data/transforms.h"
+
+namespace fastai {
+namespace fs = std::filesystem;
+
+namespace {
+
+int workers(int n) {
+  if (n >= 0) return n;
+  const unsigned hw = std::thread::hardware_concurrency();
+  return static_cast<int>(hw ? std::min(hw, 8u) : 1u);
+}
+
+DataLoadersOptions loader_options(const ImageLoadersOptions& o) {
+  return {.bs = o.bs, .val_bs = o.val_bs, .shuffle = o.shuffle, .num_workers = workers(o.num_workers), .seed = o.seed,
+          .device = o.device};
+}
+
+DataBlockOptions block_options(const ImageLoadersOptions& o, std::vector<Getter> get_y, Splitter splitter) {
+  return {.blocks = {ImageBlock(o.img_cls), CategoryBlock({.vocab = o.vocab})},
+          .get_y = std::move(get_y),
+          .splitter = std::move(splitter),
+          .item_tfms = o.item_tfms,
+          .batch_tfms = o.batch_tfms};
+}
+
+// Files relative to `path` become absolute; the labels come from the item (a Path).
+std::vector<Item> file_items(const fs::path& path, const std::vector<fs::path>& fnames) {
+  std::vector<Item> items;
+  items.reserve(fnames.size());
+  for (const auto& f : fnames) items.push_back(Path(f.is_absolute() ? f : path / f));
+  return items;
+}
+
+DataLoaders from_label_getter(const fs::path& path, const std::vector<fs::path>& fnames, Getter get_y,
+                              const ImageLoadersOptions& o) {
+  if (fnames.empty()) throw std::invalid_argument("ImageDataLoaders: no files given (under " + path.string() + ")");
+  DataBlock dblock(block_options(o, {std::move(get_y)}, RandomSplitter(o.valid_pct.value_or(0.2), o.seed)));
+  return dblock.dataloaders(file_items(path, fnames), loader_options(o));
+}
+
+}  // namespace
+
+DataLoaders ImageDataLoaders::from_folder(const fs::path& path, ImageLoadersOptions o) {
+  if (!fs::is_directory(path)) throw std::invalid_argument("ImageDataLoaders::from_folder: " + path.string() + " is not a folder");
+  Splitter splitter = o.valid_pct ? RandomSplitter(*o.valid_pct, o.seed) : GrandparentSplitter(o.train, o.valid);
+  std::vector<std::string> folders;
+  if (!o.valid_pct) {
+    for (const auto& f : {o.train, o.valid})
+      if (!fs::is_directory(path / f))
+        throw std::invalid_argument("ImageDataLoaders::from_folder: " + (path / f).string() +
+                                    " is not a folder (set .train/.valid, or .valid_pct for a random split)");
+    folders = {o.train, o.valid};
+  }
+  DataBlock dblock(block_options(o, {Getter(parent_label)}, std::move(splitter)));
+  auto items = image_files_getter(true, folders)(Item(Path(path)));
+  if (items.empty()) throw std::invalid_argument("ImageDataLoaders::from_folder: no image files under " + path.string());
+  return dblock.dataloaders(items, loader_options(o));
+}
+
+DataLoaders ImageDataLoaders::from_path_func(const fs::path& path, std::vector<fs::path> fnames,
+                                             std::function<std::string(const fs::path&)> label_func, ImageLoadersOptions o) {
+  return from_label_getter(path, fnames, Getter([f = std::move(label_func)](const Item& x) {
+                             return Item(Str(f(x.get<Path>())));
+                           }), o);
+}
+
+DataLoaders ImageDataLoaders::from_name_func(const fs::path& path, std::vector<fs::path> fnames,
+                                             std::function<std::string(const std::string&)> label_func, ImageLoadersOptions o) {
+  return from_label_getter(path, fnames, Getter([f = std::move(label_func)](const Item& x) {
+                             return Item(Str(f(x.get<Path>().filename().string())));
+                           }), o);
+}
+
+DataLoaders ImageDataLoaders::from_path_re(const fs::path& path, std::vector<fs::path> fnames, const std::string& pat,
+                                           ImageLoadersOptions o) {
+  return from_label_getter(path, fnames, Getter(std::make_shared<RegexLabeller>(pat)), o);
+}
+
+DataLoaders ImageDataLoaders::from_name_re(const fs::path& path, std::vector<fs::path> fnames, const std::string& pat,
+                                           ImageLoadersOptions o) {
+  auto re = std::make_shared<RegexLabeller>(pat);
+  return from_label_getter(path, fnames, Getter([re](const Item& x) {
+                             return (*re)(Item(Str(x.get<Path>().filename().string())));
+                           }), o);
+}
+
+DataLoaders ImageDataLoaders::from_lists(const fs::path& path, std::vector<fs::path> fnames, std::vector<std::string> labels,
+                                         ImageLoadersOptions o) {
+  if (fnames.size() != labels.size())
+    throw std::invalid_argument("ImageDataLoaders::from_lists: " + std::to_string(fnames.size()) + " files but " +
+                                std::to_string(labels.size()) + " labels");
+  std::vector<Item> items;
+  for (size_t i = 0; i < fnames.size(); ++i)
+    items.push_back(Tuple({Path(fnames[i].is_absolute() ? fnames[i] : path / fnames[i]), Str(labels[i])}));
+  auto opts = block_options(o, {Getter([](const Item& r) { return r[1]; })}, RandomSplitter(o.valid_pct.value_or(0.2), o.seed));
+  opts.get_x = {Getter([](const Item& r) { return r[0]; })};
+  DataBlock dblock(std::move(opts));
+  return dblock.dataloaders(items, loader_options(o));
+}
+
+}  // namespace fastai

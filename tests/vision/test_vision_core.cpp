@@ -1,0 +1,121 @@
+#include "fastai/vision/core.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <fstream>
+
+#include "fastai/core/describe.h"
+#include "fastai/data/external.h"
+#include "fastai/data/transforms.h"
+#include "fastai/vision/data.h"
+#include "test_util.h"
+
+using namespace fastai;
+using namespace fastai::testing;
+
+namespace {
+at::Tensor rgb_image(int64_t h = 6, int64_t w = 5) {
+  auto img = torch::zeros({h, w, 3}, torch::kUInt8);
+  img.select(2, 0).fill_(200);  // red
+  img[0][0][1] = 17;
+  return img;
+}
+void write_bytes(const std::filesystem::path& f, const std::string& s) {
+  std::filesystem::create_directories(f.parent_path());
+  std::ofstream(f, std::ios::binary) << s;
+}
+}  // namespace
+
+TEST(VisionCore, PngRoundTripKeepsPixelsAndChannelOrder) {
+  TempDir dir;
+  const auto img = rgb_image();
+  save_image(dir / "a.png", img);
+  const auto back = load_image(dir / "a.png");
+  EXPECT_EQ(back.sizes(), img.sizes());
+  EXPECT_TRUE(torch::equal(back, img));  // red stays in channel 0 (OpenCV's BGR is converted)
+  const auto grey = load_image(dir / "a.png", ImageMode::Gray);
+  EXPECT_EQ(grey.sizes(), (std::vector<int64_t>{6, 5, 1}));
+  // a grey file read as RGB is converted (PIL's convert("RGB")), all channels equal
+  save_image(dir / "g.png", torch::full({4, 4, 1}, 90, torch::kUInt8));
+  const auto g3 = load_image(dir / "g.png");
+  EXPECT_EQ(g3.sizes(), (std::vector<int64_t>{4, 4, 3}));
+  EXPECT_EQ(g3.to(torch::kInt).sum().item<int>(), 90 * 48);
+}
+
+TEST(VisionCore, BadFilesGiveAnErrorNamingTheFile) {
+  TempDir dir;
+  EXPECT_THROW_WITH(load_image(dir / "missing.png"), ImageError, "missing.png", "no such file");
+  write_bytes(dir / "empty.png", "");
+  EXPECT_THROW_WITH(load_image(dir / "empty.png"), ImageError, "empty.png", "empty");
+  write_bytes(dir / "notes.png", "these are not pixels");
+  EXPECT_THROW_WITH(load_image(dir / "notes.png"), ImageError, "notes.png", "not a readable image");
+  const auto png = encode_image(rgb_image(40, 40));
+  write_bytes(dir / "cut.png", std::string(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() / 2)));
+  EXPECT_THROW_WITH(load_image(dir / "cut.png"), ImageError, "cut.png");
+}
+
+TEST(VisionCore, ImageCreateAndToTensorGiveCHWTensorImages) {
+  TempDir dir;
+  save_image(dir / "a.png", rgb_image());
+  auto create = std::make_shared<ImageCreate>();
+  Item img = (*create)(Item(Path(dir / "a.png")));
+  ASSERT_TRUE(img.is<fastai::Image>());
+  Item t = ToTensor()(img);
+  ASSERT_TRUE(t.is<TensorImage>());
+  EXPECT_EQ(t.get<TensorImage>().sizes(), (std::vector<int64_t>{3, 6, 5}));
+  EXPECT_EQ(t.get<TensorImage>()[0][0][0].item<int>(), 200);
+  auto bw = std::make_shared<ImageCreate>(ImageCreate::Kind::ImageBW);
+  Item tb = ToTensor()((*bw)(Item(Path(dir / "a.png"))));
+  ASSERT_TRUE(tb.is<TensorImageBW>());
+  EXPECT_EQ(tb.get<TensorImageBW>().sizes(), (std::vector<int64_t>{1, 6, 5}));
+  // describable: rebuilt from its description
+  auto again = transform_from_description(bw->describe());
+  EXPECT_TRUE(ToTensor()((*again)(Item(Path(dir / "a.png")))).is<TensorImageBW>());
+}
+
+TEST(VisionData, FromFolderLabelsFromParentsSplitsFromGrandparents) {
+  TempDir dir;
+  int n = 0;
+  for (const char* split : {"train", "valid"})
+    for (const char* cls : {"cat", "dog"})
+      for (int i = 0; i < (std::string(split) == "train" ? 4 : 2); ++i) {
+        std::filesystem::create_directories(dir.path / split / cls);
+        save_image(dir.path / split / cls / (std::to_string(n++) + ".png"),
+                   torch::full({8, 8, 1}, std::string(cls) == "cat" ? 10 : 240, torch::kUInt8));
+      }
+  auto dls = ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 4, .num_workers = 2});
+  EXPECT_EQ(dls.train().n(), 8);
+  EXPECT_EQ(dls.valid().n(), 4);
+  auto b = batch_tensors(dls.valid().one_batch());
+  EXPECT_EQ(b[0].sizes(), (std::vector<int64_t>{4, 1, 8, 8}));
+  EXPECT_EQ(b[0].scalar_type(), torch::kFloat);
+  // label 0 = cat (dark), 1 = dog (bright): the pixels say which is which
+  for (int64_t i = 0; i < 4; ++i) EXPECT_EQ(b[1][i].item<int64_t>(), b[0][i].mean().item<double>() > 0.5 ? 1 : 0);
+  ASSERT_TRUE(dls.loss_func);
+  EXPECT_THROW_WITH(ImageDataLoaders::from_folder(dir.path, {.valid = "test"}), std::invalid_argument, "test", "not a folder");
+  TempDir empty;
+  EXPECT_THROW_WITH(ImageDataLoaders::from_folder(empty.path, {.valid_pct = 0.2}), std::invalid_argument, "no image files");
+}
+
+TEST(VisionData, UntarDataMakesOnceAndNeverLeavesHalfASet) {
+  TempDir dir;
+  int calls = 0;
+  register_dataset("tiny_test_set", [&](const std::filesystem::path& d) {
+    ++calls;
+    write_bytes(d / "a.txt", "x");
+  });
+  auto p = untar_data("tiny_test_set", {.data_dir = dir.path});
+  EXPECT_EQ(p, dir.path / "tiny_test_set");
+  EXPECT_TRUE(std::filesystem::exists(p / "a.txt"));
+  untar_data("tiny_test_set", {.data_dir = dir.path});
+  EXPECT_EQ(calls, 1);
+  register_dataset("broken_test_set", [](const std::filesystem::path& d) {
+    write_bytes(d / "half.txt", "x");
+    throw std::runtime_error("disk full");
+  });
+  EXPECT_THROW_WITH(untar_data("broken_test_set", {.data_dir = dir.path}), std::runtime_error, "disk full");
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "broken_test_set"));
+  EXPECT_FALSE(std::filesystem::exists(dir.path / "broken_test_set.partial"));
+  EXPECT_THROW_WITH(untar_data("nope"), std::invalid_argument, "nope", "fashion_mnist");
+}
