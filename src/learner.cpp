@@ -10,6 +10,7 @@
 #include "fastai/callback/recorder.h"
 #include "fastai/callback/tracker.h"
 #include "fastai/core/atomic_file.h"
+#include "fastai/core/random.h"
 #include "fastai/core/runtime.h"
 #include "fastai/core/semantic.h"
 
@@ -415,10 +416,11 @@ Prediction Learner::predict(const Item& item) {
   return {dec, p.decoded[0], p.preds[0]};
 }
 
-std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options) {
+std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options, bool shuffle) {
   TfmdDL& d = dls[ds_idx];
   DataLoaderOptions dopt = d.options();
-  dopt.shuffle = false;
+  dopt.shuffle = shuffle;
+  dopt.seed = rng()();  // a different batch each call, reproducible under set_seed
   TfmdDL one = d.new_tfmd(dopt);
   Item b = one.one_batch();
   // Predictions of that batch only: a loader whose single batch is b.

@@ -213,9 +213,9 @@ class Learner {
   Preds get_preds(GetPredsOptions options = {});
   /// Prediction for one item, decoded through the data pipeline (fastai's learn.predict).
   Prediction predict(const Item& item);
-  /// Decoded inputs, targets and predictions of one validation batch, shown as show_batch shows
-  /// (text or a picture); returns what the renderer returned.
-  std::string show_results(size_t ds_idx = 1, ShowBatchOptions options = {});
+  /// Decoded inputs, targets and predictions of one batch of dls[ds_idx] (shuffled, as fastai's
+  /// show_results), shown as show_batch shows (text or a picture); returns what the renderer returned.
+  std::string show_results(size_t ds_idx = 1, ShowBatchOptions options = {}, bool shuffle = true);
 
   // ---------------------------------------------------------------- optimizer, freezing
   /// Creates the optimizer from opt_func over the splitter's groups, with fastai's per-parameter
