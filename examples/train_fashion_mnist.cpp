@@ -21,14 +21,12 @@ int main(int argc, char** argv) try {
 
   auto path = untar_data(URLs::FASHION_MNIST);  // ~/.fastai/data/fashion_mnist: train/ and test/ PNG folders
   auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = bs});
-  std::cout << "A training batch (labels):\n";
-  dls.show_batch({}, {.max_n = 4});
+  dls.show_batch({}, {.max_n = 9, .path = path / "show_batch.png"});
 
   Learner learn(dls, simple_cnn(), {.metrics = {accuracy}, .path = path});
   learn.fit_one_cycle(epochs, lr);
 
-  std::cout << "\nSome validation predictions (target \u2192 prediction):\n";
-  learn.show_results(1, {.max_n = 8});
+  learn.show_results(1, {.max_n = 9});  // targets, and predictions in green (right) or red (wrong)
   const auto image = get_image_files(path / "test").front();
   auto [label, idx, probs] = learn.predict(Path(image));
   std::printf("\npredict(%s): %s (p = %.3f)\n", image.string().c_str(), label.get<Category>().c_str(),

@@ -421,6 +421,7 @@ std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options, bool 
   DataLoaderOptions dopt = d.options();
   dopt.shuffle = shuffle;
   dopt.seed = rng()();  // a different batch each call, reproducible under set_seed
+  if (options.path.empty()) options.path = path / model_dir / "show_results.png";  // where a picture goes
   TfmdDL one = d.new_tfmd(dopt);
   Item b = one.one_batch();
   // Predictions of that batch only: a loader whose single batch is b.

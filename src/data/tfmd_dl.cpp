@@ -134,6 +134,13 @@ void register_show_batch(const TypeInfo& x, const TypeInfo& y, ShowBatchFn fn) {
   r.fns.add(x, y, std::move(fn));
 }
 
+ShowBatchFn show_batch_renderer(const TypeInfo& x, const TypeInfo& y) {
+  auto& r = show_batch_registry();
+  std::lock_guard lock(r.mutex);
+  const ShowBatchFn* f = r.fns.find(x, y);
+  return f ? *f : ShowBatchFn(show_batch_as_text);
+}
+
 std::string TfmdDL::show_batch(Item batch, ShowBatchOptions options) {
   if (batch.empty()) batch = one_batch();
   const Item decoded = decode(batch);

@@ -8,6 +8,7 @@
 #include "test_util.h"
 
 using namespace fastai;
+using fastai::testing::TempDir;
 
 namespace {
 // 10 tiny uint8 "images" whose pixels all equal 10·i, labelled "even"/"odd", and a Datasets
@@ -56,6 +57,9 @@ TEST(TfmdDL, PipelinesSetUpOnTrainingBatchesDecodeAndShow) {
   EXPECT_EQ(ctxs[0].title(), "even");
   EXPECT_TRUE(ctxs[0].image.defined());
 
+  // The (Any, Any) text renderer; image batches get the vision module's picture by default.
+  const auto previous = show_batch_renderer(TensorImage::info(), TensorCategory::info());
+  register_show_batch(TensorImage::info(), TensorCategory::info(), show_batch_as_text);
   std::ostringstream text;
   std::string shown = dls.valid().show_batch(b, {.out = &text});
   EXPECT_EQ(shown, text.str());
@@ -67,7 +71,7 @@ TEST(TfmdDL, PipelinesSetUpOnTrainingBatchesDecodeAndShow) {
                                std::to_string(s.size());
                       });
   EXPECT_EQ(dls.valid().show_batch(b), "TensorImage/TensorCategory x2");
-  register_show_batch(TensorImage::info(), TensorCategory::info(), show_batch_as_text);  // leave no trace
+  register_show_batch(TensorImage::info(), TensorCategory::info(), previous);  // leave no trace
 }
 
 TEST(TfmdDL, TrainOnlyBatchTransformsSkipValidation) {
@@ -88,8 +92,11 @@ TEST(DataLoaders, TestDlUsesValidationPipelinesWithoutLabels) {
   auto t = batch_tensors(b);
   ASSERT_EQ(t.size(), 1u);  // inputs only
   EXPECT_TRUE(torch::allclose(t[0].flatten(0, -1).slice(0, 0, 1), torch::tensor({30.f / 255})));
-  std::ostringstream text;
-  EXPECT_EQ(dls.show_batch({}, {.max_n = 2, .out = &text}).substr(0, 3), "0: ");
+  TempDir dir;  // image batches are drawn as a picture (the vision module's renderer)
+  ::testing::internal::CaptureStdout();
+  EXPECT_EQ(dls.show_batch({}, {.max_n = 2, .path = dir / "b.png"}), (dir / "b.png").string());
+  ::testing::internal::GetCapturedStdout();
+  EXPECT_TRUE(std::filesystem::exists(dir / "b.png"));
   EXPECT_EQ(batch_tensors(dls.one_batch())[0].size(0), 4);
   auto labelled = dls.test_dl({f.items[3]}, /*with_labels=*/true);
   EXPECT_EQ(batch_tensors(labelled.one_batch()).size(), 2u);

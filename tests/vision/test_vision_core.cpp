@@ -9,6 +9,7 @@
 #include "fastai/data/external.h"
 #include "fastai/data/transforms.h"
 #include "fastai/vision/data.h"
+#include "fastai/vision/show.h"
 #include "test_util.h"
 
 using namespace fastai;
@@ -118,4 +119,33 @@ TEST(VisionData, UntarDataMakesOnceAndNeverLeavesHalfASet) {
   EXPECT_FALSE(std::filesystem::exists(dir.path / "broken_test_set"));
   EXPECT_FALSE(std::filesystem::exists(dir.path / "broken_test_set.partial"));
   EXPECT_THROW_WITH(untar_data("nope"), std::invalid_argument, "nope", "fashion_mnist");
+}
+
+TEST(VisionShow, ShowBatchWritesANonBlankGridOfTheRightSize) {
+  TempDir dir;
+  int n = 0;
+  for (const char* cls : {"cat", "dog"})
+    for (int i = 0; i < 3; ++i) {
+      std::filesystem::create_directories(dir.path / "train" / cls);
+      std::filesystem::create_directories(dir.path / "valid" / cls);
+      auto img = torch::zeros({10, 12, 3}, torch::kUInt8);
+      img.select(2, std::string(cls) == "cat" ? 0 : 2).fill_(255);
+      save_image(dir.path / "train" / cls / (std::to_string(n) + ".png"), img);
+      save_image(dir.path / "valid" / cls / (std::to_string(n++) + ".png"), img);
+    }
+  auto dls = ImageDataLoaders::from_folder(dir.path, {.bs = 6, .num_workers = 0});
+  ::testing::internal::CaptureStdout();
+  const std::string out = dls.show_batch({}, {.max_n = 4, .ncols = 2, .path = dir.path / "grid.png"});
+  const auto printed = ::testing::internal::GetCapturedStdout();
+  EXPECT_EQ(out, (dir.path / "grid.png").string());
+  EXPECT_NE(printed.find("grid.png"), std::string::npos);
+  const auto grid = load_image(dir.path / "grid.png");
+  // 2×2 cells of 160 px + padding, one text line each
+  EXPECT_EQ(grid.size(1), 2 * (160 + 12));
+  EXPECT_EQ(grid.size(0), 2 * (160 + 12 + 18));
+  // Red (cat) and blue (dog) pixels are drawn: not blank.
+  const auto f = grid.to(torch::kInt);
+  const auto red = (f.select(2, 0) > 200) & (f.select(2, 1) < 50) & (f.select(2, 2) < 50);
+  const auto blue = (f.select(2, 2) > 200) & (f.select(2, 0) < 50) & (f.select(2, 1) < 50);
+  EXPECT_GT(red.sum().item<int64_t>() + blue.sum().item<int64_t>(), 4 * 100 * 100);
 }

@@ -157,6 +157,9 @@ std::string show_batch_as_text(const Item& x, const Item& y, const std::vector<I
 ///
 /// Example: `register_show_batch(TensorImage::info(), Any::info(), draw_grid);`
 void register_show_batch(const TypeInfo& x, const TypeInfo& y, ShowBatchFn fn);
+/// The renderer show_batch would use for (x, y) (to wrap or restore it).
+/// Example: `auto old = show_batch_renderer(TensorImage::info(), Any::info());`
+ShowBatchFn show_batch_renderer(const TypeInfo& x, const TypeInfo& y);
 
 /// Renders decoded samples with the model's decoded predictions beside them (show_results):
 /// `samples` are (input, target) samples, `outs` the same samples with the prediction as target.

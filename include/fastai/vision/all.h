@@ -8,3 +8,4 @@
 #include "fastai/fastai.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
+#include "fastai/vision/show.h"

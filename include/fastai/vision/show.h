@@ -1,0 +1,36 @@
+#pragma once
+/// Pictures of images with their labels: the PNG grids behind show_batch and show_results for
+/// image data (fastai draws them with matplotlib; here OpenCV draws and writes a PNG, and the
+/// path is printed). Registered for TensorImage inputs when the library loads.
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace fastai {
+
+/// One cell of a grid: an image ([C, H, W] in [0, 255] or [0, 1], or [H, W]) and lines of
+/// text under it, each with an RGB colour.
+/// Example: `GridCell c{img, {{"cat", {0, 0, 0}}, {"dog", {200, 0, 0}}}};`
+struct GridCell {
+  at::Tensor image;
+  std::vector<std::pair<std::string, std::array<uint8_t, 3>>> lines;
+};
+
+/// Keyword arguments of show_image_grid. Example: `show_image_grid(cells, "grid.png", {.ncols = 4})`
+struct GridOptions {
+  int ncols = 3;
+  int cell = 160;            ///< pixels of the longer side of each image
+  bool print_path = true;    ///< print "Saved <what>: <file>"
+  std::string what = "images";
+};
+
+/// Draws `cells` in a grid (images scaled to `cell` pixels, nearest-neighbour when enlarging so
+/// small images stay crisp, text under each) and writes it to `file` atomically. Returns `file`.
+/// Example: `fastai::show_image_grid({{img, {{"cat", {0, 0, 0}}}}}, "cat.png");`
+std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const std::filesystem::path& file,
+                                      GridOptions options = {});
+
+}  // namespace fastai
