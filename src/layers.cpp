@@ -32,20 +32,24 @@ SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
     if (bias) conv->bias.normal_(0, 0.01);
     // ReLU → kaiming_uniform_ (fastai sets it as ReLU's __default_init__); no activation → PyTorch's default.
     if (o.act == Act::ReLU) torch::nn::init::kaiming_uniform_(conv->weight);
+    if (o.act == Act::Sigmoid) torch::nn::init::xavier_uniform_(conv->weight);  // fastai's sigmoid __default_init__
     s->push_back(conv);
   };
   switch (o.ndim) {
-    case 1: setup(torch::nn::Conv1d(torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias))); break;
-    case 2: setup(torch::nn::Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias))); break;
-    case 3: setup(torch::nn::Conv3d(torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias))); break;
+    case 1: setup(torch::nn::Conv1d(torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
+    case 2: setup(torch::nn::Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
+    case 3: setup(torch::nn::Conv3d(torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
     default: throw std::invalid_argument("ConvLayer: ndim must be 1, 2 or 3, got " + std::to_string(o.ndim));
   }
-  const bool relu = o.act == Act::ReLU;
+  auto push_act = [&] {
+    if (o.act == Act::ReLU) s->push_back(torch::nn::ReLU());
+    if (o.act == Act::Sigmoid) s->push_back(torch::nn::Sigmoid());
+  };
   if (o.bn_1st) {
     if (bn) s->push_back(BatchNorm(nf, o.ndim, o.norm_type));
-    if (relu) s->push_back(torch::nn::ReLU());
+    push_act();
   } else {
-    if (relu) s->push_back(torch::nn::ReLU());
+    push_act();
     if (bn) s->push_back(BatchNorm(nf, o.ndim, o.norm_type));
   }
   return s;

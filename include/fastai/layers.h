@@ -26,7 +26,7 @@ TORCH_MODULE(SequentialBlock);
 enum class NormType { Batch, BatchZero, None };
 
 /// The activation after a ConvLayer. Example: `ConvLayer(64, 10, {.act = Act::None})`
-enum class Act { ReLU, None };
+enum class Act { ReLU, Sigmoid, None };
 
 /// Keyword arguments of ConvLayer (fastai's defaults).
 /// Example: `ConvLayer(1, 8, {.ks = 5, .stride = 2})`
@@ -39,6 +39,7 @@ struct ConvLayerOptions {
   NormType norm_type = NormType::Batch;
   bool bn_1st = true;               ///< conv → BN → act (false: conv → act → BN)
   Act act = Act::ReLU;
+  int64_t groups = 1;               ///< grouped convolution (ResNeXt, depthwise)
 };
 
 /// fastai's ConvLayer: Conv(ni → nf, bias=False when normalised, padding ks//2), BatchNorm (bias
