@@ -8,4 +8,6 @@
 #include "fastai/fastai.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
+#include "fastai/vision/learner.h"
+#include "fastai/vision/models/xresnet.h"
 #include "fastai/vision/show.h"

@@ -1,0 +1,85 @@
+#pragma once
+/// fastai.vision.learner: a model made of an architecture's body and a new head, and the
+/// Learner around it (vision_learner, alias cnn_learner).
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "fastai/layers.h"
+#include "fastai/learner.h"
+#include "fastai/vision/models/xresnet.h"
+
+namespace fastai {
+
+/// Concatenation of adaptive max and average pooling (fastai's AdaptiveConcatPool2d): 2·C features.
+/// Example: `seq->push_back(AdaptiveConcatPool2d());`
+class AdaptiveConcatPool2dImpl : public torch::nn::Module {
+ public:
+  explicit AdaptiveConcatPool2dImpl(int64_t size = 1) : size_(size) {}
+  at::Tensor forward(const at::Tensor& x);
+
+ private:
+  int64_t size_;
+};
+TORCH_MODULE(AdaptiveConcatPool2d);
+
+/// Keyword arguments of create_head (fastai's defaults).
+/// Example: `create_head(512, 10, {.lin_ftrs = std::vector<int64_t>{256}, .ps = {0.25}})`
+struct HeadOptions {
+  std::optional<std::vector<int64_t>> lin_ftrs;   ///< hidden sizes (default {512})
+  std::vector<double> ps = {0.5};                 ///< dropout per linear layer (one value: last p, others p/2)
+  bool pool = true;
+  bool concat_pool = true;
+  bool first_bn = true;
+  bool bn_final = false;
+  bool lin_first = false;
+  std::optional<std::pair<double, double>> y_range;
+};
+
+/// fastai's create_head: [AdaptiveConcatPool2d, Flatten,] then LinBnDrop blocks (BatchNorm1d,
+/// Dropout, Linear without bias after BN, ReLU between) ending in `n_out`.
+/// Example: `auto head = create_head(512, 10);`
+SequentialBlock create_head(int64_t nf, int64_t n_out, HeadOptions options = {});
+
+/// The first `cut` layers of a Sequential model (negative: all but the last -cut), as one module.
+/// Example: `auto body = create_body(xresnet18({.c_in = 1}), -4);`
+SequentialBlock create_body(const torch::nn::Sequential& model, int64_t cut);
+
+/// Channels a body outputs for `n_in`-channel 64×64 input (fastai's num_features_model).
+/// Example: `int64_t nf = num_features_model(*body, 3);`
+int64_t num_features_model(SequentialBlock& body, int64_t n_in = 3);
+
+/// An architecture as vision_learner takes it (the xresnet functions convert).
+using XResNetArch = torch::nn::Sequential (*)(XResNetOptions);
+
+/// Keyword arguments of vision_learner: the Learner's, plus the model's.
+/// Example: `vision_learner(dls, xresnet18, {.learner = {.metrics = {error_rate}}, .n_in = 1})`
+struct VisionLearnerOptions {
+  LearnerOptions learner;                 ///< loss (default from the data), metrics, callbacks…
+  std::optional<int64_t> n_out;           ///< default: the number of classes of the targets
+  std::optional<int64_t> n_in;            ///< default: the channels of the loaders' images
+  HeadOptions head;
+  std::optional<int64_t> cut;             ///< default: the architecture's (xresnet: -4)
+};
+
+/// Body of `arch` + create_head, head initialised kaiming-normal (fastai's create_vision_model).
+/// Example: `auto m = create_vision_model(xresnet18, 10, 1);`
+torch::nn::Sequential create_vision_model(XResNetArch arch, int64_t n_out, int64_t n_in = 3, HeadOptions head = {},
+                                          std::optional<int64_t> cut = std::nullopt);
+
+/// fastai's xresnet split: stem, rest of the body, head — three parameter groups.
+/// Example: `.splitter = xresnet_split`
+std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m);
+
+/// fastai's vision_learner: create_vision_model sized from the data, the architecture's
+/// splitter, and a Learner. (fastai's cnn_learner is the same function.)
+/// Example: `auto learn = vision_learner(dls, xresnet18, {.learner = {.metrics = {accuracy}}});`
+Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions options = {});
+/// Alias of vision_learner. Example: `auto learn = cnn_learner(dls, xresnet34);`
+inline Learner cnn_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions options = {}) {
+  return vision_learner(std::move(dls), arch, std::move(options));
+}
+
+}  // namespace fastai
