@@ -86,6 +86,8 @@ Learner::Learner(Learner&& o) noexcept
       recorder(o.recorder),
       logger(std::move(o.logger)),
       final_record(std::move(o.final_record)),
+      model_spec(std::move(o.model_spec)),
+      batch_types(std::move(o.batch_types)),
       cbs_(std::move(o.cbs_)) {
   for (auto& c : cbs_) c->learn_ = this;
   o.recorder = nullptr;
@@ -385,7 +387,7 @@ Preds Learner::get_preds(GetPredsOptions o) {
 namespace {
 // The semantic types of a real batch of `dl` (fastai's retain_types from one_batch), so decoded
 // predictions dispatch to the target's decodes (Categorize …).
-std::vector<const TypeInfo*> batch_types(TfmdDL& dl) {
+std::vector<const TypeInfo*> batch_types_of(TfmdDL& dl) {
   std::vector<const TypeInfo*> types;
   Item b = dl.one_batch();
   if (b.is_tuple())
@@ -404,7 +406,8 @@ Prediction Learner::predict(const Item& item) {
   TfmdDL& ref = dls.size() > 1 ? dls.valid() : dls.train();
   auto tdl = dls.test_dl({item}, false, 1);
   auto p = get_preds({.dl = &tdl, .with_input = true, .with_decoded = true});
-  const auto types = batch_types(ref);
+  if (batch_types.empty()) batch_types = batch_types_of(ref);
+  const auto& types = batch_types;
   std::vector<Item> elems;
   const size_t n_inp = p.inputs.size();
   for (size_t k = 0; k < n_inp; ++k) elems.push_back(typed(p.inputs[k], k < types.size() ? types[k] : nullptr));
@@ -430,7 +433,8 @@ std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options, bool 
   single.create_batch = [b](const DataLoader&, const std::vector<Item>&) { return b; };
   TfmdDL sdl(std::move(single), {.do_setup = false}, d.n_inp());
   auto p = get_preds({.dl = &sdl, .with_decoded = true});
-  const auto types = batch_types(d);
+  if (batch_types.empty()) batch_types = batch_types_of(d);
+  const auto& types = batch_types;
   const size_t n_inp = static_cast<size_t>(d.n_inp());
   std::vector<Item> elems;
   auto ts = batch_tensors(b);
@@ -440,6 +444,37 @@ std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options, bool 
 }
 
 // ---------------------------------------------------------------- save / load
+
+void save_model_state(const Model& model, torch::serialize::OutputArchive& m) {
+  for (const auto& p : model->named_parameters()) m.write(p.key(), p.value());
+  for (const auto& b : model->named_buffers()) m.write(b.key(), b.value(), /*is_buffer=*/true);
+}
+
+void load_model_state(Model& model, torch::serialize::InputArchive& m, const std::string& where, bool strict) {
+  // Check every name and shape first, then copy: a mismatch leaves the model untouched.
+  std::vector<std::pair<at::Tensor, at::Tensor>> copies;
+  std::vector<std::string> known;
+  auto take = [&](const std::string& key, const at::Tensor& dst, bool is_buffer) {
+    known.push_back(key);
+    at::Tensor src;
+    if (!m.try_read(key, src, is_buffer)) {
+      if (strict) throw std::runtime_error("Learner::load: " + where + " has no tensor '" + key + "'");
+      return;
+    }
+    if (src.sizes() != dst.sizes())
+      throw std::runtime_error("Learner::load: " + where + ": '" + key + "' has shape " + c10::str(src.sizes()) +
+                               " in the file but " + c10::str(dst.sizes()) + " in the model");
+    copies.emplace_back(dst, src);
+  };
+  for (const auto& p : model->named_parameters()) take(p.key(), p.value(), false);
+  for (const auto& b : model->named_buffers()) take(b.key(), b.value(), true);
+  if (strict)
+    for (const auto& k : m.keys())
+      if (std::find(known.begin(), known.end(), k) == known.end())
+        throw std::runtime_error("Learner::load: " + where + " has '" + k + "', which the model does not");
+  torch::NoGradGuard g;
+  for (auto& [dst, src] : copies) dst.copy_(src.to(dst.device()));
+}
 
 std::filesystem::path Learner::model_file(const std::string& name) const {
   std::filesystem::path f = name;
@@ -451,8 +486,7 @@ std::filesystem::path Learner::save(const std::string& name, bool with_opt) {
   const auto file = model_file(name);
   torch::serialize::OutputArchive ar;
   torch::serialize::OutputArchive m;
-  for (const auto& p : model->named_parameters()) m.write(p.key(), p.value());
-  for (const auto& b : model->named_buffers()) m.write(b.key(), b.value(), /*is_buffer=*/true);
+  save_model_state(model, m);
   ar.write("model", m);
   if (with_opt && opt) {
     torch::serialize::OutputArchive o;
@@ -489,31 +523,7 @@ Learner& Learner::load(const std::string& name, bool with_opt, bool strict) {
   }
   torch::serialize::InputArchive m;
   if (!ar.try_read("model", m)) throw std::runtime_error("Learner::load: " + file.string() + " holds no model state");
-  // Check every name and shape first, then copy: a mismatch leaves the model untouched.
-  std::vector<std::pair<at::Tensor, at::Tensor>> copies;
-  std::vector<std::string> known;
-  auto take = [&](const std::string& key, const at::Tensor& dst, bool is_buffer) {
-    known.push_back(key);
-    at::Tensor src;
-    if (!m.try_read(key, src, is_buffer)) {
-      if (strict) throw std::runtime_error("Learner::load: " + file.string() + " has no tensor '" + key + "'");
-      return;
-    }
-    if (src.sizes() != dst.sizes())
-      throw std::runtime_error("Learner::load: " + file.string() + ": '" + key + "' has shape " +
-                               c10::str(src.sizes()) + " in the file but " + c10::str(dst.sizes()) + " in the model");
-    copies.emplace_back(dst, src);
-  };
-  for (const auto& p : model->named_parameters()) take(p.key(), p.value(), false);
-  for (const auto& b : model->named_buffers()) take(b.key(), b.value(), true);
-  if (strict)
-    for (const auto& k : m.keys())
-      if (std::find(known.begin(), known.end(), k) == known.end())
-        throw std::runtime_error("Learner::load: " + file.string() + " has '" + k + "', which the model does not");
-  {
-    torch::NoGradGuard g;
-    for (auto& [dst, src] : copies) dst.copy_(src);
-  }
+  load_model_state(model, m, file.string(), strict);
   if (with_opt) {
     torch::serialize::InputArchive o;
     if (ar.try_read("opt", o)) {

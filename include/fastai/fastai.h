@@ -33,6 +33,7 @@
 #include "fastai/data/load.h"
 #include "fastai/data/torch_dataset.h"
 #include "fastai/data/transforms.h"
+#include "fastai/export.h"
 #include "fastai/layers.h"
 #include "fastai/learner.h"
 #include "fastai/losses.h"

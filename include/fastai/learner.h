@@ -30,6 +30,14 @@
 
 namespace fastai {
 
+/// Writes a model's parameters and buffers by name into an archive (what Learner::save stores).
+/// Example: `torch::serialize::OutputArchive a; save_model_state(learn.model, a);`
+void save_model_state(const Model& model, torch::serialize::OutputArchive& archive);
+/// Reads what save_model_state wrote, checking every name and shape before copying anything;
+/// errors name `where` (the file), the tensor and both shapes.
+/// Example: `load_model_state(learn.model, archive, "stage1.pth", true);`
+void load_model_state(Model& model, torch::serialize::InputArchive& archive, const std::string& where, bool strict = true);
+
 /// A learning rate: one value, one per parameter group, or a Slice over the groups.
 /// Example: `learn.fit_one_cycle(3, Slice{1e-5, 1e-3});`
 struct Lr {
@@ -308,6 +316,12 @@ class Learner {
   std::function<void(const std::vector<LogValue>&)> logger;
   /// The values of the last epoch's row without the epoch number and time.
   std::vector<double> final_record;
+  /// How the model was built, as JSON ({"builder": …}), when a registered builder made it
+  /// (vision_learner, simple_cnn…): what export_learner writes so load_learner can rebuild it.
+  std::string model_spec;
+  /// Semantic types of a batch (inputs, then targets), which predict needs to decode outputs;
+  /// learned from one batch on first use, or read from an export.
+  std::vector<const TypeInfo*> batch_types;
 
   /// Runs one batch (split, events, forward, loss, backward, step). Public for custom loops.
   void one_batch(int64_t i, const Item& b);

@@ -46,6 +46,9 @@ class BaseLoss {
   /// Turns model outputs into predictions (identity unless overridden).
   virtual at::Tensor decodes(const at::Tensor& x) const { return x; }
 
+  /// The flattening options (axis…), e.g. for describing the loss in an export.
+  const Options& options() const noexcept { return opt_; }
+
   std::string name;
   Reduction reduction = Reduction::mean;
   /// True when targets are class indices (fastai's y_int).

@@ -2,7 +2,11 @@
 
 #include <torch/torch.h>
 
+#include <map>
+#include <nlohmann/json.hpp>
+
 #include "fastai/data/transforms.h"
+#include "fastai/export.h"
 
 namespace fastai {
 
@@ -143,6 +147,55 @@ std::optional<int64_t> classes_of(DataLoaders& dls) {
 }
 }  // namespace
 
+namespace {
+const std::map<std::string, XResNetArch>& arch_table() {
+  static const std::map<std::string, XResNetArch> t{
+      {"xresnet18", xresnet18},       {"xresnet34", xresnet34},           {"xresnet50", xresnet50},
+      {"xresnet101", xresnet101},     {"xresnet152", xresnet152},         {"xresnet18_deep", xresnet18_deep},
+      {"xresnet34_deep", xresnet34_deep}, {"xresnet50_deep", xresnet50_deep}, {"xresnet18_deeper", xresnet18_deeper},
+      {"xresnet34_deeper", xresnet34_deeper}, {"xresnet50_deeper", xresnet50_deeper}, {"xse_resnet18", xse_resnet18},
+      {"xse_resnet34", xse_resnet34}, {"xse_resnet50", xse_resnet50},     {"xresnext18", xresnext18},
+      {"xresnext34", xresnext34},     {"xresnext50", xresnext50},         {"xse_resnext18", xse_resnext18},
+      {"xse_resnext34", xse_resnext34}, {"xse_resnext50", xse_resnext50}};
+  return t;
+}
+std::string arch_name(XResNetArch a) {
+  for (const auto& [n, f] : arch_table())
+    if (f == a) return n;
+  return "";
+}
+nlohmann::json head_json(const HeadOptions& h) {
+  nlohmann::json j{{"ps", h.ps}, {"pool", h.pool}, {"concat_pool", h.concat_pool}, {"first_bn", h.first_bn},
+                   {"bn_final", h.bn_final}, {"lin_first", h.lin_first}};
+  if (h.lin_ftrs) j["lin_ftrs"] = *h.lin_ftrs;
+  if (h.y_range) j["y_range"] = {h.y_range->first, h.y_range->second};
+  return j;
+}
+HeadOptions head_from(const nlohmann::json& j) {
+  HeadOptions h;
+  h.ps = j.value("ps", std::vector<double>{0.5});
+  h.pool = j.value("pool", true);
+  h.concat_pool = j.value("concat_pool", true);
+  h.first_bn = j.value("first_bn", true);
+  h.bn_final = j.value("bn_final", false);
+  h.lin_first = j.value("lin_first", false);
+  if (j.contains("lin_ftrs")) h.lin_ftrs = j["lin_ftrs"].get<std::vector<int64_t>>();
+  if (j.contains("y_range")) h.y_range = std::pair{j["y_range"][0].get<double>(), j["y_range"][1].get<double>()};
+  return h;
+}
+const bool builder_registered = [] {
+  register_model_builder("create_vision_model", [](const nlohmann::json& j) {
+    const std::string name = j.at("arch");
+    auto it = arch_table().find(name);
+    if (it == arch_table().end()) throw ExportError("create_vision_model: unknown architecture '" + name + "'");
+    std::optional<int64_t> cut;
+    if (j.contains("cut")) cut = j["cut"].get<int64_t>();
+    return Model(create_vision_model(it->second, j.at("n_out"), j.at("n_in"), head_from(j.at("head")), cut));
+  });
+  return true;
+}();
+}  // namespace
+
 Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o) {
   const auto n_out = o.n_out ? o.n_out : classes_of(dls);
   if (!n_out)
@@ -157,7 +210,14 @@ Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o
   }
   auto model = create_vision_model(arch, *n_out, n_in, o.head, o.cut);
   if (!o.learner.splitter) o.learner.splitter = xresnet_split;
-  return Learner(std::move(dls), model, std::move(o.learner));
+  Learner learn(std::move(dls), model, std::move(o.learner));
+  if (const auto name = arch_name(arch); !name.empty()) {
+    nlohmann::json spec{{"builder", "create_vision_model"}, {"arch", name}, {"n_out", *n_out}, {"n_in", n_in},
+                        {"head", head_json(o.head)}};
+    if (o.cut) spec["cut"] = *o.cut;
+    learn.model_spec = spec.dump();
+  }
+  return learn;
 }
 
 }  // namespace fastai

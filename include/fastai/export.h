@@ -1,0 +1,48 @@
+#pragma once
+/// Learner export and load_learner (fastai's learn.export / load_learner), without pickle: ONE
+/// file holds the weights, the model's description (rebuilt by a registered builder), the
+/// inference pipeline's description (every transform describes itself, learned state included:
+/// vocab, normalisation statistics) and the loss; load_learner rebuilds all of it in a fresh
+/// process with no user code. The file is checksummed: a truncated or modified export is
+/// refused with a message saying so.
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "fastai/learner.h"
+
+namespace fastai {
+
+/// Builds a model from its description ({"builder": name, …}). Register one for your own model
+/// type to make learners using it exportable.
+/// Example: `register_model_builder("my_net", [](const nlohmann::json& j) { return Model(MyNet(j["width"])); });`
+using ModelBuilder = std::function<Model(const nlohmann::json& spec)>;
+void register_model_builder(const std::string& name, ModelBuilder builder);
+/// Builds the model `spec` describes; throws naming the builder when it is not registered.
+/// Example: `Model m = build_model(nlohmann::json::parse(learn.model_spec));`
+Model build_model(const nlohmann::json& spec);
+
+/// The model_spec of simple_cnn(n_out), for learners built on it.
+/// Example: `learn.model_spec = simple_cnn_spec(10);`
+std::string simple_cnn_spec(int64_t n_out = 10);
+
+/// Thrown by load_learner for a file that is not a complete, unmodified export.
+/// Example: `catch (const ExportError& e) { std::cerr << e.what(); }`
+class ExportError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Writes `learn` for inference to `file` atomically (fastai's learn.export). Needs a model built
+/// by a registered builder (vision_learner, simple_cnn, …: learn.model_spec set) and loaders built
+/// from Datasets with describable input transforms; errors name what cannot be described.
+/// Example: `export_learner(learn, "export.fai");`
+void export_learner(const Learner& learn, const std::filesystem::path& file);
+
+/// Rebuilds an exported Learner for inference: predict(item), get_preds on test_dl(items).
+/// Example: `auto learn = load_learner("export.fai"); auto [label, idx, probs] = learn.predict(Path("x.png"));`
+Learner load_learner(const std::filesystem::path& file, std::optional<c10::Device> device = std::nullopt);
+
+}  // namespace fastai
