@@ -1,7 +1,7 @@
 // The README's main job: the paper's first example on Fashion-MNIST — PNG folders from
 // untar_data, ImageDataLoaders.from_folder, fastai's simple CNN, fit_one_cycle with progress
-// bars and the epoch table, then show_results, a prediction on one image file, and the loss
-// curve as a PNG. (vision_learner with xresnet18 replaces the simple CNN as the vision issue
+// bars and the epoch table, then show_batch/show_results pictures, a prediction on one image
+// file, the loss curve as a PNG, and export → load_learner → the same prediction. (vision_learner with xresnet18 replaces the simple CNN as the vision issue
 // goes on.)
 //
 // Usage: train_fashion_mnist [epochs=1] [batch_size=128] [lr=1e-2]
@@ -24,6 +24,7 @@ int main(int argc, char** argv) try {
   dls.show_batch({}, {.max_n = 9, .path = path / "show_batch.png"});
 
   Learner learn(dls, simple_cnn(), {.metrics = {accuracy}, .path = path});
+  learn.model_spec = simple_cnn_spec(10);  // so export can rebuild the model with no code
   learn.fit_one_cycle(epochs, lr);
 
   learn.show_results(1, {.max_n = 9});  // targets, and predictions in green (right) or red (wrong)
@@ -36,9 +37,15 @@ int main(int argc, char** argv) try {
   } catch (const std::exception& e) {  // a missing gnuplot must not hide the training results
     std::cerr << "(no loss plot: " << e.what() << ")\n";
   }
-  const auto saved = learn.save("simple_cnn");
-  std::printf("Validation accuracy after %d epoch(s): %.2f%%. Weights saved to %s\n", epochs,
-              100 * learn.recorder->values.back().at(2), saved.string().c_str());
+  // Deployment: one file, reloaded with no training code (build/examples/fastai_predict does the
+  // same in a fresh process: fastai_predict <export> <image>).
+  const auto exported = path / "export.fai";
+  export_learner(learn, exported);
+  auto inference = load_learner(exported);
+  auto [label2, idx2, probs2] = inference.predict(Path(image));
+  std::printf("Exported to %s; reloaded, it predicts %s (p = %.3f) for the same image\n", exported.string().c_str(),
+              label2.get<Category>().c_str(), probs2[idx2.item<int64_t>()].item<double>());
+  std::printf("Validation accuracy after %d epoch(s): %.2f%%\n", epochs, 100 * learn.recorder->values.back().at(2));
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "train_fashion_mnist: %s\n", e.what());
