@@ -97,7 +97,12 @@ Item Transform::call(const TypeDispatch& d, const Item& x, std::optional<int> sp
   return do_call(d, x);
 }
 
-Item Transform::operator()(const Item& x, std::optional<int> split) const { return call(enc_, x, split); }
+Item Transform::operator()(const Item& x, std::optional<int> split) const {
+  if (split_idx && split != split_idx) return x;
+  before_call(x, split);
+  return do_call(enc_, x);
+}
+void Transform::before_call(const Item&, std::optional<int>) const {}
 Item Transform::decode(const Item& x, std::optional<int> split) const { return call(dec_, x, split); }
 
 void Transform::setup(const LazyItems&, bool) {}

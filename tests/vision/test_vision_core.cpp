@@ -1,5 +1,7 @@
 #include "fastai/vision/core.h"
 
+#include "fastai/vision/augment.h"
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -94,6 +96,10 @@ TEST(VisionData, FromFolderLabelsFromParentsSplitsFromGrandparents) {
   // label 0 = cat (dark), 1 = dog (bright): the pixels say which is which
   for (int64_t i = 0; i < 4; ++i) EXPECT_EQ(b[1][i].item<int64_t>(), b[0][i].mean().item<double>() > 0.5 ? 1 : 0);
   ASSERT_TRUE(dls.loss_func);
+  // item transforms run per item on the workers: Resize to 4×4
+  auto small = ImageDataLoaders::from_folder(dir.path, {.item_tfms = {std::make_shared<Resize>(4, 4)},
+                                                        .img_cls = ImageCreate::Kind::ImageBW, .bs = 4, .num_workers = 2});
+  EXPECT_EQ(batch_tensors(small.train().one_batch())[0].sizes(), (std::vector<int64_t>{4, 1, 4, 4}));
   EXPECT_THROW_WITH(ImageDataLoaders::from_folder(dir.path, {.valid = "test"}), std::invalid_argument, "test", "not a folder");
   TempDir empty;
   EXPECT_THROW_WITH(ImageDataLoaders::from_folder(empty.path, {.valid_pct = 0.2}), std::invalid_argument, "no image files");

@@ -157,6 +157,11 @@ class Transform {
   Item operator()(const Item& x, std::optional<int> split_idx = std::nullopt) const;
   /// Decodes `x` (inverse of operator()) under the same split gating.
   Item decode(const Item& x, std::optional<int> split_idx = std::nullopt) const;
+  /// Called once per encode call, before the element-wise dispatch, when the split gate lets the
+  /// call through (fastai's before_call): draw here the random parameters every element of a
+  /// tuple must share (an image and its mask get the same crop). Keep them thread_local:
+  /// transforms are shared by the loader's worker threads.
+  virtual void before_call(const Item& x, std::optional<int> split_idx) const;
   /// Learns state from `items` (already passed through the transforms before this one in its
   /// pipeline). `train_setup`: use only the training items. Default: nothing to learn.
   virtual void setup(const LazyItems& items, bool train_setup);
