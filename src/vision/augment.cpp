@@ -14,8 +14,61 @@
 namespace fastai {
 
 namespace {
-// The crop position of the current call on this thread (fastai's self.pcts, drawn in before_call).
-thread_local std::pair<double, double> t_pcts{0.5, 0.5};
+// What before_call drew for the current call on this thread (fastai keeps it on self; our
+// transforms are shared by worker threads). Each transform's encodes run right after its own
+// before_call on the same thread, so one slot per thread is enough.
+struct CallState {
+  double pct_x = 0.5, pct_y = 0.5;   // Resize
+  int x0 = 0, y0 = 0, cw = 0, ch = 0;  // RandomCrop / RandomResizedCrop: crop box in the original
+  int fw = 0, fh = 0;                 // RandomResizedCrop: size before the final centre crop
+  bool doit = true;                   // FlipItem / DihedralItem
+  int k = 0;                          // DihedralItem
+};
+thread_local CallState t_state;
+
+// Crops the box (x0, y0, cw, ch) — padding where it leaves the image — and resizes it to out_w×out_h.
+at::Tensor crop_pad_resize(const at::Tensor& hwc_in, int x0, int y0, int cw, int ch, int out_w, int out_h, PadMode pad_mode,
+                           bool nearest) {
+  at::Tensor hwc = hwc_in.contiguous();
+  const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1)), c = static_cast<int>(hwc.size(2));
+  cv::Mat img(h, w, CV_8UC(c), hwc.data_ptr<uint8_t>());
+  const int left = std::max(0, -x0), top = std::max(0, -y0);
+  const int right = std::max(0, x0 + cw - w), bottom = std::max(0, y0 + ch - h);
+  cv::Mat src = img;
+  if (left || top || right || bottom) {
+    const int border = pad_mode == PadMode::Zeros ? cv::BORDER_CONSTANT
+                       : pad_mode == PadMode::Border ? cv::BORDER_REPLICATE
+                                                     : cv::BORDER_REFLECT_101;
+    cv::copyMakeBorder(img, src, top, bottom, left, right, border, cv::Scalar::all(0));
+  }
+  cv::Mat region = src(cv::Rect(x0 + left, y0 + top, cw, ch));
+  cv::Mat out;
+  if (cw == out_w && ch == out_h) {
+    out = region.clone();
+  } else {
+    const bool shrinking = cw > out_w || ch > out_h;
+    const int interp = nearest ? cv::INTER_NEAREST : shrinking ? cv::INTER_AREA : cv::INTER_LINEAR;
+    cv::resize(region, out, cv::Size(out_w, out_h), 0, 0, interp);
+  }
+  if (!out.isContinuous()) out = out.clone();
+  return torch::from_blob(out.data, {out.rows, out.cols, c}, torch::kUInt8).clone();
+}
+
+// (height, width) of the first image in an item (a tuple's first image element).
+std::optional<std::pair<int, int>> image_hw(const Item& x) {
+  if (x.is_tuple()) {
+    for (const auto& e : x.elements())
+      if (auto s = image_hw(e)) return s;
+    return std::nullopt;
+  }
+  if (x.is<fastai::Image>()) {
+    const auto& t = x.get<fastai::Image>();
+    return std::pair{static_cast<int>(t.size(0)), static_cast<int>(t.size(1))};
+  }
+  return std::nullopt;
+}
+
+PadMode pad_from(const std::string& p) { return p == "zeros" ? PadMode::Zeros : p == "border" ? PadMode::Border : PadMode::Reflection; }
 
 const char* method_name(ResizeMethod m) { return m == ResizeMethod::Crop ? "crop" : m == ResizeMethod::Pad ? "pad" : "squish"; }
 const char* pad_name(PadMode p) { return p == PadMode::Zeros ? "zeros" : p == PadMode::Border ? "border" : "reflection"; }
@@ -32,16 +85,15 @@ void Resize::before_call(const Item&, std::optional<int> split) const {
   if (split && *split == 0) {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     auto& g = rng();
-    t_pcts = {u(g), u(g)};
+    t_state.pct_x = u(g);
+    t_state.pct_y = u(g);
   } else {
-    t_pcts = {0.5, 0.5};
+    t_state.pct_x = t_state.pct_y = 0.5;
   }
 }
 
-at::Tensor Resize::resize(const at::Tensor& hwc_in, bool nearest) const {
-  at::Tensor hwc = hwc_in.contiguous();
-  const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1)), c = static_cast<int>(hwc.size(2));
-  cv::Mat img(h, w, CV_8UC(c), hwc.data_ptr<uint8_t>());
+at::Tensor Resize::resize(const at::Tensor& hwc, bool nearest) const {
+  const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1));
   // fastai: scale m so the crop (or padded area) has the target's aspect ratio.
   int cw = w, ch = h, x0 = 0, y0 = 0;
   if (method_ != ResizeMethod::Squish) {
@@ -50,25 +102,10 @@ at::Tensor Resize::resize(const at::Tensor& hwc_in, bool nearest) const {
     const double m = pick_w ? rw : rh;
     cw = static_cast<int>(m * static_cast<double>(w_));
     ch = static_cast<int>(m * static_cast<double>(h_));
-    x0 = static_cast<int>(t_pcts.first * (w - cw));
-    y0 = static_cast<int>(t_pcts.second * (h - ch));
+    x0 = static_cast<int>(t_state.pct_x * (w - cw));
+    y0 = static_cast<int>(t_state.pct_y * (h - ch));
   }
-  const int left = std::max(0, -x0), top = std::max(0, -y0);
-  const int right = std::max(0, x0 + cw - w), bottom = std::max(0, y0 + ch - h);
-  cv::Mat src = img;
-  if (left || top || right || bottom) {
-    const int border = pad_mode_ == PadMode::Zeros ? cv::BORDER_CONSTANT
-                       : pad_mode_ == PadMode::Border ? cv::BORDER_REPLICATE
-                                                      : cv::BORDER_REFLECT_101;
-    cv::copyMakeBorder(img, src, top, bottom, left, right, border, cv::Scalar::all(0));
-  }
-  cv::Mat region = src(cv::Rect(x0 + left, y0 + top, cw, ch));
-  const bool shrinking = cw > w_ || ch > h_;
-  const int interp = nearest ? cv::INTER_NEAREST : shrinking ? cv::INTER_AREA : cv::INTER_LINEAR;
-  cv::Mat out;
-  cv::resize(region, out, cv::Size(static_cast<int>(w_), static_cast<int>(h_)), 0, 0, interp);
-  if (out.channels() != c) out = out.reshape(c);  // cv::resize drops a single channel's dimension: keep [H, W, C]
-  return torch::from_blob(out.data, {out.rows, out.cols, c}, torch::kUInt8).clone();
+  return crop_pad_resize(hwc, x0, y0, cw, ch, static_cast<int>(w_), static_cast<int>(h_), pad_mode_, nearest);
 }
 
 nlohmann::json Resize::describe() const {
@@ -83,10 +120,178 @@ std::shared_ptr<Resize> Resize::from_description(const nlohmann::json& j) {
   const std::string m = j.value("method", "crop"), p = j.value("pad_mode", "reflection");
   auto t = std::make_shared<Resize>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(),
                                     m == "pad" ? ResizeMethod::Pad : m == "squish" ? ResizeMethod::Squish : ResizeMethod::Crop,
-                                    p == "zeros" ? PadMode::Zeros : p == "border" ? PadMode::Border : PadMode::Reflection);
+                                    pad_from(p));
   t->apply_base(j);
   return t;
 }
 FASTAI_REGISTER_TRANSFORM(Resize);
+
+
+// ---------------------------------------------------------------- CropPad
+
+CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode) : Transform({.name = "CropPad"}), h_(h), w_(w), pad_mode_(pad_mode) {
+  auto f = [this](const at::Tensor& x, bool nearest) {
+    const int H = static_cast<int>(x.size(0)), W = static_cast<int>(x.size(1)), th = static_cast<int>(h_), tw = static_cast<int>(w_);
+    return crop_pad_resize(x, (W - tw) / 2, (H - th) / 2, tw, th, tw, th, pad_mode_, nearest);
+  };
+  encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
+  encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
+}
+nlohmann::json CropPad::describe() const {
+  auto j = describe_base();
+  j["size"] = {h_, w_};
+  j["pad_mode"] = pad_name(pad_mode_);
+  return j;
+}
+std::shared_ptr<CropPad> CropPad::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<CropPad>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(), pad_from(j.value("pad_mode", "zeros")));
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(CropPad);
+
+// ---------------------------------------------------------------- RandomCrop
+
+RandomCrop::RandomCrop(int64_t h, int64_t w) : Transform({.name = "RandomCrop", .order = 1}), h_(h), w_(w) {
+  auto f = [this](const at::Tensor& x, bool nearest) {
+    const int th = static_cast<int>(h_), tw = static_cast<int>(w_);
+    return crop_pad_resize(x, t_state.x0, t_state.y0, tw, th, tw, th, PadMode::Zeros, nearest);
+  };
+  encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
+  encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
+}
+void RandomCrop::before_call(const Item& x, std::optional<int> split) const {
+  const auto hw = image_hw(x).value_or(std::pair{static_cast<int>(h_), static_cast<int>(w_)});
+  const int hd = hw.first - static_cast<int>(h_), wd = hw.second - static_cast<int>(w_);
+  if (split && *split == 0) {
+    auto& g = rng();
+    t_state.x0 = wd > 0 ? std::uniform_int_distribution<int>(0, wd)(g) : wd / 2;
+    t_state.y0 = hd > 0 ? std::uniform_int_distribution<int>(0, hd)(g) : hd / 2;
+  } else {
+    t_state.x0 = wd / 2;
+    t_state.y0 = hd / 2;
+  }
+}
+nlohmann::json RandomCrop::describe() const {
+  auto j = describe_base();
+  j["size"] = {h_, w_};
+  return j;
+}
+std::shared_ptr<RandomCrop> RandomCrop::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<RandomCrop>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>());
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(RandomCrop);
+
+// ---------------------------------------------------------------- RandomResizedCrop
+
+RandomResizedCrop::RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOptions o)
+    : Transform({.name = "RandomResizedCrop", .order = 1}), h_(h), w_(w), o_(o) {
+  auto f = [this](const at::Tensor& x, bool nearest) {
+    const PadMode pm = PadMode::Reflection;
+    auto res = crop_pad_resize(x, t_state.x0, t_state.y0, t_state.cw, t_state.ch, t_state.fw, t_state.fh, pm, nearest);
+    if (t_state.fw != w_ || t_state.fh != h_) {  // validation: one final centre crop
+      const int tw = static_cast<int>(w_), th = static_cast<int>(h_);
+      res = crop_pad_resize(res, (t_state.fw - tw) / 2, (t_state.fh - th) / 2, tw, th, tw, th, pm, nearest);
+    }
+    return res;
+  };
+  encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
+  encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
+}
+void RandomResizedCrop::before_call(const Item& x, std::optional<int> split) const {
+  const auto [h, w] = image_hw(x).value_or(std::pair{static_cast<int>(h_), static_cast<int>(w_)});
+  if (!(split && *split == 0)) {  // fastai: the whole image, to the size plus val_xtra rounded up to 8
+    const int xtra = static_cast<int>(std::ceil(static_cast<double>(std::max(h_, w_)) * o_.val_xtra / 8.0)) * 8;
+    t_state.fw = static_cast<int>(w_) + xtra;
+    t_state.fh = static_cast<int>(h_) + xtra;
+    t_state.x0 = t_state.y0 = 0;
+    t_state.cw = w, t_state.ch = h;
+    return;
+  }
+  t_state.fw = static_cast<int>(w_), t_state.fh = static_cast<int>(h_);
+  auto& g = rng();
+  std::uniform_real_distribution<double> scale(o_.min_scale, o_.max_scale),
+      logr(std::log(o_.ratio.first), std::log(o_.ratio.second));
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    const double area = scale(g) * w * h, ratio = std::exp(logr(g));
+    const int nw = static_cast<int>(std::lround(std::sqrt(area * ratio))), nh = static_cast<int>(std::lround(std::sqrt(area / ratio)));
+    if (nw <= w && nh <= h && nw > 0 && nh > 0) {
+      t_state.cw = nw, t_state.ch = nh;
+      t_state.x0 = std::uniform_int_distribution<int>(0, w - nw)(g);
+      t_state.y0 = std::uniform_int_distribution<int>(0, h - nh)(g);
+      return;
+    }
+  }
+  const double r = static_cast<double>(w) / h;
+  if (r < o_.ratio.first) t_state.cw = w, t_state.ch = static_cast<int>(w / o_.ratio.first);
+  else if (r > o_.ratio.second) t_state.cw = static_cast<int>(h * o_.ratio.second), t_state.ch = h;
+  else t_state.cw = w, t_state.ch = h;
+  t_state.x0 = (w - t_state.cw) / 2, t_state.y0 = (h - t_state.ch) / 2;
+}
+nlohmann::json RandomResizedCrop::describe() const {
+  auto j = describe_base();
+  j["size"] = {h_, w_};
+  j["min_scale"] = o_.min_scale, j["max_scale"] = o_.max_scale, j["ratio"] = {o_.ratio.first, o_.ratio.second};
+  j["val_xtra"] = o_.val_xtra;
+  return j;
+}
+std::shared_ptr<RandomResizedCrop> RandomResizedCrop::from_description(const nlohmann::json& j) {
+  RandomResizedCropOptions o{.min_scale = j.value("min_scale", 0.08), .max_scale = j.value("max_scale", 1.0),
+                             .ratio = {j.at("ratio")[0].get<double>(), j.at("ratio")[1].get<double>()},
+                             .val_xtra = j.value("val_xtra", 0.14)};
+  auto t = std::make_shared<RandomResizedCrop>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(), o);
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(RandomResizedCrop);
+
+// ---------------------------------------------------------------- flips
+
+FlipItem::FlipItem(double p) : Transform({.name = "FlipItem", .split_idx = 0}), p_(p) {
+  encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? x.flip({1}).contiguous() : x; });
+}
+void FlipItem::before_call(const Item&, std::optional<int>) const {
+  t_state.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng()) < p_;
+}
+nlohmann::json FlipItem::describe() const {
+  auto j = describe_base();
+  j["p"] = p_;
+  return j;
+}
+std::shared_ptr<FlipItem> FlipItem::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<FlipItem>(j.value("p", 0.5));
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(FlipItem);
+
+at::Tensor DihedralItem::dihedral(const at::Tensor& hwc, int k) {
+  at::Tensor x = hwc;
+  if (k == 1 || k == 3 || k == 4 || k == 7) x = x.flip({1});   // fastai: flip(-1), the width
+  if (k == 2 || k == 4 || k == 5 || k == 7) x = x.flip({0});   // flip(-2), the height
+  if (k == 3 || k == 5 || k == 6 || k == 7) x = x.transpose(0, 1);
+  return x.contiguous();
+}
+DihedralItem::DihedralItem(double p) : Transform({.name = "DihedralItem", .split_idx = 0}), p_(p) {
+  encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? dihedral(x, t_state.k) : x; });
+}
+void DihedralItem::before_call(const Item&, std::optional<int>) const {
+  auto& g = rng();
+  t_state.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(g) < p_;
+  t_state.k = std::uniform_int_distribution<int>(0, 7)(g);
+}
+nlohmann::json DihedralItem::describe() const {
+  auto j = describe_base();
+  j["p"] = p_;
+  return j;
+}
+std::shared_ptr<DihedralItem> DihedralItem::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<DihedralItem>(j.value("p", 1.0));
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(DihedralItem);
 
 }  // namespace fastai

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <set>
+
 #include "fastai/core/describe.h"
 #include "fastai/core/random.h"
 #include "fastai/vision/core.h"
@@ -65,4 +67,65 @@ TEST(Resize, Describable) {
   EXPECT_TRUE(torch::equal(a, b));
   EXPECT_EQ(a.sizes(), (std::vector<int64_t>{5, 7, 1}));
   EXPECT_THROW(Resize(0, 4), std::invalid_argument);
+}
+
+TEST(ItemTransforms, CropPadAndRandomCrop) {
+  auto c = run(CropPad(4, 4), coords(4, 8), 1);
+  EXPECT_TRUE(torch::equal(c, coords(4, 8).slice(1, 2, 6).contiguous()));
+  auto p = run(CropPad(4, 4), coords(2, 4), 1);
+  EXPECT_EQ(p[0].sum().item<int>(), 0);
+  EXPECT_TRUE(torch::equal(p.slice(0, 1, 3), coords(2, 4)));
+  RandomCrop rc(4, 4);
+  EXPECT_TRUE(torch::equal(run(rc, coords(8, 8), 1), coords(8, 8).slice(0, 2, 6).slice(1, 2, 6).contiguous()));
+  set_seed(1);
+  std::set<int> corners;
+  for (int i = 0; i < 30; ++i) {
+    Item out = rc(Item(Tuple({ImageBW(coords(8, 8)), Mask(coords(8, 8))})), 0);
+    EXPECT_TRUE(torch::equal(out[0].get<ImageBW>(), out[1].get<Mask>()));
+    corners.insert(out[0].get<ImageBW>()[0][0][0].item<int>());
+  }
+  EXPECT_GT(corners.size(), 5u);
+}
+
+TEST(ItemTransforms, RandomResizedCropSizesAndValidationCentreCrop) {
+  RandomResizedCrop rrc(8, 8);
+  set_seed(2);
+  std::set<int> seen;
+  for (int i = 0; i < 20; ++i) {
+    auto out = run(rrc, coords(16, 24), 0);
+    EXPECT_EQ(out.sizes(), (std::vector<int64_t>{8, 8, 1}));
+    seen.insert(out.to(torch::kInt).sum().item<int>());
+  }
+  EXPECT_GT(seen.size(), 5u);
+  // validation: resize the whole image to 8 + ceil(8·0.14/8)·8 = 16, then centre-crop 8×8
+  auto v = run(rrc, coords(16, 16), 1);
+  EXPECT_TRUE(torch::equal(v, coords(16, 16).slice(0, 4, 12).slice(1, 4, 12).contiguous()));
+}
+
+TEST(ItemTransforms, FlipAndDihedralAsFastai) {
+  auto img = coords(2, 3);
+  EXPECT_TRUE(torch::equal(run(FlipItem(1.0), img, 0), img.flip({1})));
+  EXPECT_TRUE(torch::equal(run(FlipItem(1.0), img, 1), img));  // training only
+  // fastai's TensorImage.dihedral on [C, H, W]: flip(-1) for k∈{1,3,4,7}, flip(-2) for
+  // k∈{2,4,5,7}, transpose(-1,-2) for k∈{3,5,6,7}
+  const auto chw = img.permute({2, 0, 1});
+  for (int k = 0; k < 8; ++k) {
+    auto x = chw;
+    if (k == 1 || k == 3 || k == 4 || k == 7) x = x.flip({-1});
+    if (k == 2 || k == 4 || k == 5 || k == 7) x = x.flip({-2});
+    if (k == 3 || k == 5 || k == 6 || k == 7) x = x.transpose(-1, -2);
+    EXPECT_TRUE(torch::equal(DihedralItem::dihedral(img, k), x.permute({1, 2, 0}))) << k;
+  }
+  DihedralItem d;
+  set_seed(4);
+  std::set<std::vector<int64_t>> shapes;
+  for (int i = 0; i < 20; ++i) {
+    Item out = d(Item(Tuple({ImageBW(img), Mask(img)})), 0);
+    EXPECT_TRUE(torch::equal(out[0].get<ImageBW>(), out[1].get<Mask>()));
+    shapes.insert(out[0].get<ImageBW>().sizes().vec());
+  }
+  EXPECT_EQ(shapes.size(), 2u);  // some k transpose 2×3 into 3×2
+  for (const auto& t : {transform_from_description(FlipItem(0.3).describe()), transform_from_description(d.describe()),
+                        transform_from_description(CropPad(3, 3).describe()), transform_from_description(RandomResizedCrop(4, 6).describe())})
+    EXPECT_TRUE(t);
 }

@@ -39,4 +39,87 @@ class Resize : public Transform {
   PadMode pad_mode_;
 };
 
+/// Crops (or pads) every image of the item to h×w around the centre (fastai's CropPad, order 0).
+/// Example: `std::make_shared<CropPad>(28, 28)`
+class CropPad : public Transform {
+ public:
+  CropPad(int64_t h, int64_t w, PadMode pad_mode = PadMode::Zeros);
+  std::string type_name() const override { return "CropPad"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<CropPad> from_description(const nlohmann::json& j);
+
+ private:
+  int64_t h_, w_;
+  PadMode pad_mode_;
+};
+
+/// A random h×w crop when training, the centre one otherwise (fastai's RandomCrop, order 1).
+/// Example: `std::make_shared<RandomCrop>(24, 24)`
+class RandomCrop : public Transform {
+ public:
+  RandomCrop(int64_t h, int64_t w);
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "RandomCrop"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<RandomCrop> from_description(const nlohmann::json& j);
+
+ private:
+  int64_t h_, w_;
+};
+
+/// Training: a crop of random area (min_scale…max_scale of the image) and aspect ratio
+/// (ratio), resized to h×w; validation: the whole image resized to the size plus val_xtra,
+/// then centre-cropped (fastai's RandomResizedCrop, order 1).
+/// Example: `std::make_shared<RandomResizedCrop>(128, 128, RandomResizedCropOptions{.min_scale = 0.35})`
+struct RandomResizedCropOptions {
+  double min_scale = 0.08;
+  double max_scale = 1.0;
+  std::pair<double, double> ratio = {3.0 / 4.0, 4.0 / 3.0};
+  double val_xtra = 0.14;
+};
+class RandomResizedCrop : public Transform {
+ public:
+  RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOptions options = {});
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "RandomResizedCrop"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<RandomResizedCrop> from_description(const nlohmann::json& j);
+
+ private:
+  int64_t h_, w_;
+  RandomResizedCropOptions o_;
+};
+
+/// Flips images left-right with probability p, when training (fastai's FlipItem, order 0).
+/// Example: `std::make_shared<FlipItem>(0.5)`
+class FlipItem : public Transform {
+ public:
+  explicit FlipItem(double p = 0.5);
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "FlipItem"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<FlipItem> from_description(const nlohmann::json& j);
+
+ private:
+  double p_;
+};
+
+/// One of the 8 dihedral symmetries (flips and 90° turns), with probability p, when training
+/// (fastai's DihedralItem, order 0). k: bit 0 flips left-right, bit 1 top-bottom, and k in
+/// {3, 5, 6, 7} transposes, as fastai's dihedral(k).
+/// Example: `std::make_shared<DihedralItem>()`
+class DihedralItem : public Transform {
+ public:
+  explicit DihedralItem(double p = 1.0);
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "DihedralItem"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<DihedralItem> from_description(const nlohmann::json& j);
+  /// The dihedral transform k (0–7) of an [H, W, C] image, as fastai's TensorImage.dihedral.
+  static at::Tensor dihedral(const at::Tensor& hwc, int k);
+
+ private:
+  double p_;
+};
+
 }  // namespace fastai
