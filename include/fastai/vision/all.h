@@ -7,6 +7,7 @@
 ///   auto dls = fastai::ImageDataLoaders::from_folder(fastai::untar_data(fastai::URLs::FASHION_MNIST), {.valid = "test"});
 #include "fastai/fastai.h"
 #include "fastai/vision/augment.h"
+#include "fastai/vision/batch_augment.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
 #include "fastai/vision/learner.h"

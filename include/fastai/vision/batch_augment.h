@@ -1,0 +1,107 @@
+#pragma once
+/// fastai.vision.augment's batch transforms: random affine and lighting augmentation of a whole
+/// batch with tensor ops (on the GPU when the batch is there). Every affine augmentation of a
+/// batch is one 3×3 matrix per image; AffineCoordTfm multiplies them and resamples ONCE
+/// (affine_grid + grid_sample) — the paper's point: one interpolation, not one per transform.
+/// Lighting changes are composed in logit space and squashed back once.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fastai/core/transform.h"
+#include "fastai/vision/augment.h"
+
+namespace fastai {
+
+/// One random affine augmentation, as AffineCoordTfm composes it (fastai's flip_mat,
+/// dihedral_mat, rotate_mat, zoom_mat). `p`: probability per image.
+/// Example: `AffineAug::rotate(10, 0.75)`
+struct AffineAug {
+  enum class Kind { Flip, Dihedral, Rotate, Zoom };
+  Kind kind;
+  double p;
+  double a = 0, b = 0;  ///< rotate: max degrees; zoom: min and max zoom
+  static AffineAug flip(double p = 0.5) { return {Kind::Flip, p}; }
+  static AffineAug dihedral(double p = 0.5) { return {Kind::Dihedral, p}; }
+  static AffineAug rotate(double max_deg = 10, double p = 0.5) { return {Kind::Rotate, p, max_deg}; }
+  static AffineAug zoom(double min_zoom = 1.0, double max_zoom = 1.1, double p = 0.5) { return {Kind::Zoom, p, min_zoom, max_zoom}; }
+  /// The [N, 3, 3] matrices for a batch of n images (drawn from fastai::torch_rng()).
+  at::Tensor draw(int64_t n, c10::Device device) const;
+};
+
+/// Keyword arguments of AffineCoordTfm. Example: `AffineCoordTfm({AffineAug::flip()}, {.pad_mode = PadMode::Zeros})`
+struct AffineOptions {
+  std::optional<std::pair<int64_t, int64_t>> size;  ///< output h×w (default: the input's)
+  bool nearest = false;                             ///< images sampled nearest instead of bilinear
+  PadMode pad_mode = PadMode::Reflection;
+  bool align_corners = true;
+};
+
+/// Composes `augs` into one matrix per image and resamples TensorImage batches once (masks with
+/// nearest); training only (fastai's AffineCoordTfm, order 30).
+/// Example: `.batch_tfms = {std::make_shared<AffineCoordTfm>(std::vector{AffineAug::flip(), AffineAug::rotate()})}`
+class AffineCoordTfm : public Transform {
+ public:
+  explicit AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions options = {});
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "AffineCoordTfm"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<AffineCoordTfm> from_description(const nlohmann::json& j);
+  /// Resamples a float [N, C, H, W] batch with [N, 3, 3] matrices (fastai's affine_coord).
+  static at::Tensor apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest);
+
+ private:
+  std::vector<AffineAug> augs_;
+  AffineOptions o_;
+};
+
+/// One random lighting change in logit space (fastai's Brightness and Contrast).
+/// Example: `LightingAug::brightness(0.2, 0.75)`
+struct LightingAug {
+  enum class Kind { Brightness, Contrast };
+  Kind kind;
+  double max_lighting;
+  double p;
+  static LightingAug brightness(double max_lighting = 0.2, double p = 0.75) { return {Kind::Brightness, max_lighting, p}; }
+  static LightingAug contrast(double max_lighting = 0.2, double p = 0.75) { return {Kind::Contrast, max_lighting, p}; }
+};
+
+/// sigmoid(composed changes(logit(x))) on float image batches in [0, 1]; training only
+/// (fastai's LightingTfm, order 40).
+/// Example: `std::make_shared<LightingTfm>(std::vector{LightingAug::brightness(), LightingAug::contrast()})`
+class LightingTfm : public Transform {
+ public:
+  explicit LightingTfm(std::vector<LightingAug> augs);
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "LightingTfm"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<LightingTfm> from_description(const nlohmann::json& j);
+
+ private:
+  std::vector<LightingAug> augs_;
+};
+
+/// Keyword arguments of aug_transforms (fastai's defaults; Warp is not implemented yet).
+/// Example: `aug_transforms({.max_rotate = 15, .max_zoom = 1.2})`
+struct AugTransformsOptions {
+  double mult = 1.0;
+  bool do_flip = true;
+  bool flip_vert = false;           ///< dihedral (8 symmetries) instead of left-right flips
+  double max_rotate = 10.0;
+  double min_zoom = 1.0;
+  double max_zoom = 1.1;
+  double max_lighting = 0.2;
+  double p_affine = 0.75;
+  double p_lighting = 0.75;
+  std::optional<std::pair<int64_t, int64_t>> size;
+  PadMode pad_mode = PadMode::Reflection;
+};
+
+/// fastai's aug_transforms: one AffineCoordTfm (flip or dihedral, rotate, zoom) and one
+/// LightingTfm (brightness, contrast), for `batch_tfms`.
+/// Example: `ImageDataLoaders::from_folder(path, {.batch_tfms = aug_transforms()})`
+std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions options = {});
+
+}  // namespace fastai

@@ -1,0 +1,226 @@
+#include "fastai/vision/batch_augment.h"
+
+#include <torch/torch.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "fastai/core/describe.h"
+#include "fastai/core/random.h"
+#include "fastai/core/semantic.h"
+
+namespace fastai {
+namespace F = torch::nn::functional;
+
+namespace {
+
+// Drawn in before_call for the current call on this (the consuming) thread.
+thread_local at::Tensor t_mat;
+thread_local std::vector<at::Tensor> t_changes;
+
+int64_t batch_size(const Item& x) {
+  if (x.is_tuple()) {
+    for (const auto& e : x.elements())
+      if (auto n = batch_size(e); n >= 0) return n;
+    return -1;
+  }
+  if (x.is<TensorImage>()) return x.get<TensorImage>().size(0);
+  return -1;
+}
+c10::Device batch_device(const Item& x) {
+  if (x.is_tuple())
+    for (const auto& e : x.elements())
+      if (e.is<TensorImage>()) return e.get<TensorImage>().device();
+  if (x.is<TensorImage>()) return x.get<TensorImage>().device();
+  return c10::Device(c10::kCPU);
+}
+
+// fastai's mask_tensor: keep each value with probability p, else the neutral value.
+at::Tensor mask_tensor(at::Tensor x, double p, double neutral) {
+  if (p >= 1.0) return x;
+  auto keep = torch::empty(x.sizes(), x.options()).bernoulli_(p, torch_rng());
+  return (x - neutral) * keep + neutral;
+}
+
+at::Tensor affine_mat(const at::Tensor& a, const at::Tensor& b, const at::Tensor& c, const at::Tensor& d,
+                      const at::Tensor& e, const at::Tensor& f) {
+  auto z = torch::zeros_like(a), o = torch::ones_like(a);
+  return torch::stack({torch::stack({a, b, c}, 1), torch::stack({d, e, f}, 1), torch::stack({z, z, o}, 1)}, 1);
+}
+
+const char* kind_name(AffineAug::Kind k) {
+  switch (k) {
+    case AffineAug::Kind::Flip: return "flip";
+    case AffineAug::Kind::Dihedral: return "dihedral";
+    case AffineAug::Kind::Rotate: return "rotate";
+    default: return "zoom";
+  }
+}
+
+at::Tensor sample(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest) {
+  std::vector<int64_t> size = x.sizes().vec();
+  if (o.size) size[2] = o.size->first, size[3] = o.size->second;
+  auto grid = torch::affine_grid_generator(mat.slice(1, 0, 2).to(x.scalar_type()), size, o.align_corners);
+  const int64_t mode = nearest ? 1 : 0;  // grid_sampler: 0 bilinear, 1 nearest
+  const int64_t pad = o.pad_mode == PadMode::Zeros ? 0 : o.pad_mode == PadMode::Border ? 1 : 2;
+  return torch::grid_sampler(x, grid, mode, pad, o.align_corners);
+}
+
+}  // namespace
+
+at::Tensor AffineAug::draw(int64_t n, c10::Device device) const {
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  auto& g = torch_rng();
+  switch (kind) {
+    case Kind::Flip: {
+      auto flip = mask_tensor(torch::ones({n}, opts), p, 0.0);
+      auto m = 1 - 2 * flip;
+      auto z = torch::zeros({n}, opts), o = torch::ones({n}, opts);
+      return affine_mat(m, z, z, z, o, z);
+    }
+    case Kind::Dihedral: {
+      auto idx = mask_tensor(torch::randint(0, 8, {n}, g, opts), p, 0.0).to(torch::kLong);
+      auto pick = [&](std::vector<float> v) { return torch::tensor(v, opts).gather(0, idx); };
+      auto xs = pick({1, -1, 1, -1, -1, 1, 1, -1}), ys = pick({1, 1, -1, 1, -1, -1, 1, -1});
+      auto m0 = pick({1, 1, 1, 0, 1, 0, 0, 0}), m1 = pick({0, 0, 0, 1, 0, 1, 1, 1});
+      auto z = torch::zeros({n}, opts);
+      return affine_mat(xs * m0, xs * m1, z, ys * m1, ys * m0, z);
+    }
+    case Kind::Rotate: {
+      auto deg = mask_tensor(torch::empty({n}, opts).uniform_(-a, a, g), p, 0.0);
+      auto th = deg * (M_PI / 180.0);
+      auto z = torch::zeros({n}, opts);
+      return affine_mat(th.cos(), th.sin(), z, -th.sin(), th.cos(), z);
+    }
+    default: {  // zoom: s = 1/draw, centred at a random point
+      auto s = 1.0 / mask_tensor(torch::empty({n}, opts).uniform_(a, b, g), p, 1.0);
+      auto col = torch::empty({n}, opts).uniform_(0, 1, g), row = torch::empty({n}, opts).uniform_(0, 1, g);
+      auto z = torch::zeros({n}, opts);
+      return affine_mat(s, z, (1 - s) * (2 * col - 1), z, s, (1 - s) * (2 * row - 1));
+    }
+  }
+}
+
+AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
+    : Transform({.name = "AffineCoordTfm", .order = 30, .split_idx = 0}), augs_(std::move(augs)), o_(o) {
+  encodes<TensorImage>([this](const at::Tensor& x) {
+    const bool integral = !x.is_floating_point();
+    auto y = apply(integral ? x.to(torch::kFloat) : x, t_mat, o_, o_.nearest);
+    return integral ? y.round().to(x.scalar_type()) : y;
+  });
+  encodes<TensorMask>([this](const at::Tensor& m) {
+    auto y = apply(m.unsqueeze(1).to(torch::kFloat), t_mat, o_, true);
+    return y.squeeze(1).round().to(m.scalar_type());
+  });
+}
+
+at::Tensor AffineCoordTfm::apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest) {
+  if (x.dim() != 4) throw std::invalid_argument("AffineCoordTfm: expects [N, C, H, W] batches, got " + c10::str(x.sizes()));
+  return sample(x, mat, o, nearest);
+}
+
+void AffineCoordTfm::before_call(const Item& x, std::optional<int>) const {
+  const int64_t n = std::max<int64_t>(batch_size(x), 0);
+  const auto dev = batch_device(x);
+  at::Tensor mat = torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(dev)).expand({n, 3, 3});
+  for (const auto& a : augs_) mat = torch::bmm(mat, a.draw(n, dev));
+  t_mat = mat;
+}
+
+nlohmann::json AffineCoordTfm::describe() const {
+  auto j = describe_base();
+  j["augs"] = nlohmann::json::array();
+  for (const auto& a : augs_) j["augs"].push_back({{"kind", kind_name(a.kind)}, {"p", a.p}, {"a", a.a}, {"b", a.b}});
+  if (o_.size) j["size"] = {o_.size->first, o_.size->second};
+  j["nearest"] = o_.nearest;
+  j["pad_mode"] = o_.pad_mode == PadMode::Zeros ? "zeros" : o_.pad_mode == PadMode::Border ? "border" : "reflection";
+  j["align_corners"] = o_.align_corners;
+  return j;
+}
+
+std::shared_ptr<AffineCoordTfm> AffineCoordTfm::from_description(const nlohmann::json& j) {
+  std::vector<AffineAug> augs;
+  for (const auto& a : j.at("augs")) {
+    const std::string k = a.at("kind");
+    const auto kind = k == "flip" ? AffineAug::Kind::Flip : k == "dihedral" ? AffineAug::Kind::Dihedral
+                      : k == "rotate" ? AffineAug::Kind::Rotate : AffineAug::Kind::Zoom;
+    augs.push_back({kind, a.at("p"), a.value("a", 0.0), a.value("b", 0.0)});
+  }
+  AffineOptions o;
+  if (j.contains("size")) o.size = std::pair{j["size"][0].get<int64_t>(), j["size"][1].get<int64_t>()};
+  o.nearest = j.value("nearest", false);
+  const std::string pm = j.value("pad_mode", "reflection");
+  o.pad_mode = pm == "zeros" ? PadMode::Zeros : pm == "border" ? PadMode::Border : PadMode::Reflection;
+  o.align_corners = j.value("align_corners", true);
+  auto t = std::make_shared<AffineCoordTfm>(std::move(augs), o);
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(AffineCoordTfm);
+
+// ---------------------------------------------------------------- lighting
+
+LightingTfm::LightingTfm(std::vector<LightingAug> augs)
+    : Transform({.name = "LightingTfm", .order = 40, .split_idx = 0}), augs_(std::move(augs)) {
+  encodes<TensorImage>([this](const at::Tensor& x) {
+    if (!x.is_floating_point()) return x;  // lighting works on float images in [0, 1]
+    auto l = x.clamp(1e-7, 1 - 1e-7);
+    l = -(1.0 / l - 1).log();  // logit
+    for (size_t i = 0; i < augs_.size(); ++i) {
+      const auto c = t_changes.at(i).view({-1, 1, 1, 1}).to(x.scalar_type());
+      l = augs_[i].kind == LightingAug::Kind::Brightness ? l + (-(1.0 / c - 1).log()) : l * c;
+    }
+    return torch::sigmoid(l);
+  });
+}
+
+void LightingTfm::before_call(const Item& x, std::optional<int>) const {
+  const int64_t n = std::max<int64_t>(batch_size(x), 0);
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(batch_device(x));
+  auto& g = torch_rng();
+  t_changes.clear();
+  for (const auto& a : augs_) {
+    if (a.kind == LightingAug::Kind::Brightness)
+      t_changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(0.5 * (1 - a.max_lighting), 0.5 * (1 + a.max_lighting), g), a.p, 0.5));
+    else
+      t_changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - a.max_lighting), -std::log(1 - a.max_lighting), g).exp(), a.p, 1.0));
+  }
+}
+
+nlohmann::json LightingTfm::describe() const {
+  auto j = describe_base();
+  j["augs"] = nlohmann::json::array();
+  for (const auto& a : augs_)
+    j["augs"].push_back({{"kind", a.kind == LightingAug::Kind::Brightness ? "brightness" : "contrast"},
+                         {"max_lighting", a.max_lighting}, {"p", a.p}});
+  return j;
+}
+
+std::shared_ptr<LightingTfm> LightingTfm::from_description(const nlohmann::json& j) {
+  std::vector<LightingAug> augs;
+  for (const auto& a : j.at("augs"))
+    augs.push_back({a.at("kind") == "brightness" ? LightingAug::Kind::Brightness : LightingAug::Kind::Contrast,
+                    a.at("max_lighting"), a.at("p")});
+  auto t = std::make_shared<LightingTfm>(std::move(augs));
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(LightingTfm);
+
+std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
+  std::vector<AffineAug> aff;
+  if (o.do_flip) aff.push_back(o.flip_vert ? AffineAug::dihedral(0.5) : AffineAug::flip(0.5));
+  if (o.max_rotate > 0) aff.push_back(AffineAug::rotate(o.max_rotate * o.mult, o.p_affine));
+  if (o.min_zoom < 1 || o.max_zoom > 1) aff.push_back(AffineAug::zoom(o.min_zoom, o.max_zoom * o.mult, o.p_affine));
+  std::vector<LightingAug> light;
+  if (o.max_lighting > 0) {
+    light.push_back(LightingAug::brightness(o.max_lighting * o.mult, o.p_lighting));
+    light.push_back(LightingAug::contrast(o.max_lighting * o.mult, o.p_lighting));
+  }
+  std::vector<std::shared_ptr<Transform>> res;
+  if (!aff.empty() || o.size) res.push_back(std::make_shared<AffineCoordTfm>(aff, AffineOptions{.size = o.size, .pad_mode = o.pad_mode}));
+  if (!light.empty()) res.push_back(std::make_shared<LightingTfm>(light));
+  return res;
+}
+
+}  // namespace fastai
