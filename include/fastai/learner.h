@@ -46,6 +46,7 @@ struct Lr {
   Lr(Slice s) : v(s) {}                           // NOLINT
   Lr(std::vector<double> xs) : v(std::move(xs)) {}  // NOLINT
   /// Sets hyper-parameter `key` of `opt` from this value.
+  /// Example: `Lr(Slice{1e-5, 1e-3}).apply(*learn.opt);`
   void apply(Optimizer& opt, const std::string& key = "lr") const;
 };
 
@@ -200,26 +201,34 @@ class Learner {
 
   // ---------------------------------------------------------------- training
   /// Trains for `n_epoch` epochs at `lr` (default: the learner's lr), no schedule.
+  /// Example: `learn.fit(2, 1e-3);`
   void fit(int64_t n_epoch, std::optional<Lr> lr = std::nullopt, FitOptions options = {});
   /// The 1cycle policy: lr warms up from lr_max/div to lr_max (cosine) over pct_start of the
   /// iterations, then anneals to lr_max/div_final; momentum does the reverse.
+  /// Example: `learn.fit_one_cycle(1, 1e-2);`
   void fit_one_cycle(int64_t n_epoch, std::optional<Lr> lr_max = std::nullopt, OneCycleOptions options = {});
   /// Flat lr for pct_start of the iterations, then cosine annealing to lr/div_final.
+  /// Example: `learn.fit_flat_cos(2, 1e-3);`
   void fit_flat_cos(int64_t n_epoch, std::optional<Lr> lr = std::nullopt, FlatCosOptions options = {});
   /// SGDR: n_cycles cosine cycles from lr_max to 0, the first cycle_len epochs, each cycle_mult longer.
+  /// Example: `learn.fit_sgdr(3, 1, 1e-3);  // 1 + 2 + 4 epochs`
   void fit_sgdr(int64_t n_cycles, int64_t cycle_len, std::optional<Lr> lr_max = std::nullopt, SgdrOptions options = {});
   /// Transfer learning: freeze, fit_one_cycle(freeze_epochs, base_lr, pct_start 0.99), unfreeze,
   /// fit_one_cycle(epochs, Slice{base_lr/2/lr_mult, base_lr/2}, pct_start, div).
+  /// Example: `learn.fine_tune(2);`
   void fine_tune(int64_t epochs, FineTuneOptions options = {});
   /// A mock training with an exponentially growing lr; the weights are restored after.
+  /// Example: `auto lrs = learn.lr_find(); learn.fit_one_cycle(1, lrs.valley());`
   SuggestedLRs lr_find(LrFindOptions options = {});
 
   // ---------------------------------------------------------------- evaluation
   /// Validation loss and metrics on dls[ds_idx] (or `dl`), as the epoch table shows them.
   std::vector<double> validate(size_t ds_idx = 1, TfmdDL* dl = nullptr);
   /// Predictions (after the loss's activation) and targets over a whole loader, in item order.
+  /// Example: `auto p = learn.get_preds({.with_decoded = true}); auto acc = (p.decoded == p.targs).to(at::kFloat).mean();`
   Preds get_preds(GetPredsOptions options = {});
   /// Prediction for one item, decoded through the data pipeline (fastai's learn.predict).
+  /// Example: `auto [label, idx, probs] = learn.predict(Path("img.png"));`
   Prediction predict(const Item& item);
   /// Decoded inputs, targets and predictions of one batch of dls[ds_idx] (shuffled, as fastai's
   /// show_results), shown as show_batch shows (text or a picture); returns what the renderer returned.
@@ -229,6 +238,7 @@ class Learner {
   /// Creates the optimizer from opt_func over the splitter's groups, with fastai's per-parameter
   /// flags (no weight decay on norm layers and biases unless wd_bn_bias; norm layers trainable
   /// when frozen if train_bn).
+  /// Example: `learn.create_opt(); learn.opt->set_hyper("wd", 0.1);`
   void create_opt();
   void freeze_to(int n);
   void freeze() { freeze_to(-1); }
@@ -239,6 +249,7 @@ class Learner {
   std::filesystem::path save(const std::string& name, bool with_opt = true);
   /// Reads what save wrote (creating the optimizer when needed); errors name the file and what
   /// does not match.
+  /// Example: `learn.load("stage1");`
   Learner& load(const std::string& name, bool with_opt = true, bool strict = true);
   /// Where save(name) writes.
   std::filesystem::path model_file(const std::string& name) const;
@@ -257,8 +268,10 @@ class Learner {
     return nullptr;
   }
   /// The callbacks in the order they run.
+  /// Example: `for (auto& c : learn.cbs()) std::cout << c->name() << "\n";`
   const std::vector<std::shared_ptr<Callback>>& cbs() const noexcept { return cbs_; }
   /// Runs event `e` on every callback, in order.
+/// Example: `learn(Event::after_create);`
   void operator()(Event e);
 
   /// RAII: callbacks added until the guard dies (fastai's added_cbs).
@@ -324,10 +337,13 @@ class Learner {
   std::vector<const TypeInfo*> batch_types;
 
   /// Runs one batch (split, events, forward, loss, backward, step). Public for custom loops.
+  /// Example: `learn.one_batch(0, learn.dls.train().one_batch());`
   void one_batch(int64_t i, const Item& b);
   /// Iterates the current `dl`.
+  /// Example: `learn.dl = &learn.dls.valid(); learn.all_batches();`
   void all_batches();
   /// Runs the validation phase on dls[ds_idx] or `dl`.
+  /// Example: `learn.do_epoch_validate(1);`
   void do_epoch_validate(size_t ds_idx = 1, TfmdDL* dl = nullptr);
 
  private:

@@ -29,10 +29,12 @@ class Model {
 
   Model() = default;
   /// A module and an explicit forward (for modules whose forward takes other arguments).
+  /// Example: `Model m(net.ptr(), [net](const std::vector<at::Tensor>& xb) { return net->forward(xb[0], 0.5); });`
   Model(std::shared_ptr<torch::nn::Module> module, Forward forward)
       : module_(std::move(module)), forward_(std::move(forward)) {}
 
   /// From a ModuleHolder (`torch::nn::Sequential`, a TORCH_MODULE).
+/// Example: `Model m = torch::nn::Sequential(torch::nn::Linear(4, 2));`
   template <class H>
     requires requires(H h) {
       { h.ptr() } -> std::convertible_to<std::shared_ptr<torch::nn::Module>>;
@@ -41,6 +43,7 @@ class Model {
       : Model(holder.ptr()) {}
 
   /// From a shared_ptr to a module with forward(Tensor[, Tensor[, Tensor]]).
+/// Example: `Model m = std::make_shared<MyNetImpl>();`
   template <class M>
     requires std::derived_from<M, torch::nn::Module>
   Model(std::shared_ptr<M> m)  // NOLINT: implicit by design

@@ -113,6 +113,7 @@ class Callback {
  public:
   virtual ~Callback() = default;
   /// The name fastai would show: the class name (override for lambdas and wrappers).
+  /// Example: `cb->name() == "Recorder"`
   virtual std::string name() const;
 
   virtual void after_create() {}
@@ -142,9 +143,11 @@ class Callback {
 
   /// Runs event `e` if this callback should (run flag, run_train/run_valid); exceptions other
   /// than Cancel*/TrainingError come out as CallbackError naming the callback and event.
+/// Example: `(*cb)(Event::before_fit);`
   void operator()(Event e);
 
   /// The learner this callback is attached to; throws when it is not attached.
+  /// Example: `learn().loss_grad = learn().loss_grad * 2;`
   Learner& learn() const;
   bool attached() const noexcept { return learn_ != nullptr; }
 
@@ -176,6 +179,7 @@ class FuncCallback : public Callback {
   FuncCallback(std::string name, std::map<Event, Fn> fns, int order = 0);
   std::string name() const override { return name_; }
   /// Calls the function registered for `e`, if any.
+  /// Example: `cb->call(Event::after_loss);`
   void call(Event e);
 
 #define FASTAI_FUNC_EVENT(ev) \

@@ -116,6 +116,7 @@ class DihedralItem : public Transform {
   nlohmann::json describe() const override;
   static std::shared_ptr<DihedralItem> from_description(const nlohmann::json& j);
   /// The dihedral transform k (0–7) of an [H, W, C] image, as fastai's TensorImage.dihedral.
+  /// Example: `auto turned = DihedralItem::dihedral(hwc, 6);  // transposed`
   static at::Tensor dihedral(const at::Tensor& hwc, int k);
 
  private:

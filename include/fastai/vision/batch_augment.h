@@ -50,6 +50,7 @@ class AffineCoordTfm : public Transform {
   nlohmann::json describe() const override;
   static std::shared_ptr<AffineCoordTfm> from_description(const nlohmann::json& j);
   /// Resamples a float [N, C, H, W] batch with [N, 3, 3] matrices (fastai's affine_coord).
+  /// Example: `auto y = AffineCoordTfm::apply(x, AffineAug::flip(1.0).draw(x.size(0), x.device()), {}, false);`
   static at::Tensor apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest);
 
  private:

@@ -19,10 +19,13 @@
 namespace fastai {
 
 /// A decoded image, uint8 [H, W, C] RGB or grey (fastai's PILImage).
+/// Example: `Item img = fastai::Image(load_image("cat.jpg"));`
 FASTAI_SEMANTIC_TYPE(Image, at::Tensor);
 /// A grey image, uint8 [H, W, 1] (fastai's PILImageBW).
+/// Example: `Item g = ImageBW(load_image("digit.png", ImageMode::Gray));`
 FASTAI_SEMANTIC_SUBTYPE(ImageBW, Image);
 /// A segmentation mask, uint8 [H, W, 1] of class codes (fastai's PILMask).
+/// Example: `Item m = Mask(load_image("mask.png", ImageMode::Gray));`
 FASTAI_SEMANTIC_SUBTYPE(Mask, Image);
 
 /// How to decode: RGB (grey and RGBA files are converted, as PIL's convert("RGB")), grey

@@ -37,21 +37,27 @@ struct ImageLoadersOptions {
 class ImageDataLoaders {
  public:
   /// Labels from the parent folder; train/valid from the grandparent folder (or valid_pct).
+  /// Example: `ImageDataLoaders::from_folder(path, {.valid = "test"})`
   static DataLoaders from_folder(const std::filesystem::path& path, ImageLoadersOptions options = {});
   /// Labels from `label_func(path)` over `fnames`.
+  /// Example: `ImageDataLoaders::from_path_func(path, files, [](const fs::path& p) { return p.parent_path().filename().string(); })`
   static DataLoaders from_path_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
                                     std::function<std::string(const std::filesystem::path&)> label_func,
                                     ImageLoadersOptions options = {});
   /// Labels from `label_func(file name)`.
+  /// Example: `ImageDataLoaders::from_name_func(path, files, [](const std::string& n) { return n.substr(0, 3); })`
   static DataLoaders from_name_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
                                     std::function<std::string(const std::string&)> label_func, ImageLoadersOptions options = {});
   /// Labels from the first group of `pat` matched against the full path.
+  /// Example: `ImageDataLoaders::from_path_re(path, files, R"(/(\w+)/\d+\.png$)")`
   static DataLoaders from_path_re(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
                                   const std::string& pat, ImageLoadersOptions options = {});
   /// Labels from the first group of `pat` matched against the file name.
+  /// Example: `ImageDataLoaders::from_name_re(path, files, R"(^([a-z]+)_\d+\.jpg$)")`
   static DataLoaders from_name_re(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
                                   const std::string& pat, ImageLoadersOptions options = {});
   /// Files and their labels given as lists.
+  /// Example: `ImageDataLoaders::from_lists(path, {"a.png", "b.png"}, {"cat", "dog"})`
   static DataLoaders from_lists(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
                                 std::vector<std::string> labels, ImageLoadersOptions options = {});
 };
