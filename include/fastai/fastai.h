@@ -34,6 +34,7 @@
 #include "fastai/data/torch_dataset.h"
 #include "fastai/data/transforms.h"
 #include "fastai/export.h"
+#include "fastai/interpret.h"
 #include "fastai/layers.h"
 #include "fastai/learner.h"
 #include "fastai/losses.h"

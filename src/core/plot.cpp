@@ -115,7 +115,7 @@ std::filesystem::path render(const std::filesystem::path& file, const std::vecto
     {
       std::ofstream s(script);
       s << "set terminal pngcairo size " << o0.width * cols << "," << o0.height * rows
-        << " enhanced font 'sans,10'\n";
+        << " noenhanced font 'sans,10'\n";
       s << "set output " << quote(tmp.string()) << "\n";
       if (panels.size() > 1) s << "set multiplot layout " << rows << "," << cols << "\n";
       for (size_t p = 0; p < panels.size(); ++p) panel_script(s, panels[p], options.at(std::min(p, options.size() - 1)), p);
@@ -136,6 +136,54 @@ std::filesystem::path render(const std::filesystem::path& file, const std::vecto
 }
 
 }  // namespace
+
+std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::vector<std::vector<double>>& m,
+                                  const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
+                                  const PlotOptions& o) {
+  const size_t rows = m.size(), cols = rows ? m[0].size() : 0;
+  if (rows == 0 || cols == 0) throw std::invalid_argument("plot_matrix " + file.string() + ": empty matrix");
+  for (const auto& r : m)
+    if (r.size() != cols) throw std::invalid_argument("plot_matrix " + file.string() + ": rows of different lengths");
+  if (row_labels.size() != rows || col_labels.size() != cols)
+    throw std::invalid_argument("plot_matrix " + file.string() + ": " + std::to_string(row_labels.size()) + "/" +
+                                std::to_string(col_labels.size()) + " labels for a " + std::to_string(rows) + "x" +
+                                std::to_string(cols) + " matrix");
+  write_atomically(file, [&](const std::filesystem::path& tmp) {
+    const auto script = std::filesystem::path(tmp.string() + ".gp");
+    {
+      std::ofstream s(script);
+      const int px = std::max(o.width, static_cast<int>(cols) * 60 + 200), py = std::max(o.height, static_cast<int>(rows) * 60 + 160);
+      s << "set terminal pngcairo size " << px << "," << py << " noenhanced font 'sans,10'\n";
+      s << "set output " << quote(tmp.string()) << "\n";
+      s << "set title " << quote(o.title) << "\nset xlabel " << quote(o.xlabel) << "\nset ylabel " << quote(o.ylabel) << "\n";
+      s << "set palette defined (0 'white', 1 '#08306b')\nunset colorbox\nset size ratio -1\n";
+      s << "set xrange [-0.5:" << cols - 0.5 << "]\nset yrange [" << rows - 0.5 << ":-0.5]\n";
+      s << "set xtics rotate by 45 right (";
+      for (size_t c = 0; c < cols; ++c) s << (c ? ", " : "") << quote(col_labels[c]) << " " << c;
+      s << ")\nset ytics (";
+      for (size_t r = 0; r < rows; ++r) s << (r ? ", " : "") << quote(row_labels[r]) << " " << r;
+      s << ")\n$M << EOD\n";
+      double mx = 0;
+      for (const auto& r : m)
+        for (double v : r) mx = std::max(mx, v);
+      for (size_t r = 0; r < rows; ++r)
+        for (size_t c = 0; c < cols; ++c) s << c << " " << r << " " << m[r][c] << "\n";
+      s << "EOD\n";
+      s << "plot $M using 1:2:3 with image notitle, $M using 1:2:(sprintf('%g',$3)):($3 > " << mx / 2
+        << " ? 0xffffff : 0) with labels tc rgb variable notitle\n";
+      s << "set output\n";
+    }
+    try {
+      run_gnuplot(script, file);
+    } catch (...) {
+      std::filesystem::remove(script);
+      throw;
+    }
+    std::filesystem::remove(script);
+  });
+  if (o.print_path) std::cout << "Saved " << (o.title.empty() ? "matrix" : o.title) << " plot: " << file.string() << std::endl;
+  return file;
+}
 
 std::filesystem::path plot_lines(const std::filesystem::path& file, const std::vector<PlotSeries>& series,
                                  const PlotOptions& options) {
