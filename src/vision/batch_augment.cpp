@@ -168,7 +168,16 @@ LightingTfm::LightingTfm(std::vector<LightingAug> augs)
     l = -(1.0 / l - 1).log();  // logit
     for (size_t i = 0; i < augs_.size(); ++i) {
       const auto c = t_changes.at(i).view({-1, 1, 1, 1}).to(x.scalar_type());
-      l = augs_[i].kind == LightingAug::Kind::Brightness ? l + (-(1.0 / c - 1).log()) : l * c;
+      switch (augs_[i].kind) {
+        case LightingAug::Kind::Brightness: l = l + (-(1.0 / c - 1).log()); break;
+        case LightingAug::Kind::Contrast: l = l * c; break;
+        case LightingAug::Kind::Saturation: {
+          // fastai's grayscale: ITU-R 601 weights over RGB; a one-channel image is its own grey
+          auto gs = l.size(1) == 3 ? (l.select(1, 0) * 0.2989 + l.select(1, 1) * 0.5870 + l.select(1, 2) * 0.1140).unsqueeze(1) : l;
+          l = l * c + gs * (1 - c);
+          break;
+        }
+      }
     }
     return torch::sigmoid(l);
   });
@@ -182,7 +191,7 @@ void LightingTfm::before_call(const Item& x, std::optional<int>) const {
   for (const auto& a : augs_) {
     if (a.kind == LightingAug::Kind::Brightness)
       t_changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(0.5 * (1 - a.max_lighting), 0.5 * (1 + a.max_lighting), g), a.p, 0.5));
-    else
+    else  // contrast and saturation: log-uniform factors around 1
       t_changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - a.max_lighting), -std::log(1 - a.max_lighting), g).exp(), a.p, 1.0));
   }
 }
@@ -191,7 +200,9 @@ nlohmann::json LightingTfm::describe() const {
   auto j = describe_base();
   j["augs"] = nlohmann::json::array();
   for (const auto& a : augs_)
-    j["augs"].push_back({{"kind", a.kind == LightingAug::Kind::Brightness ? "brightness" : "contrast"},
+    j["augs"].push_back({{"kind", a.kind == LightingAug::Kind::Brightness ? "brightness"
+                                  : a.kind == LightingAug::Kind::Contrast ? "contrast"
+                                                                          : "saturation"},
                          {"max_lighting", a.max_lighting}, {"p", a.p}});
   return j;
 }
@@ -199,13 +210,59 @@ nlohmann::json LightingTfm::describe() const {
 std::shared_ptr<LightingTfm> LightingTfm::from_description(const nlohmann::json& j) {
   std::vector<LightingAug> augs;
   for (const auto& a : j.at("augs"))
-    augs.push_back({a.at("kind") == "brightness" ? LightingAug::Kind::Brightness : LightingAug::Kind::Contrast,
+    augs.push_back({a.at("kind") == "brightness" ? LightingAug::Kind::Brightness
+                    : a.at("kind") == "contrast" ? LightingAug::Kind::Contrast
+                                                 : LightingAug::Kind::Saturation,
                     a.at("max_lighting"), a.at("p")});
   auto t = std::make_shared<LightingTfm>(std::move(augs));
   t->apply_base(j);
   return t;
 }
 FASTAI_REGISTER_TRANSFORM(LightingTfm);
+
+// ---------------------------------------------------------------- RandomErasing
+
+RandomErasing::RandomErasing(double p, double sl, double sh, double min_aspect, int max_count)
+    : Transform({.name = "RandomErasing", .order = 100, .split_idx = 0}), p_(p), sl_(sl), sh_(sh), min_aspect_(min_aspect),
+      max_count_(max_count) {
+  if (max_count < 1 || min_aspect <= 0 || min_aspect > 1 || sl < 0 || sh > 1 || sl > sh)
+    throw std::invalid_argument("RandomErasing: needs max_count >= 1, 0 < min_aspect <= 1 and 0 <= sl <= sh <= 1");
+  encodes<TensorImage>([this](const at::Tensor& x) {
+    auto& g = rng();
+    if (p_ < 1.0 && std::uniform_real_distribution<double>(0, 1)(g) >= p_) return x;
+    const int count = std::uniform_int_distribution<int>(1, max_count_)(g);
+    const int64_t h = x.size(-2), w = x.size(-1);
+    const double area = static_cast<double>(h * w) / count;
+    auto slice = [&](double a, int64_t sz) {  // fastai's _slice
+      const auto bound = static_cast<int64_t>(std::lround(std::sqrt(a)));
+      const auto loc = std::uniform_int_distribution<int64_t>(0, std::max<int64_t>(sz - bound, 0))(g);
+      return std::pair{loc, std::min(loc + bound, sz)};
+    };
+    at::Tensor y = x.clone();
+    for (int i = 0; i < count; ++i) {
+      const double r_area = std::uniform_real_distribution<double>(sl_, sh_)(g) * area;
+      const double aspect = std::exp(std::uniform_real_distribution<double>(std::log(min_aspect_), -std::log(min_aspect_))(g));
+      const auto [r0, r1] = slice(r_area * aspect, h);
+      const auto [c0, c1] = slice(r_area / aspect, w);
+      if (r1 > r0 && c1 > c0) y.slice(-2, r0, r1).slice(-1, c0, c1).normal_(0, 1, torch_rng());
+    }
+    return y;
+  });
+}
+
+nlohmann::json RandomErasing::describe() const {
+  auto j = describe_base();
+  j["p"] = p_, j["sl"] = sl_, j["sh"] = sh_, j["min_aspect"] = min_aspect_, j["max_count"] = max_count_;
+  return j;
+}
+
+std::shared_ptr<RandomErasing> RandomErasing::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<RandomErasing>(j.value("p", 0.5), j.value("sl", 0.0), j.value("sh", 0.3), j.value("min_aspect", 0.3),
+                                           j.value("max_count", 1));
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(RandomErasing);
 
 std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
   std::vector<AffineAug> aff;

@@ -97,3 +97,27 @@ TEST(BatchAugment, AugTransformsDefaultsAndDescriptions) {
   EXPECT_TRUE(torch::equal(a, b));
   EXPECT_EQ(aug_transforms({.flip_vert = true})[0]->describe()["augs"][0]["kind"], "dihedral");
 }
+
+TEST(BatchAugment, RandomErasingAndSaturation) {
+  set_seed(7);
+  auto x = torch::zeros({3, 1, 20, 20});
+  RandomErasing always(1.0, 0.1, 0.3);
+  auto y = always(Item(TensorImage(x)), 0).get<TensorImage>();
+  const auto changed = (y != 0);
+  EXPECT_GT(changed.sum().item<int64_t>(), 0);
+  EXPECT_TRUE(torch::equal(changed[0], changed[1]));  // one rectangle for the whole batch, as fastai
+  // the changed pixels form a rectangle of at most 30 % of the image
+  EXPECT_LE(changed[0].sum().item<int64_t>(), static_cast<int64_t>(0.3 * 400 * 1.5) + 20);
+  EXPECT_TRUE(torch::equal(always(Item(TensorImage(x)), 1).get<TensorImage>(), x));  // training only
+  EXPECT_TRUE(torch::equal(RandomErasing(0.0)(Item(TensorImage(x)), 0).get<TensorImage>(), x));
+  EXPECT_THROW(RandomErasing(0.5, 0.4, 0.2), std::invalid_argument);
+  // Saturation: grey images keep their values; colour ones move towards their grey by the drawn factor.
+  LightingTfm sat({LightingAug::saturation(0.5, 1.0)});
+  auto grey = torch::rand({2, 1, 4, 4}) * 0.8 + 0.1;
+  EXPECT_TRUE(torch::allclose(sat(Item(TensorImage(grey)), 0).get<TensorImage>(), grey, 1e-5, 1e-6));
+  auto rgb = torch::rand({2, 3, 4, 4}) * 0.8 + 0.1;
+  auto out = sat(Item(TensorImage(rgb)), 0).get<TensorImage>();
+  EXPECT_EQ(out.sizes(), rgb.sizes());
+  EXPECT_FALSE(torch::allclose(out, rgb, 1e-3, 1e-3));
+  EXPECT_EQ(transform_from_description(sat.describe())->describe()["augs"][0]["kind"], "saturation");
+}

@@ -61,12 +61,15 @@ class AffineCoordTfm : public Transform {
 /// One random lighting change in logit space (fastai's Brightness and Contrast).
 /// Example: `LightingAug::brightness(0.2, 0.75)`
 struct LightingAug {
-  enum class Kind { Brightness, Contrast };
+  enum class Kind { Brightness, Contrast, Saturation };
   Kind kind;
   double max_lighting;
   double p;
   static LightingAug brightness(double max_lighting = 0.2, double p = 0.75) { return {Kind::Brightness, max_lighting, p}; }
   static LightingAug contrast(double max_lighting = 0.2, double p = 0.75) { return {Kind::Contrast, max_lighting, p}; }
+  /// Blends each image with its greyscale version (ITU-R 601 weights) by a factor drawn
+  /// log-uniformly in (1 − max_lighting, 1/(1 − max_lighting)).
+  static LightingAug saturation(double max_lighting = 0.2, double p = 0.75) { return {Kind::Saturation, max_lighting, p}; }
 };
 
 /// sigmoid(composed changes(logit(x))) on float image batches in [0, 1]; training only
@@ -82,6 +85,22 @@ class LightingTfm : public Transform {
 
  private:
   std::vector<LightingAug> augs_;
+};
+
+/// Replaces random rectangles of the batch's images with N(0, 1) noise, after Normalize
+/// (fastai's RandomErasing, order 100, training only; p per batch, 1…max_count rectangles of
+/// sl…sh of the image area and aspect min_aspect…1/min_aspect).
+/// Example: `.batch_tfms = {std::make_shared<RandomErasing>(0.5, 0.0, 0.3)}`
+class RandomErasing : public Transform {
+ public:
+  explicit RandomErasing(double p = 0.5, double sl = 0.0, double sh = 0.3, double min_aspect = 0.3, int max_count = 1);
+  std::string type_name() const override { return "RandomErasing"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<RandomErasing> from_description(const nlohmann::json& j);
+
+ private:
+  double p_, sl_, sh_, min_aspect_;
+  int max_count_;
 };
 
 /// Keyword arguments of aug_transforms (fastai's defaults; Warp is not implemented yet).
