@@ -220,6 +220,74 @@ std::shared_ptr<LightingTfm> LightingTfm::from_description(const nlohmann::json&
 }
 FASTAI_REGISTER_TRANSFORM(LightingTfm);
 
+// ---------------------------------------------------------------- HSV
+
+at::Tensor rgb2hsv(const at::Tensor& img) {
+  auto rgb = img.unbind(1);
+  const auto &r = rgb[0], &g = rgb[1], &b = rgb[2];
+  auto maxc = std::get<0>(img.max(1)), minc = std::get<0>(img.min(1));
+  auto eqc = maxc == minc;
+  auto cr = maxc - minc;
+  auto one = torch::ones({}, maxc.options());
+  auto s = cr / torch::where(eqc, one, maxc);
+  auto div = torch::where(eqc, one, cr);
+  auto rc = (maxc - r) / div, gc = (maxc - g) / div, bc = (maxc - b) / div;
+  auto hr = (maxc == r).to(img.scalar_type()) * (bc - gc);
+  auto hg = ((maxc == g) & (maxc != r)).to(img.scalar_type()) * (2.0 + rc - bc);
+  auto hb = ((maxc != g) & (maxc != r)).to(img.scalar_type()) * (4.0 + gc - rc);
+  auto h = torch::fmod((hr + hg + hb) / 6.0 + 1.0, 1.0);
+  return torch::stack({h, s, maxc}, 1);
+}
+
+at::Tensor hsv2rgb(const at::Tensor& img) {
+  auto hsv = img.unbind(1);
+  const auto &h = hsv[0], &s = hsv[1], &v = hsv[2];
+  auto i = torch::floor(h * 6.0);
+  auto f = h * 6.0 - i;
+  auto ii = i.to(torch::kInt) % 6;
+  auto p = torch::clamp(v * (1.0 - s), 0.0, 1.0), q = torch::clamp(v * (1.0 - s * f), 0.0, 1.0),
+       t = torch::clamp(v * (1.0 - s * (1.0 - f)), 0.0, 1.0);
+  auto mask = (ii.unsqueeze(1) == torch::arange(6, ii.options()).view({1, 6, 1, 1})).to(img.scalar_type());  // [N,6,H,W]
+  auto a1 = torch::stack({v, q, p, p, t, v}, 1), a2 = torch::stack({t, v, v, q, p, p}, 1), a3 = torch::stack({p, p, t, v, v, q}, 1);
+  auto a4 = torch::stack({a1, a2, a3}, 1);  // [N,3,6,H,W]
+  return torch::einsum("nijk,nxijk->nxjk", {mask, a4});
+}
+
+namespace {
+thread_local at::Tensor t_hue;
+}  // namespace
+
+HueTfm::HueTfm(double max_hue, double p) : Transform({.name = "HueTfm", .order = 41, .split_idx = 0}), max_hue_(max_hue), p_(p) {
+  encodes<TensorImage>([](const at::Tensor& x) {
+    if (!x.is_floating_point() || x.size(1) != 3) return x;  // hue needs float RGB
+    auto hsv = rgb2hsv(x);
+    auto parts = hsv.unbind(1);
+    auto h = torch::remainder(parts[0] + t_hue.view({-1, 1, 1}).to(x.scalar_type()), 1.0);
+    return hsv2rgb(torch::stack({h, parts[1], parts[2]}, 1));
+  });
+}
+
+void HueTfm::before_call(const Item& x, std::optional<int>) const {
+  const int64_t n = std::max<int64_t>(batch_size(x), 0);
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(batch_device(x));
+  // fastai draws exp(U(log(1 − max_hue), −log(1 − max_hue))) ≈ 1 ± max_hue (neutral 0); adding it
+  // to a hue taken modulo 1 shifts by the part away from 1.
+  t_hue = mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - max_hue_), -std::log(1 - max_hue_), torch_rng()).exp(), p_, 0.0);
+}
+
+nlohmann::json HueTfm::describe() const {
+  auto j = describe_base();
+  j["max_hue"] = max_hue_, j["p"] = p_;
+  return j;
+}
+
+std::shared_ptr<HueTfm> HueTfm::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<HueTfm>(j.value("max_hue", 0.1), j.value("p", 0.75));
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(HueTfm);
+
 // ---------------------------------------------------------------- RandomErasing
 
 RandomErasing::RandomErasing(double p, double sl, double sh, double min_aspect, int max_count)

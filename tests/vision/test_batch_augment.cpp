@@ -121,3 +121,26 @@ TEST(BatchAugment, RandomErasingAndSaturation) {
   EXPECT_FALSE(torch::allclose(out, rgb, 1e-3, 1e-3));
   EXPECT_EQ(transform_from_description(sat.describe())->describe()["augs"][0]["kind"], "saturation");
 }
+
+TEST(BatchAugment, HsvRoundTripAndHueShift) {
+  auto x = torch::rand({2, 3, 5, 5});
+  EXPECT_TRUE(torch::allclose(hsv2rgb(rgb2hsv(x)), x, 1e-5, 1e-5));
+  // pure red: hue 0, saturation 1, value 1; a third of a turn makes it green
+  auto red = torch::zeros({1, 3, 1, 1});
+  red[0][0] = 1;
+  auto hsv = rgb2hsv(red);
+  EXPECT_NEAR(hsv[0][0][0][0].item<double>(), 0.0, 1e-6);
+  EXPECT_NEAR(hsv[0][1][0][0].item<double>(), 1.0, 1e-6);
+  hsv[0][0] += 1.0 / 3;
+  auto green = hsv2rgb(hsv);
+  EXPECT_TRUE(torch::allclose(green.flatten(), torch::tensor({0.f, 1.f, 0.f}), 1e-5, 1e-5));
+  // HueTfm: p = 0 leaves images as they are (up to the round trip), grey images stay grey
+  HueTfm none(0.1, 0.0);
+  EXPECT_TRUE(torch::allclose(none(Item(TensorImage(x)), 0).get<TensorImage>(), x, 1e-5, 1e-5));
+  set_seed(3);
+  HueTfm hue(0.2, 1.0);
+  auto y = hue(Item(TensorImage(x)), 0).get<TensorImage>();
+  EXPECT_FALSE(torch::allclose(y, x, 1e-3, 1e-3));
+  EXPECT_TRUE(torch::allclose(std::get<0>(y.max(1)), std::get<0>(x.max(1)), 1e-5, 1e-5));  // value (max channel) kept
+  EXPECT_EQ(transform_from_description(hue.describe())->describe()["max_hue"], 0.2);
+}

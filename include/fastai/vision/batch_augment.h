@@ -87,6 +87,25 @@ class LightingTfm : public Transform {
   std::vector<LightingAug> augs_;
 };
 
+/// RGB ↔ HSV for float [N, 3, H, W] batches in [0, 1] (fastai's rgb2hsv / hsv2rgb).
+/// Example: `auto back = hsv2rgb(rgb2hsv(x));  // ≈ x`
+at::Tensor rgb2hsv(const at::Tensor& img);
+at::Tensor hsv2rgb(const at::Tensor& img);
+
+/// Shifts the hue of RGB images by a random amount (about ±max_hue of a turn) in HSV space
+/// (fastai's Hue, training only). Example: `std::make_shared<HueTfm>(0.1, 0.75)`
+class HueTfm : public Transform {
+ public:
+  explicit HueTfm(double max_hue = 0.1, double p = 0.75);
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "HueTfm"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<HueTfm> from_description(const nlohmann::json& j);
+
+ private:
+  double max_hue_, p_;
+};
+
 /// Replaces random rectangles of the batch's images with N(0, 1) noise, after Normalize
 /// (fastai's RandomErasing, order 100, training only; p per batch, 1…max_count rectangles of
 /// sl…sh of the image area and aspect min_aspect…1/min_aspect).
