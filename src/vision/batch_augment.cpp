@@ -16,6 +16,7 @@ namespace {
 
 // Drawn in before_call for the current call on this (the consuming) thread.
 thread_local at::Tensor t_mat;
+thread_local std::vector<at::Tensor> t_warps;
 thread_local std::vector<at::Tensor> t_changes;
 
 int64_t batch_size(const Item& x) {
@@ -53,14 +54,17 @@ const char* kind_name(AffineAug::Kind k) {
     case AffineAug::Kind::Flip: return "flip";
     case AffineAug::Kind::Dihedral: return "dihedral";
     case AffineAug::Kind::Rotate: return "rotate";
+    case AffineAug::Kind::Warp: return "warp";
     default: return "zoom";
   }
 }
 
-at::Tensor sample(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest) {
+at::Tensor sample(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest,
+                  const std::vector<at::Tensor>& warps) {
   std::vector<int64_t> size = x.sizes().vec();
   if (o.size) size[2] = o.size->first, size[3] = o.size->second;
   auto grid = torch::affine_grid_generator(mat.slice(1, 0, 2).to(x.scalar_type()), size, o.align_corners);
+  for (const auto& c : warps) grid = apply_perspective(grid, c.to(grid.scalar_type()));  // fastai's coord_tfm
   const int64_t mode = nearest ? 1 : 0;  // grid_sampler: 0 bilinear, 1 nearest
   const int64_t pad = o.pad_mode == PadMode::Zeros ? 0 : o.pad_mode == PadMode::Border ? 1 : 2;
   return torch::grid_sampler(x, grid, mode, pad, o.align_corners);
@@ -68,10 +72,47 @@ at::Tensor sample(const at::Tensor& x, const at::Tensor& mat, const AffineOption
 
 }  // namespace
 
+at::Tensor find_coeffs(const at::Tensor& p1, const at::Tensor& p2) {
+  std::vector<at::Tensor> rows;
+  auto one = torch::ones_like(p1.select(1, 0).select(1, 0)), zero = torch::zeros_like(one);
+  for (int64_t i = 0; i < p1.size(1); ++i) {
+    auto x1 = p1.select(1, i).select(1, 0), y1 = p1.select(1, i).select(1, 1);
+    auto x2 = p2.select(1, i).select(1, 0), y2 = p2.select(1, i).select(1, 1);
+    rows.push_back(torch::stack({x2, y2, one, zero, zero, zero, -x1 * x2, -x1 * y2}));
+    rows.push_back(torch::stack({zero, zero, zero, x2, y2, one, -y1 * x2, -y1 * y2}));
+  }
+  auto A = torch::stack(rows).permute({2, 0, 1});  // [N, 8, 8]
+  auto B = p1.reshape({p1.size(0), 8, 1});
+  return torch::linalg::solve(A, B, /*left=*/true);  // [N, 8, 1]
+}
+
+at::Tensor apply_perspective(const at::Tensor& coords, const at::Tensor& coeffs) {
+  const auto sz = coords.sizes().vec();
+  auto c = coords.reshape({sz[0], -1, 2});
+  auto k = torch::cat({coeffs.reshape({coeffs.size(0), 8}), torch::ones({coeffs.size(0), 1}, coeffs.options())}, 1).view({-1, 3, 3});
+  auto c1 = torch::matmul(c, k.slice(2, 0, 2).transpose(1, 2)) + k.select(2, 2).unsqueeze(1);
+  if ((c1.select(2, 2) == 0).any().item<bool>()) return coords;
+  return (c1 / c1.select(2, 2).unsqueeze(-1)).slice(2, 0, 2).reshape(sz);
+}
+
+at::Tensor AffineAug::warp_coeffs(int64_t n, c10::Device device) const {
+  auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
+  auto& g = torch_rng();
+  auto xt = mask_tensor(torch::empty({n}, opts).uniform_(-a, a, g), p, 0.0);
+  auto yt = mask_tensor(torch::empty({n}, opts).uniform_(-a, a, g), p, 0.0);
+  auto orig = torch::tensor({-1.f, -1.f, -1.f, 1.f, 1.f, -1.f, 1.f, 1.f}, opts).view({1, 4, 2}).expand({n, 4, 2});
+  auto targ = torch::stack({torch::stack({-1 - yt, -1 - xt}), torch::stack({-1 + yt, 1 + xt}), torch::stack({1 + yt, -1 + xt}),
+                            torch::stack({1 - yt, 1 - xt})})
+                  .permute({2, 0, 1});
+  return find_coeffs(orig.contiguous(), targ.contiguous());
+}
+
 at::Tensor AffineAug::draw(int64_t n, c10::Device device) const {
   auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
   auto& g = torch_rng();
   switch (kind) {
+    case Kind::Warp:
+      return torch::eye(3, opts).expand({n, 3, 3}).contiguous();
     case Kind::Flip: {
       auto flip = mask_tensor(torch::ones({n}, opts), p, 0.0);
       auto m = 1 - 2 * flip;
@@ -105,25 +146,32 @@ AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
     : Transform({.name = "AffineCoordTfm", .order = 30, .split_idx = 0}), augs_(std::move(augs)), o_(o) {
   encodes<TensorImage>([this](const at::Tensor& x) {
     const bool integral = !x.is_floating_point();
-    auto y = apply(integral ? x.to(torch::kFloat) : x, t_mat, o_, o_.nearest);
+    auto y = apply(integral ? x.to(torch::kFloat) : x, t_mat, o_, o_.nearest, t_warps);
     return integral ? y.round().to(x.scalar_type()) : y;
   });
   encodes<TensorMask>([this](const at::Tensor& m) {
-    auto y = apply(m.unsqueeze(1).to(torch::kFloat), t_mat, o_, true);
+    auto y = apply(m.unsqueeze(1).to(torch::kFloat), t_mat, o_, true, t_warps);
     return y.squeeze(1).round().to(m.scalar_type());
   });
 }
 
-at::Tensor AffineCoordTfm::apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest) {
+at::Tensor AffineCoordTfm::apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest,
+                                 const std::vector<at::Tensor>& warps) {
   if (x.dim() != 4) throw std::invalid_argument("AffineCoordTfm: expects [N, C, H, W] batches, got " + c10::str(x.sizes()));
-  return sample(x, mat, o, nearest);
+  return sample(x, mat, o, nearest, warps);
 }
 
 void AffineCoordTfm::before_call(const Item& x, std::optional<int>) const {
   const int64_t n = std::max<int64_t>(batch_size(x), 0);
   const auto dev = batch_device(x);
   at::Tensor mat = torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(dev)).expand({n, 3, 3});
-  for (const auto& a : augs_) mat = torch::bmm(mat, a.draw(n, dev));
+  t_warps.clear();
+  for (const auto& a : augs_) {
+    if (a.kind == AffineAug::Kind::Warp)
+      t_warps.push_back(a.warp_coeffs(n, dev));
+    else
+      mat = torch::bmm(mat, a.draw(n, dev));
+  }
   t_mat = mat;
 }
 
@@ -143,7 +191,7 @@ std::shared_ptr<AffineCoordTfm> AffineCoordTfm::from_description(const nlohmann:
   for (const auto& a : j.at("augs")) {
     const std::string k = a.at("kind");
     const auto kind = k == "flip" ? AffineAug::Kind::Flip : k == "dihedral" ? AffineAug::Kind::Dihedral
-                      : k == "rotate" ? AffineAug::Kind::Rotate : AffineAug::Kind::Zoom;
+                      : k == "rotate" ? AffineAug::Kind::Rotate : k == "warp" ? AffineAug::Kind::Warp : AffineAug::Kind::Zoom;
     augs.push_back({kind, a.at("p"), a.value("a", 0.0), a.value("b", 0.0)});
   }
   AffineOptions o;
@@ -335,6 +383,7 @@ FASTAI_REGISTER_TRANSFORM(RandomErasing);
 std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
   std::vector<AffineAug> aff;
   if (o.do_flip) aff.push_back(o.flip_vert ? AffineAug::dihedral(0.5) : AffineAug::flip(0.5));
+  if (o.max_warp > 0) aff.push_back(AffineAug::warp(o.max_warp, o.p_affine));
   if (o.max_rotate > 0) aff.push_back(AffineAug::rotate(o.max_rotate * o.mult, o.p_affine));
   if (o.min_zoom < 1 || o.max_zoom > 1) aff.push_back(AffineAug::zoom(o.min_zoom, o.max_zoom * o.mult, o.p_affine));
   std::vector<LightingAug> light;

@@ -86,9 +86,11 @@ TEST(BatchAugment, AugTransformsDefaultsAndDescriptions) {
   EXPECT_EQ(tfms[0]->name, "AffineCoordTfm");
   EXPECT_EQ(tfms[1]->name, "LightingTfm");
   const auto d = tfms[0]->describe();
-  EXPECT_EQ(d["augs"].size(), 3u);  // flip, rotate, zoom
-  EXPECT_EQ(d["augs"][1]["a"], 10.0);
-  EXPECT_EQ(d["augs"][1]["p"], 0.75);
+  EXPECT_EQ(d["augs"].size(), 4u);  // flip, warp, rotate, zoom (fastai's order)
+  EXPECT_EQ(d["augs"][1]["kind"], "warp");
+  EXPECT_EQ(d["augs"][1]["a"], 0.2);
+  EXPECT_EQ(d["augs"][2]["a"], 10.0);
+  EXPECT_EQ(d["augs"][2]["p"], 0.75);
   auto again = transform_from_description(d);
   set_seed(5);
   auto a = (*tfms[0])(Item(TensorImage(batch(4))), 0).get<TensorImage>();
@@ -143,4 +145,21 @@ TEST(BatchAugment, HsvRoundTripAndHueShift) {
   EXPECT_FALSE(torch::allclose(y, x, 1e-3, 1e-3));
   EXPECT_TRUE(torch::allclose(std::get<0>(y.max(1)), std::get<0>(x.max(1)), 1e-5, 1e-5));  // value (max channel) kept
   EXPECT_EQ(transform_from_description(hue.describe())->describe()["max_hue"], 0.2);
+}
+
+TEST(BatchAugment, WarpIsAPerspectiveOfTheGrid) {
+  // find_coeffs/apply_perspective: the corners land exactly where asked
+  auto orig = torch::tensor({-1.f, -1.f, -1.f, 1.f, 1.f, -1.f, 1.f, 1.f}).view({1, 4, 2});
+  auto targ = torch::tensor({-0.9f, -1.1f, -1.05f, 0.95f, 1.1f, -0.9f, 0.92f, 1.03f}).view({1, 4, 2});
+  auto c = find_coeffs(orig, targ);
+  EXPECT_TRUE(torch::allclose(apply_perspective(targ, c), orig, 1e-4, 1e-5));
+  // magnitude 0 (or p 0) leaves the image as it is; a real warp moves pixels but keeps the centre
+  auto x = torch::rand({2, 1, 9, 9});
+  AffineCoordTfm none({AffineAug::warp(0.0, 1.0)});
+  EXPECT_TRUE(torch::allclose(none(Item(TensorImage(x)), 0).get<TensorImage>(), x, 1e-4, 1e-5));
+  set_seed(2);
+  AffineCoordTfm warp({AffineAug::warp(0.4, 1.0)});
+  auto y = warp(Item(TensorImage(x)), 0).get<TensorImage>();
+  EXPECT_FALSE(torch::allclose(y, x, 1e-3, 1e-3));
+  EXPECT_EQ(y.sizes(), x.sizes());
 }

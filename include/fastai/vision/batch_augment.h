@@ -19,7 +19,7 @@ namespace fastai {
 /// dihedral_mat, rotate_mat, zoom_mat). `p`: probability per image.
 /// Example: `AffineAug::rotate(10, 0.75)`
 struct AffineAug {
-  enum class Kind { Flip, Dihedral, Rotate, Zoom };
+  enum class Kind { Flip, Dihedral, Rotate, Zoom, Warp };
   Kind kind;
   double p;
   double a = 0, b = 0;  ///< rotate: max degrees; zoom: min and max zoom
@@ -27,9 +27,22 @@ struct AffineAug {
   static AffineAug dihedral(double p = 0.5) { return {Kind::Dihedral, p}; }
   static AffineAug rotate(double max_deg = 10, double p = 0.5) { return {Kind::Rotate, p, max_deg}; }
   static AffineAug zoom(double min_zoom = 1.0, double max_zoom = 1.1, double p = 0.5) { return {Kind::Zoom, p, min_zoom, max_zoom}; }
-  /// The [N, 3, 3] matrices for a batch of n images (drawn from fastai::torch_rng()).
+  /// A perspective warp of the sampling grid (fastai's Warp: corners moved by up to
+  /// `magnitude`); applied to the grid after the matrices, still one resampling.
+  static AffineAug warp(double magnitude = 0.2, double p = 0.5) { return {Kind::Warp, p, magnitude}; }
+  /// The [N, 3, 3] matrices for a batch of n images (drawn from fastai::torch_rng()); identity
+  /// for Warp, whose effect is warp_coeffs.
   at::Tensor draw(int64_t n, c10::Device device) const;
+  /// Warp: the [N, 8] perspective coefficients mapping the grid (fastai's find_coeffs).
+  at::Tensor warp_coeffs(int64_t n, c10::Device device) const;
 };
+
+/// Solves for the [N, 8] perspective coefficients that map the points p2 [N, 4, 2] onto p1
+/// (fastai's find_coeffs). Example: `auto c = find_coeffs(corners, moved);  // apply_perspective(moved, c) ≈ corners`
+at::Tensor find_coeffs(const at::Tensor& p1, const at::Tensor& p2);
+/// Applies perspective coefficients to coordinates [N, …, 2] (fastai's apply_perspective).
+/// Example: `auto grid2 = apply_perspective(grid, c);`
+at::Tensor apply_perspective(const at::Tensor& coords, const at::Tensor& coeffs);
 
 /// Keyword arguments of AffineCoordTfm. Example: `AffineCoordTfm({AffineAug::flip()}, {.pad_mode = PadMode::Zeros})`
 struct AffineOptions {
@@ -51,7 +64,8 @@ class AffineCoordTfm : public Transform {
   static std::shared_ptr<AffineCoordTfm> from_description(const nlohmann::json& j);
   /// Resamples a float [N, C, H, W] batch with [N, 3, 3] matrices (fastai's affine_coord).
   /// Example: `auto y = AffineCoordTfm::apply(x, AffineAug::flip(1.0).draw(x.size(0), x.device()), {}, false);`
-  static at::Tensor apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest);
+  static at::Tensor apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest,
+                          const std::vector<at::Tensor>& warps = {});
 
  private:
   std::vector<AffineAug> augs_;
@@ -122,7 +136,7 @@ class RandomErasing : public Transform {
   int max_count_;
 };
 
-/// Keyword arguments of aug_transforms (fastai's defaults; Warp is not implemented yet).
+/// Keyword arguments of aug_transforms (fastai's defaults).
 /// Example: `aug_transforms({.max_rotate = 15, .max_zoom = 1.2})`
 struct AugTransformsOptions {
   double mult = 1.0;
@@ -132,13 +146,14 @@ struct AugTransformsOptions {
   double min_zoom = 1.0;
   double max_zoom = 1.1;
   double max_lighting = 0.2;
+  double max_warp = 0.2;            ///< perspective warp magnitude (0: none)
   double p_affine = 0.75;
   double p_lighting = 0.75;
   std::optional<std::pair<int64_t, int64_t>> size;
   PadMode pad_mode = PadMode::Reflection;
 };
 
-/// fastai's aug_transforms: one AffineCoordTfm (flip or dihedral, rotate, zoom) and one
+/// fastai's aug_transforms: one AffineCoordTfm (flip or dihedral, warp, rotate, zoom) and one
 /// LightingTfm (brightness, contrast), for `batch_tfms`.
 /// Example: `ImageDataLoaders::from_folder(path, {.batch_tfms = aug_transforms()})`
 std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions options = {});
