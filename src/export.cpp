@@ -74,8 +74,7 @@ Model build_model(const json& spec) {
   return f(spec);
 }
 
-void export_learner(const Learner& learn_c, const fs::path& file) {
-  auto& learn = const_cast<Learner&>(learn_c);  // reading one batch for the types needs a non-const loader
+void export_learner(Learner& learn, const fs::path& file) {
   if (learn.model_spec.empty())
     throw std::invalid_argument(
         "export_learner: the model was not made by a registered builder (vision_learner, simple_cnn…), so a fresh "

@@ -254,7 +254,6 @@ TEST(TrainingCallbacks, GradientClipShortEpochBnFreeze) {
   learn.fit(1, 1e-2);
   EXPECT_LE(max_norm, 0.01 + 1e-6);
 
-  auto tr = std::make_shared<FuncCallback>("Count", std::map<Event, FuncCallback::Fn>{});
   int train_batches = 0, valid_batches = 0;
   auto counter = std::make_shared<FuncCallback>("Counter", std::map<Event, FuncCallback::Fn>{{Event::after_batch, [&](Learner& l) {
     (l.training ? train_batches : valid_batches)++;

@@ -35,11 +35,12 @@ class ExportError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// Writes `learn` for inference to `file` atomically (fastai's learn.export). Needs a model built
+/// Writes `learn` for inference to `file` atomically (fastai's learn.export). Reads one batch to
+/// record the batch's semantic types when learn.batch_types is not known yet. Needs a model built
 /// by a registered builder (vision_learner, simple_cnn, …: learn.model_spec set) and loaders built
 /// from Datasets with describable input transforms; errors name what cannot be described.
 /// Example: `export_learner(learn, "export.fai");`
-void export_learner(const Learner& learn, const std::filesystem::path& file);
+void export_learner(Learner& learn, const std::filesystem::path& file);
 
 /// Rebuilds an exported Learner for inference: predict(item), get_preds on test_dl(items).
 /// Example: `auto learn = load_learner("export.fai"); auto [label, idx, probs] = learn.predict(Path("x.png"));`

@@ -223,6 +223,7 @@ class Learner {
 
   // ---------------------------------------------------------------- evaluation
   /// Validation loss and metrics on dls[ds_idx] (or `dl`), as the epoch table shows them.
+  /// Example: `auto v = learn.validate();  // {valid_loss, accuracy}`
   std::vector<double> validate(size_t ds_idx = 1, TfmdDL* dl = nullptr);
   /// Predictions (after the loss's activation) and targets over a whole loader, in item order.
   /// Example: `auto p = learn.get_preds({.with_decoded = true}); auto acc = (p.decoded == p.targs).to(at::kFloat).mean();`
@@ -232,6 +233,7 @@ class Learner {
   Prediction predict(const Item& item);
   /// Decoded inputs, targets and predictions of one batch of dls[ds_idx] (shuffled, as fastai's
   /// show_results), shown as show_batch shows (text or a picture); returns what the renderer returned.
+  /// Example: `learn.show_results(1, {.max_n = 4});`
   std::string show_results(size_t ds_idx = 1, ShowBatchOptions options = {}, bool shuffle = true);
 
   // ---------------------------------------------------------------- optimizer, freezing
@@ -240,22 +242,26 @@ class Learner {
   /// when frozen if train_bn).
   /// Example: `learn.create_opt(); learn.opt->set_hyper("wd", 0.1);`
   void create_opt();
+  /// Example: `learn.freeze(); learn.fit_one_cycle(1); learn.unfreeze();`
   void freeze_to(int n);
   void freeze() { freeze_to(-1); }
   void unfreeze() { freeze_to(0); }
 
   // ---------------------------------------------------------------- save / load
   /// Writes model (and optimizer) state to <path>/<model_dir>/<name>.pt atomically; returns the file.
+  /// Example: `auto file = learn.save("stage1");  // <path>/models/stage1.pth`
   std::filesystem::path save(const std::string& name, bool with_opt = true);
   /// Reads what save wrote (creating the optimizer when needed); errors name the file and what
   /// does not match.
   /// Example: `learn.load("stage1");`
   Learner& load(const std::string& name, bool with_opt = true, bool strict = true);
   /// Where save(name) writes.
+  /// Example: `learn.model_file("stage1") == learn.path / "models" / "stage1.pth"`
   std::filesystem::path model_file(const std::string& name) const;
 
   // ---------------------------------------------------------------- callbacks
   /// Attaches a callback (it sees after_create at once) and returns it.
+  /// Example: `auto cb = learn.add_cb(std::make_shared<CSVLogger>()); learn.remove_cb(cb);`
   std::shared_ptr<Callback> add_cb(std::shared_ptr<Callback> cb);
   void add_cbs(const std::vector<std::shared_ptr<Callback>>& cbs);
   void remove_cb(const std::shared_ptr<Callback>& cb);
@@ -275,6 +281,7 @@ class Learner {
   void operator()(Event e);
 
   /// RAII: callbacks added until the guard dies (fastai's added_cbs).
+  /// Example: `{ Learner::AddedCbs scope(learn, {cb}); learn.validate(); }  // cb attached only inside`
   class AddedCbs {
    public:
     AddedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs);
@@ -287,6 +294,7 @@ class Learner {
     std::vector<std::shared_ptr<Callback>> cbs_;
   };
   /// RAII: callbacks removed until the guard dies (fastai's removed_cbs).
+  /// Example: `{ Learner::RemovedCbs scope(learn, {learn.cbs()[0]}); ... }`
   class RemovedCbs {
    public:
     RemovedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs);

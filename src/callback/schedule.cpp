@@ -289,15 +289,15 @@ SuggestedLRs Learner::lr_find(LrFindOptions o) {
     if (dynamic_cast<TerminateOnNaNCallback*>(c.get())) nan_cbs.push_back(c);
   {
     RemovedCbs removed(*this, nan_cbs);
-    auto saved_logger = logger;
-    logger = nullptr;  // no epoch table
-    try {
-      fit(n_epoch_lf, std::nullopt, {.cbs = {finder}});
-    } catch (...) {
-      logger = saved_logger;
-      throw;
-    }
-    logger = saved_logger;
+    // fit restores the logger it started with, so clearing it here hides the epoch table for
+    // this fit only; put back ours afterwards (also when the fit throws).
+    struct NoLogging {
+      Learner& l;
+      std::function<void(const std::vector<LogValue>&)> saved;
+      ~NoLogging() { l.logger = std::move(saved); }
+    } quiet{*this, logger};
+    logger = nullptr;
+    fit(n_epoch_lf, std::nullopt, {.cbs = {finder}});
   }
   if (!recorder) throw std::logic_error("lr_find needs the Recorder callback");
   SuggestedLRs res;

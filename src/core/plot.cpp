@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -105,21 +106,17 @@ void run_gnuplot(const std::filesystem::path& script, const std::filesystem::pat
   std::filesystem::remove(log);
 }
 
-std::filesystem::path render(const std::filesystem::path& file, const std::vector<std::vector<PlotSeries>>& panels,
-                             const std::vector<PlotOptions>& options) {
-  if (panels.empty()) throw std::invalid_argument("plot " + file.string() + ": nothing to draw");
-  const size_t cols = panels.size() > 1 ? 2 : 1, rows = (panels.size() + cols - 1) / cols;
-  const PlotOptions& o0 = options.at(0);
+// Writes a gnuplot script (terminal and output set here, the drawing by `body`) beside the
+// temporary picture, runs it, and renames the picture over `file`; prints the path.
+std::filesystem::path draw_png(const std::filesystem::path& file, int width, int height, const std::string& what,
+                               bool print_path, const std::function<void(std::ostream&)>& body) {
   write_atomically(file, [&](const std::filesystem::path& tmp) {
     const auto script = std::filesystem::path(tmp.string() + ".gp");
     {
       std::ofstream s(script);
-      s << "set terminal pngcairo size " << o0.width * cols << "," << o0.height * rows
-        << " noenhanced font 'sans,10'\n";
+      s << "set terminal pngcairo size " << width << "," << height << " noenhanced font 'sans,10'\n";
       s << "set output " << quote(tmp.string()) << "\n";
-      if (panels.size() > 1) s << "set multiplot layout " << rows << "," << cols << "\n";
-      for (size_t p = 0; p < panels.size(); ++p) panel_script(s, panels[p], options.at(std::min(p, options.size() - 1)), p);
-      if (panels.size() > 1) s << "unset multiplot\n";
+      body(s);
       s << "set output\n";
       if (!s) throw std::runtime_error("plot " + file.string() + ": cannot write " + script.string());
     }
@@ -131,8 +128,22 @@ std::filesystem::path render(const std::filesystem::path& file, const std::vecto
     }
     std::filesystem::remove(script);
   });
-  if (o0.print_path) std::cout << "Saved " << (o0.title.empty() ? "plot" : o0.title) << " plot: " << file.string() << std::endl;
+  if (print_path) std::cout << "Saved " << what << " plot: " << file.string() << std::endl;
   return file;
+}
+
+std::filesystem::path render(const std::filesystem::path& file, const std::vector<std::vector<PlotSeries>>& panels,
+                             const std::vector<PlotOptions>& options) {
+  if (panels.empty()) throw std::invalid_argument("plot " + file.string() + ": nothing to draw");
+  const size_t cols = panels.size() > 1 ? 2 : 1, rows = (panels.size() + cols - 1) / cols;
+  const PlotOptions& o0 = options.at(0);
+  return draw_png(file, o0.width * static_cast<int>(cols), o0.height * static_cast<int>(rows),
+                  o0.title.empty() ? "plot" : o0.title, o0.print_path, [&](std::ostream& s) {
+                    if (panels.size() > 1) s << "set multiplot layout " << rows << "," << cols << "\n";
+                    for (size_t p = 0; p < panels.size(); ++p)
+                      panel_script(s, panels[p], options.at(std::min(p, options.size() - 1)), p);
+                    if (panels.size() > 1) s << "unset multiplot\n";
+                  });
 }
 
 }  // namespace
@@ -148,41 +159,26 @@ std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::
     throw std::invalid_argument("plot_matrix " + file.string() + ": " + std::to_string(row_labels.size()) + "/" +
                                 std::to_string(col_labels.size()) + " labels for a " + std::to_string(rows) + "x" +
                                 std::to_string(cols) + " matrix");
-  write_atomically(file, [&](const std::filesystem::path& tmp) {
-    const auto script = std::filesystem::path(tmp.string() + ".gp");
-    {
-      std::ofstream s(script);
-      const int px = std::max(o.width, static_cast<int>(cols) * 60 + 200), py = std::max(o.height, static_cast<int>(rows) * 60 + 160);
-      s << "set terminal pngcairo size " << px << "," << py << " noenhanced font 'sans,10'\n";
-      s << "set output " << quote(tmp.string()) << "\n";
-      s << "set title " << quote(o.title) << "\nset xlabel " << quote(o.xlabel) << "\nset ylabel " << quote(o.ylabel) << "\n";
-      s << "set palette defined (0 'white', 1 '#08306b')\nunset colorbox\nset size ratio -1\n";
-      s << "set xrange [-0.5:" << cols - 0.5 << "]\nset yrange [" << rows - 0.5 << ":-0.5]\n";
-      s << "set xtics rotate by 45 right (";
-      for (size_t c = 0; c < cols; ++c) s << (c ? ", " : "") << quote(col_labels[c]) << " " << c;
-      s << ")\nset ytics (";
-      for (size_t r = 0; r < rows; ++r) s << (r ? ", " : "") << quote(row_labels[r]) << " " << r;
-      s << ")\n$M << EOD\n";
-      double mx = 0;
-      for (const auto& r : m)
-        for (double v : r) mx = std::max(mx, v);
-      for (size_t r = 0; r < rows; ++r)
-        for (size_t c = 0; c < cols; ++c) s << c << " " << r << " " << m[r][c] << "\n";
-      s << "EOD\n";
-      s << "plot $M using 1:2:3 with image notitle, $M using 1:2:(sprintf('%g',$3)):($3 > " << mx / 2
-        << " ? 0xffffff : 0) with labels tc rgb variable notitle\n";
-      s << "set output\n";
-    }
-    try {
-      run_gnuplot(script, file);
-    } catch (...) {
-      std::filesystem::remove(script);
-      throw;
-    }
-    std::filesystem::remove(script);
+  const int px = std::max(o.width, static_cast<int>(cols) * 60 + 200), py = std::max(o.height, static_cast<int>(rows) * 60 + 160);
+  return draw_png(file, px, py, o.title.empty() ? "matrix" : o.title, o.print_path, [&](std::ostream& s) {
+    s << "set title " << quote(o.title) << "\nset xlabel " << quote(o.xlabel) << "\nset ylabel " << quote(o.ylabel) << "\n";
+    s << "set palette defined (0 'white', 1 '#08306b')\nunset colorbox\nset size ratio -1\n";
+    s << "set xrange [-0.5:" << cols - 0.5 << "]\nset yrange [" << rows - 0.5 << ":-0.5]\n";
+    s << "set xtics rotate by 45 right (";
+    for (size_t c = 0; c < cols; ++c) s << (c ? ", " : "") << quote(col_labels[c]) << " " << c;
+    s << ")\nset ytics (";
+    for (size_t r = 0; r < rows; ++r) s << (r ? ", " : "") << quote(row_labels[r]) << " " << r;
+    s << ")\n$M << EOD\n";
+    double mx = 0;
+    for (const auto& r : m)
+      for (double v : r) mx = std::max(mx, v);
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < cols; ++c) s << c << " " << r << " " << m[r][c] << "\n";
+    s << "EOD\n";
+    // counts in white on dark cells, black on light ones
+    s << "plot $M using 1:2:3 with image notitle, $M using 1:2:(sprintf('%g',$3)):($3 > " << mx / 2
+      << " ? 0xffffff : 0) with labels tc rgb variable notitle\n";
   });
-  if (o.print_path) std::cout << "Saved " << (o.title.empty() ? "matrix" : o.title) << " plot: " << file.string() << std::endl;
-  return file;
 }
 
 std::filesystem::path plot_lines(const std::filesystem::path& file, const std::vector<PlotSeries>& series,

@@ -301,13 +301,18 @@ DataLoaders DataLoaders::from_tensors(at::Tensor x_train, at::Tensor y_train, at
                                    {.bs = o.val_bs.value_or(o.bs),
                                     .seed = o.seed ? std::optional<uint64_t>(*o.seed + 1) : std::nullopt,
                                     .device = o.device});
-  TfmdDL train_dl(std::move(train), {.after_batch = o.after_batch});  // sets after_batch up on a training batch
+  return from_loaders(std::move(train), std::move(valid), o.after_batch, o.device);
+}
+
+DataLoaders DataLoaders::from_loaders(DataLoader train, DataLoader valid, std::vector<std::shared_ptr<Transform>> after_batch,
+                                      std::optional<c10::Device> device) {
+  TfmdDL train_dl(std::move(train), {.after_batch = std::move(after_batch)});  // sets after_batch up on a training batch
   // The validation loader shares the (set-up) transforms, with split index 1.
   Pipeline ab = train_dl.after_batch_tfms();
   TfmdDL valid_dl(std::move(valid), {.after_batch = ab.transforms(), .do_setup = false});
   valid_dl.after_batch_tfms().split_idx = 1;
   train_dl.after_batch_tfms().split_idx = 0;
-  return DataLoaders({train_dl, valid_dl}, o.device);
+  return DataLoaders({train_dl, valid_dl}, device);
 }
 
 TfmdDL& DataLoaders::at(size_t i) {

@@ -45,7 +45,7 @@ class Recorder : public Callback {
   void after_epoch() override;
 
   std::vector<double> lrs;       ///< last group's lr at each training batch
-  std::vector<double> moms;      ///< last group's mom (or sqr_mom… when there is no mom), when set
+  std::vector<double> moms;      ///< last group's mom at each training batch, when the optimizer has one
   std::vector<double> losses;    ///< smoothed training loss at each training batch
   std::vector<int64_t> iters;    ///< number of training batches seen at the end of each epoch
   std::vector<std::vector<double>> values;  ///< each epoch's row without epoch and time
@@ -59,9 +59,11 @@ class Recorder : public Callback {
   /// (default <path>/<model_dir>/loss.png) after printing it.
   std::filesystem::path plot_loss(int64_t skip_start = 5, bool with_valid = true, std::filesystem::path file = {}) const;
   /// Each scheduled hyper-parameter over iterations (PNG). Default file <…>/sched.png.
+  /// Example: `learn.fit_one_cycle(1); learn.recorder->plot_sched("sched.png");`
   std::filesystem::path plot_sched(std::filesystem::path file = {}) const;
   /// lr_find's curve (log-scale lr vs loss) without the last `skip_end` points, with the
   /// suggestions marked. Default file <…>/lr_find.png.
+  /// Example: `learn.recorder->plot_lr_find(5, {{"valley", {1e-3, 0.4}}});`
   std::filesystem::path plot_lr_find(int64_t skip_end = 5,
                                      const std::vector<std::pair<std::string, std::pair<double, double>>>& suggestions = {},
                                      std::filesystem::path file = {}) const;

@@ -284,6 +284,13 @@ class DataLoaders {
   static DataLoaders from_tensors(at::Tensor x_train, at::Tensor y_train, at::Tensor x_valid, at::Tensor y_valid,
                                   TensorLoadersOptions options = {});
 
+  /// Train and valid loaders from two plain DataLoaders (custom stages, e.g. whole-batch
+  /// loading) sharing one after_batch pipeline, set up on a training batch; split index 0 / 1.
+  /// from_tensors and dataloaders_from_torch are built on it.
+  /// Example: `auto dls = DataLoaders::from_loaders(train_dl, valid_dl, {std::make_shared<IntToFloatTensor>()});`
+  static DataLoaders from_loaders(DataLoader train, DataLoader valid, std::vector<std::shared_ptr<Transform>> after_batch = {},
+                                  std::optional<c10::Device> device = std::nullopt);
+
   TfmdDL& train() { return at(0); }
   TfmdDL& valid() { return at(1); }
   TfmdDL& operator[](size_t i) { return at(i); }

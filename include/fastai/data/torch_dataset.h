@@ -61,12 +61,7 @@ DataLoaders dataloaders_from_torch(D train, D valid, TorchDatasetOptions o = {})
   auto va = detail::torch_loader(std::make_shared<D>(std::move(valid)), xt, yt,
                                  {.bs = o.val_bs.value_or(o.bs), .num_workers = o.num_workers,
                                   .seed = o.seed ? std::optional<uint64_t>(*o.seed + 1) : std::nullopt, .device = o.device});
-  TfmdDL train_dl(std::move(tr), {.after_batch = o.after_batch});
-  Pipeline ab = train_dl.after_batch_tfms();
-  TfmdDL valid_dl(std::move(va), {.after_batch = ab.transforms(), .do_setup = false});
-  valid_dl.after_batch_tfms().split_idx = 1;
-  train_dl.after_batch_tfms().split_idx = 0;
-  return DataLoaders({train_dl, valid_dl}, o.device);
+  return DataLoaders::from_loaders(std::move(tr), std::move(va), o.after_batch, o.device);
 }
 
 }  // namespace fastai

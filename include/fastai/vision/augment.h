@@ -77,6 +77,7 @@ struct RandomResizedCropOptions {
   std::pair<double, double> ratio = {3.0 / 4.0, 4.0 / 3.0};
   double val_xtra = 0.14;
 };
+/// Example: `std::make_shared<RandomResizedCrop>(128, 128, RandomResizedCropOptions{.min_scale = 0.35})`
 class RandomResizedCrop : public Transform {
  public:
   RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOptions options = {});

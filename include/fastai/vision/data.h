@@ -25,7 +25,7 @@ struct ImageLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
   bool shuffle = true;
-  int num_workers = -1;                      ///< -1: one per core (fastai's defaults.cpus)
+  int num_workers = -1;                      ///< -1: one per core, at most 8 (fastai's defaults.cpus)
   std::optional<c10::Device> device;
 };
 

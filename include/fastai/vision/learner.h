@@ -52,6 +52,7 @@ SequentialBlock create_body(const torch::nn::Sequential& model, int64_t cut);
 int64_t num_features_model(SequentialBlock& body, int64_t n_in = 3);
 
 /// An architecture as vision_learner takes it (the xresnet functions convert).
+/// Example: `XResNetArch arch = xresnet34;`
 using XResNetArch = torch::nn::Sequential (*)(XResNetOptions);
 
 /// Keyword arguments of vision_learner: the Learner's, plus the model's.

@@ -35,6 +35,7 @@ struct ResBlockOptions {
 /// fastai's ResBlock: act(convpath(x) + idpath(x)), convpath two (expansion 1) or three
 /// (bottleneck) ConvLayers ending in a zero-initialised BN, optional SE module; idpath pools
 /// (stride ≠ 1) and projects (ni ≠ nf) the input.
+/// Example: `ResBlock b(1, 64, 128, {.stride = 2}); auto y = b->forward(x);  // [N,128,H/2,W/2]`
 class ResBlockImpl : public torch::nn::Module {
  public:
   ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, ResBlockOptions options = {});
