@@ -208,6 +208,11 @@ void TabularPandas::to_tensors() {
   const size_t nc = cat_names_.size();
   for (size_t j = 0; j < nc; ++j) {
     const Column& col = items_[cat_names_[j]];
+    // Boolean columns (FillMissing's *_na without Categorify) are 0/1, as bools are in fastai.
+    if (col.is_string() && std::all_of(col.str.begin(), col.str.end(), [](const std::string& v) { return v == "False" || v == "True"; })) {
+      for (size_t i = 0; i < static_cast<size_t>(n); ++i) c[i * nc + j] = col.str[i] == "True";
+      continue;
+    }
     if (!col.is_numeric())
       throw TableError("TabularPandas: categorical column '" + col.name + "' holds " + to_string(col.type) +
                        " values; add Categorify() to procs to turn them into codes");

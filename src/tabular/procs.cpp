@@ -147,6 +147,7 @@ json FillMissing::describe() const {
 void TabularNormalize::setup(TabularPandas& to, const Table& train) {
   means_.clear();
   stds_.clear();
+  whole_.clear();
   for (const auto& n : to.cont_names()) {
     const Column& c = train[n];
     double sum = 0;
@@ -162,6 +163,7 @@ void TabularNormalize::setup(TabularPandas& to, const Table& train) {
       if (!std::isnan(x)) ss += (x - mean) * (x - mean);
     means_[n] = mean;
     stds_[n] = (k ? std::sqrt(ss / static_cast<double>(k)) : 0.0) + 1e-7;
+    whole_[n] = std::all_of(c.num.begin(), c.num.end(), [](double x) { return std::isnan(x) || x == std::floor(x); });
   }
 }
 
@@ -182,11 +184,15 @@ void TabularNormalize::decode(Table& t, const TabularPandas&) const {
     if (!t.has(n)) continue;
     Column& c = t[n];
     const double s = stds_.at(n);
-    for (double& x : c.num) x = x * s + m;
+    const auto w = whole_.find(n);
+    const bool round = w != whole_.end() && w->second;
+    for (double& x : c.num) x = round ? std::round(x * s + m) : x * s + m;
   }
 }
 
-json TabularNormalize::describe() const { return {{"name", "Normalize"}, {"means", means_}, {"stds", stds_}}; }
+json TabularNormalize::describe() const {
+  return {{"name", "Normalize"}, {"means", means_}, {"stds", stds_}, {"whole", whole_}};
+}
 
 std::shared_ptr<Categorify> Categorify::from_description(const json& j) {
   auto p = std::make_shared<Categorify>();
@@ -209,6 +215,7 @@ std::shared_ptr<TabularNormalize> TabularNormalize::from_description(const json&
   auto p = std::make_shared<TabularNormalize>();
   p->means_ = j.at("means").get<std::map<std::string, double>>();
   p->stds_ = j.at("stds").get<std::map<std::string, double>>();
+  p->whole_ = j.value("whole", std::map<std::string, bool>{});
   return p;
 }
 

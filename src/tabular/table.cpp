@@ -20,6 +20,7 @@ std::string to_string(ColType t) {
 }
 
 std::string format_number(double v) {
+  if (v == 0) v = 0;  // no "-0"
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   if (v == std::floor(v) && std::fabs(v) < 1e15) {

@@ -74,7 +74,8 @@ class FillMissing : public TabularProc {
 
 /// Continuous columns to zero mean, unit variance with the training rows' statistics
 /// (fastai's Normalize for Tabular, order 99: std with ddof 0, plus 1e-7). In a procs list,
-/// write fastai::Normalize().
+/// write fastai::Normalize(). Decoding rounds columns whose training values were all whole
+/// numbers, so float32 round-off does not show as 6.2e-05 where the data had 0.
 /// Example: `TabularNormalize()` or, in procs, `Normalize()`
 class TabularNormalize : public TabularProc {
  public:
@@ -91,6 +92,7 @@ class TabularNormalize : public TabularProc {
 
  private:
   std::map<std::string, double> means_, stds_;
+  std::map<std::string, bool> whole_;  // training values all whole numbers: decode rounds
 };
 
 }  // namespace fastai
