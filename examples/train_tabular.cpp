@@ -4,6 +4,7 @@
 //   build/examples/train_tabular                 # credit_data
 //   build/examples/train_tabular wa_churn
 //   build/examples/train_tabular diamonds        # regression on log(price)
+//   build/examples/train_tabular wa_churn 7      # another training seed
 #include <cmath>
 #include <iostream>
 
@@ -44,7 +45,8 @@ Recipe recipe(const std::string& name, Table& df) {
 int main(int argc, char** argv) {
   try {
     const std::string name = argc > 1 ? argv[1] : URLs::CREDIT_DATA;
-    set_seed(42);
+    const uint64_t seed = argc > 2 ? std::stoull(argv[2]) : 42;  // training seed (the split stays seed 42)
+    set_seed(seed);
     const auto path = untar_data(name);
     Table df = name == URLs::CREDIT_G ? read_arff(path / "credit-g.arff")
                                       : read_csv(path / (name == URLs::DIAMONDS ? "diamonds.csv" : name + ".csv"));

