@@ -133,11 +133,16 @@ int main(int argc, char** argv) {
     }
     const auto lt = bench::summarize(learn_s);
     bench::report(s.name + "_learner_vs_hand_loop", lt, bench::summarize(hand_s));
-    double mean_m = 0;
-    for (double m : learn_m) mean_m += m / static_cast<double>(learn_m.size());
-    std::printf("  %s: %.3f s/epoch vs fastai 2.7's %.2f s/epoch: %.1fx faster | mean %s %.4f (fastai %.3f)\n", s.name.c_str(),
-                lt.median_s / epochs, s.fastai_s_per_epoch, s.fastai_s_per_epoch / (lt.median_s / epochs),
-                to.is_classification() ? "accuracy" : "rmse", mean_m, s.fastai_metric);
+    auto stats = [](std::vector<double> v) {
+      double mean = 0;
+      for (double m : v) mean += m / static_cast<double>(v.size());
+      return std::pair{mean, bench::summarize(v).median_s};
+    };
+    const auto [lmean, lmed] = stats(learn_m);
+    const auto [hmean, hmed] = stats(hand_m);
+    std::printf("  %s: %.3f s/epoch vs fastai 2.7's %.2f s/epoch: %.1fx faster | %s mean %.4f median %.4f (hand loop %.4f / %.4f; fastai %.3f)\n",
+                s.name.c_str(), lt.median_s / epochs, s.fastai_s_per_epoch, s.fastai_s_per_epoch / (lt.median_s / epochs),
+                to.is_classification() ? "accuracy" : "rmse", lmean, lmed, hmean, hmed, s.fastai_metric);
   }
   return 0;
 }

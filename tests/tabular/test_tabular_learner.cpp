@@ -201,3 +201,17 @@ TEST(TabularLearner, RegressionWithYRange) {
   EXPECT_EQ(p.preds.sizes(), (std::vector<int64_t>{120, 1}));
   EXPECT_TRUE((p.preds >= 0).all().item<bool>() && (p.preds <= 4).all().item<bool>());
 }
+
+TEST(TabularLoaders, FromCsvReadsAndNamesTheFileInErrors) {
+  TempDir dir;
+  write_csv(synthetic(100), dir / "s.csv");
+  auto o = loader_opts();
+  o.bs = 16;
+  auto dls = TabularDataLoaders::from_csv(dir / "s.csv", o);
+  EXPECT_EQ(dls.train().n() + dls.valid().n(), 100);
+  o.cont_names = {"x", "nope"};
+  EXPECT_THROW_WITH(TabularDataLoaders::from_csv(dir / "s.csv", o), TableError, "s.csv", "'nope'");
+  auto v = loader_opts();
+  v.valid_idx = {0, 1, 2};
+  EXPECT_EQ(TabularDataLoaders::from_df(synthetic(50), v).valid().n(), 3);
+}
