@@ -15,7 +15,7 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libcsv-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev
   dataset-fashion-mnist gnuplot-nox
-  r-base-core r-cran-modeldata
+  r-base-core r-cran-modeldata r-cran-dslabs r-cran-lme4
   python3-torch python3-numpy python3-sklearn
 )
 

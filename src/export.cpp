@@ -60,7 +60,6 @@ const bool registered = [] {
 
 void describe_pipelines(TfmdDL& ref, json& meta);
 void write_export(Learner& learn, const json& meta, const fs::path& file);
-DataLoaders build_loaders(const json& spec, std::optional<c10::Device> device);
 DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device);
 }  // namespace
 
@@ -227,7 +226,6 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   return learn;
 }
 
-namespace {
 DataLoaders build_loaders(const json& spec, std::optional<c10::Device> device) {
   const std::string name = spec.value("builder", "");
   LoadersBuilder f;
@@ -239,6 +237,8 @@ DataLoaders build_loaders(const json& spec, std::optional<c10::Device> device) {
   if (!f) throw ExportError("load_learner: no loaders builder '" + name + "' is registered (is the application linked in?)");
   return f(spec, device);
 }
+
+namespace {
 
 DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device) {
   std::vector<TfmdLists> tls;

@@ -33,6 +33,9 @@ std::string simple_cnn_spec(int64_t n_out = 10);
 /// Example: `register_loaders_builder("mine", [](const nlohmann::json& j, auto device) { return make_dls(j); });`
 using LoadersBuilder = std::function<DataLoaders(const nlohmann::json& spec, std::optional<c10::Device> device)>;
 void register_loaders_builder(const std::string& name, LoadersBuilder builder);
+/// Builds the loaders `spec` describes with its registered builder; throws ExportError naming it
+/// when none is registered. Example: `auto dls = build_loaders(nlohmann::json::parse(dls.inference_spec));`
+DataLoaders build_loaders(const nlohmann::json& spec, std::optional<c10::Device> device = std::nullopt);
 
 /// Thrown by load_learner for a file that is not a complete, unmodified export.
 /// Example: `catch (const ExportError& e) { std::cerr << e.what(); }`

@@ -123,7 +123,8 @@ void TabularPandas::check_columns(const Table& df, bool need_y) const {
 }
 
 TabularPandas::TabularPandas(Table df, TabularOptions o)
-    : items_(std::move(df)), cat_names_(o.cat_names), cont_names_(o.cont_names), y_names_(o.y_names), splits_(o.splits) {
+    : items_(std::move(df)), cat_names_(o.cat_names), cont_names_(o.cont_names), y_names_(o.y_names), splits_(o.splits),
+      with_cont_(o.with_cont) {
   std::set<std::string> seen;
   for (const auto* names : {&cat_names_, &cont_names_, &y_names_})
     for (const auto& n : *names)
@@ -243,6 +244,7 @@ TabularPandas TabularPandas::take(const std::vector<int64_t>& rows) const {
   t.cat_names_ = cat_names_;
   t.cont_names_ = cont_names_;
   t.y_names_ = y_names_;
+  t.with_cont_ = with_cont_;
   t.procs_ = procs_;
   t.y_vocab_ = y_vocab_;
   t.splits_ = {{}};
@@ -286,6 +288,7 @@ TabularPandas TabularPandas::new_(const Table& df) const {
   t.cat_names_ = cat_names_;
   t.cont_names_ = cont_names_;
   t.y_names_ = y_names_;
+  t.with_cont_ = with_cont_;
   t.procs_ = procs_;
   t.y_vocab_ = y_vocab_;
   t.check_columns(df, false);
@@ -355,6 +358,7 @@ json TabularPandas::describe() const {
   j["cont_names"] = cont_names_;
   j["y_names"] = y_names_;
   j["y_vocab"] = y_vocab_ ? json(y_vocab_->items()) : json(nullptr);
+  j["with_cont"] = with_cont_;
   j["procs"] = json::array();
   for (const auto& p : procs_) j["procs"].push_back(p->describe());
   return j;
@@ -365,6 +369,7 @@ TabularPandas TabularPandas::from_description(const json& j) {
   t.cat_names_ = j.at("cat_names").get<std::vector<std::string>>();
   t.cont_names_ = j.at("cont_names").get<std::vector<std::string>>();
   t.y_names_ = j.at("y_names").get<std::vector<std::string>>();
+  t.with_cont_ = j.value("with_cont", true);
   if (!j.at("y_vocab").is_null()) t.y_vocab_ = CategoryMap::from_items(j.at("y_vocab").get<std::vector<std::string>>(), false);
   for (const auto& p : j.at("procs")) t.procs_.push_back(proc_from_description(p));
   t.splits_ = {{}};

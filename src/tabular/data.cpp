@@ -19,10 +19,13 @@ ReadTabBatch::ReadTabBatch(const TabularPandas& to)
   name = "ReadTabBatch";
   whole_tuple = true;
   decodes<Any>([this](const Item& b) -> Item {
-    if (!b.is_tuple() || b.size() < 2) return b;
+    if (!b.is_tuple()) return b;
+    // (cats, conts[, y]), or (cats[, y]) without continuous columns (collab).
+    const size_t n_x = to_->with_cont() ? 2 : 1;
+    if (b.size() < n_x) return b;
     const at::Tensor& cats = b[0].get<TensorBase>();
-    const at::Tensor& conts = b[1].get<TensorBase>();
-    const at::Tensor ys = b.size() > 2 ? b[2].get<TensorBase>() : at::Tensor();
+    const at::Tensor conts = n_x == 2 ? b[1].get<TensorBase>() : at::empty({cats.size(0), 0});
+    const at::Tensor ys = b.size() > n_x ? b[n_x].get<TensorBase>() : at::Tensor();
     return Item(Tabular(to_->decode(cats, conts, ys)));
   });
 }
@@ -41,12 +44,13 @@ std::shared_ptr<ReadTabBatch> ReadTabBatch::from_description(const json& j) {
 
 TfmdDL tab_dataloader(const TabularPandas& to, DataLoaderOptions o, std::shared_ptr<ReadTabBatch> read) {
   const at::Tensor cats = to.cats(), conts = to.conts(), ys = to.ys();
-  const bool classification = to.is_classification();
+  const bool classification = to.is_classification(), with_cont = to.with_cont();
   DataLoader dl([](int64_t i) { return Item(Int(i)); }, static_cast<int64_t>(to.size()), o);
   dl.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
-  dl.create_batch = [cats, conts, ys, classification](const DataLoader&, const std::vector<Item>& idx) {
+  dl.create_batch = [cats, conts, ys, classification, with_cont](const DataLoader&, const std::vector<Item>& idx) {
     const at::Tensor i = item_indices(idx);
-    std::vector<Item> b{TensorBase(cats.index_select(0, i)), TensorBase(conts.index_select(0, i))};
+    std::vector<Item> b{TensorBase(cats.index_select(0, i))};
+    if (with_cont) b.push_back(TensorBase(conts.index_select(0, i)));
     if (ys.defined()) {
       at::Tensor y = ys.index_select(0, i);
       b.push_back(classification ? Item(TensorCategory(y)) : Item(TensorBase(y)));
@@ -54,7 +58,7 @@ TfmdDL tab_dataloader(const TabularPandas& to, DataLoaderOptions o, std::shared_
     return Item(Tuple(std::move(b)));
   };
   if (!read) read = std::make_shared<ReadTabBatch>(to);
-  return TfmdDL(std::move(dl), {.after_batch = {read}, .do_setup = false}, 2);
+  return TfmdDL(std::move(dl), {.after_batch = {read}, .do_setup = false}, with_cont ? 2 : 1);
 }
 
 namespace {

@@ -16,10 +16,13 @@ std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
-// Writes an R data set of package `pkg` to dest/<name>.csv with Rscript.
-void make_from_r(const fs::path& dest, const std::string& pkg, const std::string& name) {
-  const fs::path out = dest / (name + ".csv");
-  const std::string expr = "suppressMessages(library(" + pkg + ")); data(" + name + "); write.csv(as.data.frame(" + name + "), " +
+// Writes R data set `name` of package `pkg` to dest/<file> with Rscript (`columns`: an R
+// vector selecting and ordering columns, or empty for all).
+void make_from_r(const fs::path& dest, const std::string& pkg, const std::string& name, const std::string& file = "",
+                 const std::string& columns = "") {
+  const fs::path out = dest / (file.empty() ? name + ".csv" : file);
+  const std::string df = "as.data.frame(" + name + ")" + (columns.empty() ? "" : "[, " + columns + "]");
+  const std::string expr = "suppressMessages(library(" + pkg + ")); data(" + name + "); write.csv(" + df + ", " +
                            "file=commandArgs(TRUE)[1], row.names=FALSE)";
   const std::string cmd = "Rscript -e " + shell_quote(expr) + " " + shell_quote(out.string()) + " 2>&1";
   if (std::system("command -v Rscript >/dev/null 2>&1") != 0)
@@ -64,6 +67,12 @@ const bool registered = [] {
   register_dataset(URLs::CREDIT_DATA, [](const fs::path& d) { make_from_r(d, "modeldata", "credit_data"); });
   register_dataset(URLs::WA_CHURN, [](const fs::path& d) { make_from_r(d, "modeldata", "wa_churn"); });
   register_dataset(URLs::DIAMONDS, make_diamonds);
+  register_dataset(URLs::ML_LATEST_SMALL, [](const fs::path& d) {
+    make_from_r(d, "dslabs", "movielens", "ratings.csv", "c('userId', 'movieId', 'rating', 'timestamp', 'title')");
+  });
+  register_dataset(URLs::INSTEVAL, [](const fs::path& d) {
+    make_from_r(d, "lme4", "InstEval", "insteval.csv", "c('s', 'd', 'y', 'studage', 'lectage', 'service', 'dept')");
+  });
   register_dataset(URLs::CREDIT_G, make_credit_g);
   return true;
 }();

@@ -66,6 +66,12 @@ struct URLs {
   /// The German credit data (1,000 rows, class good/bad): credit-g.arff, from Debian's weka
   /// package (scripts/setup.sh extracts it; no Java needed).
   static constexpr const char* CREDIT_G = "credit_g";
+  /// MovieLens "latest-small" (100,004 ratings, 671 users, 9,066 movies, with titles), from
+  /// Debian's r-cran-dslabs: ratings.csv (userId, movieId, rating, timestamp, title). Rscript.
+  static constexpr const char* ML_LATEST_SMALL = "movielens_small";
+  /// lme4's InstEval (73,421 lecture ratings, 1–5): insteval.csv (s = student, d = lecturer, y,
+  /// …), from Debian's r-cran-lme4. Rscript.
+  static constexpr const char* INSTEVAL = "insteval";
 };
 
 /// Writes data set `name` into the (empty, temporary) folder it is given.

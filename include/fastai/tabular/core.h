@@ -94,6 +94,9 @@ struct TabularOptions {
   /// Train indices then valid indices (RandomSplitter(…)(range_of(n))). Empty: all rows train.
   Splits splits;
   bool do_setup = true;
+  /// Batches carry the continuous tensor (fastai's with_cont). Collaborative filtering turns it
+  /// off: batches are (cats, y) and models take one input.
+  bool with_cont = true;
 };
 
 /// A processed table (fastai's TabularPandas).
@@ -124,6 +127,8 @@ class TabularPandas {
   /// table has no target columns (a test set).
   const at::Tensor& ys() const noexcept { return ys_; }
   bool has_y() const noexcept { return ys_.defined(); }
+  /// Whether batches carry the continuous tensor (TabularOptions::with_cont).
+  bool with_cont() const noexcept { return with_cont_; }
   size_t size() const noexcept { return items_.n_rows(); }
   const Splits& splits() const noexcept { return splits_; }
   /// The rows of split i (0 train, 1 valid) as a TabularPandas sharing the procs.
@@ -169,6 +174,7 @@ class TabularPandas {
   std::vector<std::shared_ptr<TabularProc>> procs_;
   std::optional<CategoryMap> y_vocab_;
   Splits splits_;
+  bool with_cont_ = true;
   at::Tensor cats_, conts_, ys_;
 };
 
