@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "fastai/learner.h"
-#include "fastai/tabular/csv.h"
+#include "fastai/data/csv.h"
 #include "fastai/tabular/data.h"
 #include "fastai/tabular/model.h"
 

@@ -10,7 +10,7 @@
 #include <set>
 #include <unordered_set>
 
-#include "fastai/tabular/csv.h"
+#include "fastai/data/csv.h"
 #include "fastai/tabular/procs.h"
 
 namespace fastai {

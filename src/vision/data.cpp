@@ -103,4 +103,27 @@ DataLoaders ImageDataLoaders::from_lists(const fs::path& path, std::vector<fs::p
   return dblock.dataloaders(items, loader_options(o));
 }
 
+DataLoaders ImageDataLoaders::from_df(const Table& df, const fs::path& path, ImageDfOptions c, ImageLoadersOptions o) {
+  const fs::path dir = c.folder.empty() ? path : path / c.folder;
+  const std::string pref = (dir / "").string();
+  (void)c.fn_col.name(df);  // a wrong column fails here, naming it, rather than at the first batch
+  (void)c.label_col.name(df);
+  Splitter splitter = c.valid_col ? ColSplitter(*c.valid_col) : RandomSplitter(o.valid_pct.value_or(0.2), o.seed);
+  auto opts = block_options(o, {Getter(std::make_shared<ColReader>(c.label_col, ColReaderOptions{.label_delim = c.label_delim}))},
+                            std::move(splitter));
+  if (!c.label_delim.empty()) opts.blocks[1] = MultiCategoryBlock({.vocab = o.vocab});
+  opts.get_x = {Getter(std::make_shared<ColReader>(c.fn_col, ColReaderOptions{.pref = pref, .suff = c.suff}))};
+  DataBlock dblock(std::move(opts));
+  return dblock.dataloaders(rows_of(df), loader_options(o));
+}
+
+DataLoaders ImageDataLoaders::from_csv(const fs::path& path, const std::string& csv_fname, ImageDfOptions c, ImageLoadersOptions o) {
+  const Table df = read_csv(path / csv_fname);
+  try {
+    return from_df(df, path, std::move(c), std::move(o));
+  } catch (const TableError& e) {
+    throw TableError((path / csv_fname).string() + ": " + e.what());
+  }
+}
+
 }  // namespace fastai

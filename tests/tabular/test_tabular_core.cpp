@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fastai/tabular/core.h"
-#include "fastai/tabular/csv.h"
+#include "fastai/data/csv.h"
 #include "fastai/tabular/procs.h"
 #include "test_util.h"
 

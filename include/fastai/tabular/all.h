@@ -3,9 +3,9 @@
 ///   #include <fastai/tabular/all.h>
 #include "fastai/fastai.h"
 #include "fastai/tabular/core.h"
-#include "fastai/tabular/csv.h"
+#include "fastai/data/csv.h"
 #include "fastai/tabular/data.h"
 #include "fastai/tabular/learner.h"
 #include "fastai/tabular/model.h"
 #include "fastai/tabular/procs.h"
-#include "fastai/tabular/table.h"
+#include "fastai/data/table.h"

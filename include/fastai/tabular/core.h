@@ -23,7 +23,7 @@
 
 #include "fastai/data/block.h"
 #include "fastai/data/transforms.h"
-#include "fastai/tabular/table.h"
+#include "fastai/data/table.h"
 
 namespace fastai {
 

@@ -17,7 +17,7 @@
 #include "fastai/core/semantic.h"
 #include "fastai/data/core.h"
 #include "fastai/tabular/core.h"
-#include "fastai/tabular/csv.h"
+#include "fastai/data/csv.h"
 
 namespace fastai {
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "fastai/data/block.h"
+#include "fastai/data/csv.h"
+#include "fastai/data/df.h"
 #include "fastai/vision/core.h"
 
 namespace fastai {
@@ -29,6 +31,17 @@ struct ImageLoadersOptions {
   std::optional<c10::Device> device;
 };
 
+/// Which columns from_df / from_csv read (fastai's keyword arguments, same defaults).
+/// Example: `ImageDfOptions{.fn_col = "name", .folder = "train", .label_col = "label", .valid_col = "is_valid"}`
+struct ImageDfOptions {
+  Col fn_col = 0;                 ///< file names, relative to path / folder
+  std::string folder;             ///< sub-folder of `path` holding the files
+  std::string suff;               ///< appended to each file name (an extension)
+  Col label_col = 1;
+  std::string label_delim;        ///< several labels per image: a MultiCategoryBlock target
+  std::optional<Col> valid_col;   ///< ColSplitter on this column instead of a random split
+};
+
 /// fastai's ImageDataLoaders.
 ///
 /// Example (the paper's first example, on Fashion-MNIST):
@@ -39,6 +52,15 @@ class ImageDataLoaders {
   /// Labels from the parent folder; train/valid from the grandparent folder (or valid_pct).
   /// Example: `ImageDataLoaders::from_folder(path, {.valid = "test"})`
   static DataLoaders from_folder(const std::filesystem::path& path, ImageLoadersOptions options = {});
+  /// Files and labels from the columns of a table (fastai's from_df): ColReader getters, a
+  /// CategoryBlock target (MultiCategoryBlock with label_delim), ColSplitter with valid_col.
+  /// Example: `ImageDataLoaders::from_df(df, path, {.folder = "train", .valid_col = "is_valid"})`
+  static DataLoaders from_df(const Table& df, const std::filesystem::path& path = ".", ImageDfOptions cols = {},
+                             ImageLoadersOptions options = {});
+  /// read_csv(path / csv_fname) then from_df (fastai's from_csv). Errors name the file.
+  /// Example: `ImageDataLoaders::from_csv(path, "labels.csv", {.folder = "train"})`
+  static DataLoaders from_csv(const std::filesystem::path& path, const std::string& csv_fname = "labels.csv",
+                              ImageDfOptions cols = {}, ImageLoadersOptions options = {});
   /// Labels from `label_func(path)` over `fnames`.
   /// Example: `ImageDataLoaders::from_path_func(path, files, [](const fs::path& p) { return p.parent_path().filename().string(); })`
   static DataLoaders from_path_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "fastai/tabular/table.h"
+#include "fastai/data/table.h"
 
 namespace fastai {
 

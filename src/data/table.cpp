@@ -1,4 +1,4 @@
-#include "fastai/tabular/table.h"
+#include "fastai/data/table.h"
 
 #include <algorithm>
 #include <chrono>

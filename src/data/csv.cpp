@@ -1,4 +1,4 @@
-#include "fastai/tabular/csv.h"
+#include "fastai/data/csv.h"
 
 #include <csv.h>
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <fstream>
 
-#include "fastai/tabular/csv.h"
-#include "fastai/tabular/table.h"
+#include "fastai/data/csv.h"
+#include "fastai/data/table.h"
 #include "test_util.h"
 
 using namespace fastai;
