@@ -1,6 +1,7 @@
 // Data API overhead, measured against hand-written loops in the same run:
 //  1. in-memory Fashion-MNIST tensors + IntToFloatTensor + Normalize through TfmdDL (whole-batch
-//     indexing, the tabular-style loader) vs a loop that slices the tensors and normalises;
+//     indexing with create_index_batch, the tabular-style loader) vs a loop that slices the
+//     tensors and normalises; then the same with an Int item per index (fastai's literal stages);
 //  2. the same through the per-item path (create_item per index, collate);
 //  3. decode-heavy items (each image upscaled to 128×128 and zlib-compressed on its own, so
 //     decoding one costs ~10 µs like a small PNG): items/s with 2 worker threads vs 0.
@@ -54,11 +55,19 @@ int main(int argc, char** argv) {
 
   // 1. whole-batch TfmdDL vs hand-written slicing loop
   DataLoader base(nullptr, n, {.bs = bs, .shuffle = true, .seed = 1});
-  base.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
-  base.create_batch = [x, y](const DataLoader&, const std::vector<Item>& idx) {
+  base.create_index_batch = [x, y](const DataLoader&, const std::vector<int64_t>& idx) {
+    auto t = index_tensor(idx);
+    return Item(Tuple({TensorImage(x.index_select(0, t).unsqueeze(1)), TensorCategory(y.index_select(0, t))}));
+  };
+  // The same through fastai's literal TabDataLoader stages: an Int item per index, then create_batch.
+  DataLoader boxed(nullptr, n, {.bs = bs, .shuffle = true, .seed = 1});
+  boxed.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
+  boxed.create_batch = [x, y](const DataLoader&, const std::vector<Item>& idx) {
     auto t = item_indices(idx);
     return Item(Tuple({TensorImage(x.index_select(0, t).unsqueeze(1)), TensorCategory(y.index_select(0, t))}));
   };
+  TfmdDL boxed_dl(boxed, {.after_batch = {std::make_shared<IntToFloatTensor>(), Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
+                          .do_setup = false});
   TfmdDL dl(base, {.after_batch = {std::make_shared<IntToFloatTensor>(), Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
                    .do_setup = false});
   double sink = 0;
@@ -77,6 +86,13 @@ int main(int argc, char** argv) {
     }
   };
   bench::compare("data_api_whole_batch_vs_slicing", api, hand, {.warmup = 1, .reps = reps});
+  auto api_boxed = [&] {
+    for (const Item& b : boxed_dl) {
+      auto t = batch_tensors(b);
+      sink += consume(t[0], t[1]);
+    }
+  };
+  bench::compare("data_api_boxed_indices_vs_slicing", api_boxed, hand, {.warmup = 1, .reps = reps});
 
   // 2. per-item path: one item per index through create_item and collate
   TfmdDL per_item(DataLoader([x, y](int64_t i) { return Item(Tuple({TensorImage(x[i].unsqueeze(0)), TensorCategory(y[i])})); },

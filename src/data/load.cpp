@@ -96,6 +96,11 @@ at::Tensor item_indices(const std::vector<Item>& items) {
   return out;
 }
 
+at::Tensor index_tensor(const std::vector<int64_t>& idxs) {
+  // index_select only reads it; the caller's vector outlives the call.
+  return at::from_blob(const_cast<int64_t*>(idxs.data()), {static_cast<int64_t>(idxs.size())}, at::TensorOptions().dtype(at::kLong));
+}
+
 std::vector<at::Tensor> batch_tensors(const Item& batch) {
   std::vector<at::Tensor> out;
   std::function<void(const Item&)> walk = [&](const Item& x) {
@@ -212,6 +217,14 @@ int64_t DataLoader::size() const {
 Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const {
   // Item-level randomness depends only on (epoch seed, batch index): same for any worker count.
   RngScope scope(mix_seed(epoch_seed_, static_cast<uint64_t>(b)));
+  if (create_index_batch) {
+    try {
+      return create_index_batch(*this, idxs);
+    } catch (const std::exception& e) {
+      throw DataLoaderError("DataLoader: building batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
+                            (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
+    }
+  }
   std::vector<Item> items;
   items.reserve(idxs.size());
   for (int64_t i : idxs) {

@@ -279,9 +279,8 @@ DataLoader tensor_loader(const at::Tensor& x, const at::Tensor& y, const TypeInf
     throw std::invalid_argument("DataLoaders::from_tensors: " + std::to_string(x.size(0)) + " inputs but " +
                                 std::to_string(y.size(0)) + " targets");
   DataLoader dl(nullptr, x.size(0), o);
-  dl.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
-  dl.create_batch = [x, y, &xt, &yt](const DataLoader&, const std::vector<Item>& idx) {
-    auto t = item_indices(idx);
+  dl.create_index_batch = [x, y, &xt, &yt](const DataLoader&, const std::vector<int64_t>& idx) {
+    const auto t = index_tensor(idx);
     return Item(Tuple({Item(xt, x.index_select(0, t)), Item(yt, y.index_select(0, t))}));
   };
   return dl;

@@ -46,9 +46,8 @@ TfmdDL tab_dataloader(const TabularPandas& to, DataLoaderOptions o, std::shared_
   const at::Tensor cats = to.cats(), conts = to.conts(), ys = to.ys();
   const bool classification = to.is_classification(), with_cont = to.with_cont();
   DataLoader dl([](int64_t i) { return Item(Int(i)); }, static_cast<int64_t>(to.size()), o);
-  dl.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
-  dl.create_batch = [cats, conts, ys, classification, with_cont](const DataLoader&, const std::vector<Item>& idx) {
-    const at::Tensor i = item_indices(idx);
+  dl.create_index_batch = [cats, conts, ys, classification, with_cont](const DataLoader&, const std::vector<int64_t>& idx) {
+    const at::Tensor i = index_tensor(idx);
     std::vector<Item> b{TensorBase(cats.index_select(0, i))};
     if (with_cont) b.push_back(TensorBase(conts.index_select(0, i)));
     if (ys.defined()) {

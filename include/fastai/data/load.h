@@ -6,6 +6,7 @@
 ///   randomize → before_iter → get_idxs (→ shuffle_fn) → sample (indices → batches of indices)
 ///   per batch, on a worker: do_item(i) = after_item(create_item(i)) for each index,
 ///                           do_batch(items) = retain(create_batch(before_batch(items)), items)
+///                           (or create_index_batch(indices) for whole-batch loaders)
 ///   on the consumer thread: to device → after_batch → yield;  after_iter at the end.
 /// Every stage is a std::function member taking the loader first: replace one to make a
 /// language-model loader or a whole-batch tabular loader without a new class.
@@ -47,6 +48,10 @@ std::vector<Item> batch_to_samples(const Item& batch, int64_t max_n = -1);
 ///             return Item(TensorBase(x.index_select(0, item_indices(idx)))); };`
 at::Tensor item_indices(const std::vector<Item>& items);
 
+/// A batch's indices as an int64 tensor viewing `idxs` (no copy): valid while `idxs` lives,
+/// which covers a create_index_batch call. Example: `x.index_select(0, index_tensor(idxs))`
+at::Tensor index_tensor(const std::vector<int64_t>& idxs);
+
 /// Thrown when building a batch fails: names the batch, the item index and the original error.
 /// Example: `try { dl.one_batch(); } catch (const DataLoaderError& e) { /* names batch and item */ }`
 class DataLoaderError : public std::runtime_error {
@@ -72,9 +77,8 @@ struct DataLoaderOptions {
 /// Example:
 ///   fastai::DataLoader dl([&](int64_t i) { return dsets[i]; }, dsets.size(), {.bs = 64, .shuffle = true});
 ///   for (const Item& b : dl) { auto t = batch_tensors(b); ... }
-///   // whole-batch loading (fastai's TabDataLoader): two stage overrides
-///   dl.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
-///   dl.create_batch = [&](const DataLoader&, const std::vector<Item>& idx) { return rows(idx); };
+///   // whole-batch loading (fastai's TabDataLoader): one stage override
+///   dl.create_index_batch = [&](const DataLoader&, const std::vector<int64_t>& idx) { return rows(idx); };
 class DataLoader {
  public:
   using Source = std::function<Item(int64_t)>;
@@ -98,6 +102,13 @@ class DataLoader {
   std::function<Item(const DataLoader&, const Item&, const std::vector<Item>&)> retain;
   std::function<Item(const DataLoader&, std::vector<Item>)> do_batch;
   std::function<Item(const DataLoader&, const Item&)> after_batch;
+  /// Whole-batch loading from indices (empty by default). When set, a batch is built by this
+  /// one call on its indices — do_item, before_batch, create_batch and retain are skipped. It is
+  /// fastai's TabDataLoader pattern (do_item returns the index, create_batch reads those rows)
+  /// without boxing each index in an Item: in-memory tensors and tables load at slicing speed.
+  /// Example: `dl.create_index_batch = [x](const DataLoader&, const std::vector<int64_t>& i) {
+  ///             return Item(TensorBase(x.index_select(0, index_tensor(i)))); };`
+  std::function<Item(const DataLoader&, const std::vector<int64_t>&)> create_index_batch;
 
   /// Number of batches.
   int64_t size() const;
