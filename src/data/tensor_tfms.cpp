@@ -54,7 +54,11 @@ FASTAI_REGISTER_TRANSFORM(ToTensor);
 
 IntToFloatTensor::IntToFloatTensor(double div, int64_t div_mask)
     : Transform({.name = "IntToFloatTensor", .order = 10}), div_(div), div_mask_(div_mask) {
-  encodes<TensorImage>([this](const at::Tensor& x) { return x.to(at::kFloat).div(div_); });
+  encodes<TensorImage>([this](const at::Tensor& x) {
+    // The conversion makes a new tensor, so dividing it in place saves a second batch-sized
+    // allocation; a float input is not ours to modify.
+    return x.scalar_type() == at::kFloat ? x.div(div_) : x.to(at::kFloat).div_(div_);
+  });
   encodes<TensorMask>([this](const at::Tensor& x) { return at::floor_divide(x.to(at::kLong), div_mask_); });
   decodes<TensorImage>([this](const at::Tensor& x) { return div_ != 0 ? (x.clamp(0.0, 1.0) * div_).to(at::kLong) : x; });
 }
