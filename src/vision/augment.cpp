@@ -10,6 +10,7 @@
 #include "fastai/core/describe.h"
 #include "fastai/core/random.h"
 #include "fastai/vision/core.h"
+#include "fastai/vision/points.h"
 
 namespace fastai {
 
@@ -23,6 +24,7 @@ struct CallState {
   int fw = 0, fh = 0;                 // RandomResizedCrop: size before the final centre crop
   bool doit = true;                   // FlipItem / DihedralItem
   int k = 0;                          // DihedralItem
+  int img_w = 0, img_h = 0;           // the sample's image, for its points
 };
 thread_local CallState t_state;
 
@@ -68,6 +70,21 @@ std::optional<std::pair<int, int>> image_hw(const Item& x) {
   return std::nullopt;
 }
 
+// Records the sample's image size (points are relative to it).
+void note_size(const Item& x) {
+  if (auto hw = image_hw(x)) t_state.img_h = hw->first, t_state.img_w = hw->second;
+}
+
+// Points [..., 2] (or boxes [..., 4], two points each) mapped by f on [n, 2] relative coordinates.
+template <class F>
+at::Tensor map_points(const at::Tensor& t, F f) {
+  return f(t.to(at::kFloat).reshape({-1, 2})).reshape(t.sizes()).contiguous();
+}
+
+[[noreturn]] void no_image(const char* tfm) {
+  throw std::invalid_argument(std::string(tfm) + ": the sample has points but no image to place them in");
+}
+
 PadMode pad_from(const std::string& p) { return p == "zeros" ? PadMode::Zeros : p == "border" ? PadMode::Border : PadMode::Reflection; }
 
 const char* method_name(ResizeMethod m) { return m == ResizeMethod::Crop ? "crop" : m == ResizeMethod::Pad ? "pad" : "squish"; }
@@ -79,9 +96,16 @@ Resize::Resize(int64_t h, int64_t w, ResizeMethod method, PadMode pad_mode)
   if (h <= 0 || w <= 0) throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
   encodes<fastai::Image>([this](const at::Tensor& x) { return resize(x, false); });
   encodes<Mask>([this](const at::Tensor& x) { return Mask(resize(x, true)); });
+  encodes<TensorPoint>([this](const at::Tensor& p) {
+    if (!t_state.img_w) no_image("Resize");
+    const auto [x0, y0, cw, ch] = box(t_state.img_h, t_state.img_w);
+    return map_points(p, [&](const at::Tensor& q) { return crop_points(q, t_state.img_w, t_state.img_h, x0, y0, cw, ch); });
+  });
 }
 
-void Resize::before_call(const Item&, std::optional<int> split) const {
+void Resize::before_call(const Item& x, std::optional<int> split) const {
+  t_state.img_w = t_state.img_h = 0;
+  note_size(x);
   if (split && *split == 0) {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     auto& g = rng();
@@ -92,8 +116,7 @@ void Resize::before_call(const Item&, std::optional<int> split) const {
   }
 }
 
-at::Tensor Resize::resize(const at::Tensor& hwc, bool nearest) const {
-  const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1));
+std::array<int, 4> Resize::box(int h, int w) const {
   // fastai: scale m so the crop (or padded area) has the target's aspect ratio.
   int cw = w, ch = h, x0 = 0, y0 = 0;
   if (method_ != ResizeMethod::Squish) {
@@ -105,6 +128,11 @@ at::Tensor Resize::resize(const at::Tensor& hwc, bool nearest) const {
     x0 = static_cast<int>(t_state.pct_x * (w - cw));
     y0 = static_cast<int>(t_state.pct_y * (h - ch));
   }
+  return {x0, y0, cw, ch};
+}
+
+at::Tensor Resize::resize(const at::Tensor& hwc, bool nearest) const {
+  const auto [x0, y0, cw, ch] = box(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)));
   return crop_pad_resize(hwc, x0, y0, cw, ch, static_cast<int>(w_), static_cast<int>(h_), pad_mode_, nearest);
 }
 
@@ -136,6 +164,15 @@ CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode) : Transform({.name = "C
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
+  encodes<TensorPoint>([this](const at::Tensor& p) {
+    if (!t_state.img_w) no_image("CropPad");
+    const int W = t_state.img_w, H = t_state.img_h, tw = static_cast<int>(w_), th = static_cast<int>(h_);
+    return map_points(p, [&](const at::Tensor& q) { return crop_points(q, W, H, (W - tw) / 2, (H - th) / 2, tw, th); });
+  });
+}
+void CropPad::before_call(const Item& x, std::optional<int>) const {
+  t_state.img_w = t_state.img_h = 0;
+  note_size(x);
 }
 nlohmann::json CropPad::describe() const {
   auto j = describe_base();
@@ -159,8 +196,16 @@ RandomCrop::RandomCrop(int64_t h, int64_t w) : Transform({.name = "RandomCrop", 
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
+  encodes<TensorPoint>([this](const at::Tensor& p) {
+    if (!t_state.img_w) no_image("RandomCrop");
+    return map_points(p, [&](const at::Tensor& q) {
+      return crop_points(q, t_state.img_w, t_state.img_h, t_state.x0, t_state.y0, static_cast<double>(w_), static_cast<double>(h_));
+    });
+  });
 }
 void RandomCrop::before_call(const Item& x, std::optional<int> split) const {
+  t_state.img_w = t_state.img_h = 0;
+  note_size(x);
   const auto hw = image_hw(x).value_or(std::pair{static_cast<int>(h_), static_cast<int>(w_)});
   const int hd = hw.first - static_cast<int>(h_), wd = hw.second - static_cast<int>(w_);
   if (split && *split == 0) {
@@ -199,8 +244,19 @@ RandomResizedCrop::RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOpti
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
+  encodes<TensorPoint>([this](const at::Tensor& p) {
+    if (!t_state.img_w) no_image("RandomResizedCrop");
+    return map_points(p, [&](const at::Tensor& q) {
+      auto r = crop_points(q, t_state.img_w, t_state.img_h, t_state.x0, t_state.y0, t_state.cw, t_state.ch);
+      const int tw = static_cast<int>(w_), th = static_cast<int>(h_);
+      if (t_state.fw != tw || t_state.fh != th) r = crop_points(r, t_state.fw, t_state.fh, (t_state.fw - tw) / 2, (t_state.fh - th) / 2, tw, th);
+      return r;
+    });
+  });
 }
 void RandomResizedCrop::before_call(const Item& x, std::optional<int> split) const {
+  t_state.img_w = t_state.img_h = 0;
+  note_size(x);
   const auto [h, w] = image_hw(x).value_or(std::pair{static_cast<int>(h_), static_cast<int>(w_)});
   if (!(split && *split == 0)) {  // fastai: the whole image, to the size plus val_xtra rounded up to 8
     const int xtra = static_cast<int>(std::ceil(static_cast<double>(std::max(h_, w_)) * o_.val_xtra / 8.0)) * 8;
@@ -251,6 +307,9 @@ FASTAI_REGISTER_TRANSFORM(RandomResizedCrop);
 
 FlipItem::FlipItem(double p) : Transform({.name = "FlipItem", .split_idx = 0}), p_(p) {
   encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? x.flip({1}).contiguous() : x; });
+  encodes<TensorPoint>([](const at::Tensor& p) {
+    return t_state.doit ? map_points(p, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); }) : p;
+  });
 }
 void FlipItem::before_call(const Item&, std::optional<int>) const {
   t_state.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng()) < p_;
@@ -276,6 +335,16 @@ at::Tensor DihedralItem::dihedral(const at::Tensor& hwc, int k) {
 }
 DihedralItem::DihedralItem(double p) : Transform({.name = "DihedralItem", .split_idx = 0}), p_(p) {
   encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? dihedral(x, t_state.k) : x; });
+  encodes<TensorPoint>([](const at::Tensor& p) {
+    if (!t_state.doit) return p;
+    return map_points(p, [](at::Tensor q) {  // the image's three steps, in its order, on (x, y)
+      const int k = t_state.k;
+      if (k == 1 || k == 3 || k == 4 || k == 7) q = q * torch::tensor({-1.f, 1.f});
+      if (k == 2 || k == 4 || k == 5 || k == 7) q = q * torch::tensor({1.f, -1.f});
+      if (k == 3 || k == 5 || k == 6 || k == 7) q = q.flip({1});
+      return q;
+    });
+  });
 }
 void DihedralItem::before_call(const Item&, std::optional<int>) const {
   auto& g = rng();

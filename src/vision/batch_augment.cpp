@@ -1,4 +1,5 @@
 #include "fastai/vision/batch_augment.h"
+#include "fastai/vision/points.h"
 
 #include <torch/torch.h>
 
@@ -152,6 +153,11 @@ AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
   encodes<TensorMask>([this](const at::Tensor& m) {
     auto y = apply(m.unsqueeze(1).to(torch::kFloat), t_mat, o_, true, t_warps);
     return y.squeeze(1).round().to(m.scalar_type());
+  });
+  // Points [N, n, 2] (relative, from PointScaler) go where the resampling takes their pixels.
+  encodes<TensorPoint>([](const at::Tensor& p) {
+    const auto n = p.size(0);
+    return affine_points(p.reshape({n, -1, 2}), t_mat, t_warps).reshape(p.sizes()).to(p.scalar_type());
   });
 }
 

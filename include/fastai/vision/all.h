@@ -11,5 +11,6 @@
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
 #include "fastai/vision/learner.h"
+#include "fastai/vision/points.h"
 #include "fastai/vision/models/xresnet.h"
 #include "fastai/vision/show.h"

@@ -2,6 +2,7 @@
 /// fastai.vision.augment (item transforms so far): Resize with fastai's crop / pad / squish
 /// methods and pad modes. Images resize with area (shrinking) or bilinear (enlarging)
 /// interpolation, masks with nearest, so codes stay codes.
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -20,7 +21,9 @@ enum class PadMode { Zeros, Border, Reflection };
 /// Resizes Image/ImageBW/Mask items to h×w (fastai's Resize, order 1). Crop: the largest region
 /// of the target's aspect ratio, at a random position when training and centred otherwise;
 /// Pad: the whole image, padded to the aspect ratio; Squish: the whole image, stretched.
-/// The position is drawn once per call, so an image and its mask get the same crop.
+/// The position is drawn once per call, so an image and its mask get the same crop; points
+/// (TensorPoint, relative to the image after PointScaler) move with it, as in every item
+/// transform here.
 /// Example: `DataBlock({.blocks = {ImageBlock(), CategoryBlock()}, .item_tfms = {std::make_shared<Resize>(128, 128)}})`
 class Resize : public Transform {
  public:
@@ -34,6 +37,7 @@ class Resize : public Transform {
 
  private:
   at::Tensor resize(const at::Tensor& hwc, bool nearest) const;
+  std::array<int, 4> box(int h, int w) const;  // x0, y0, width, height of the region taken
   int64_t h_, w_;
   ResizeMethod method_;
   PadMode pad_mode_;
@@ -44,6 +48,7 @@ class Resize : public Transform {
 class CropPad : public Transform {
  public:
   CropPad(int64_t h, int64_t w, PadMode pad_mode = PadMode::Zeros);
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
   std::string type_name() const override { return "CropPad"; }
   nlohmann::json describe() const override;
   static std::shared_ptr<CropPad> from_description(const nlohmann::json& j);
