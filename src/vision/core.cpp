@@ -11,6 +11,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "fastai/losses.h"
+
 #include "fastai/core/atomic_file.h"
 #include "fastai/core/describe.h"
 #include "fastai/core/show.h"
@@ -151,8 +153,40 @@ TransformBlock ImageBlock(ImageCreate::Kind kind) {
           .batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }};
 }
 
+AddMaskCodes::AddMaskCodes(std::vector<std::string> codes) : Transform({.name = "AddMaskCodes"}), codes_(std::move(codes)) {
+  encodes<Mask>([this](const at::Tensor& m) {
+    if (!codes_.empty() && m.numel() > 0) {
+      const auto top = m.max().item<int64_t>();
+      if (top >= static_cast<int64_t>(codes_.size()))
+        throw std::invalid_argument("AddMaskCodes: the mask has code " + std::to_string(top) + " but only " +
+                                    std::to_string(codes_.size()) + " codes are named (0…" + std::to_string(codes_.size() - 1) + ")");
+    }
+    return m;
+  });
+}
+
+std::shared_ptr<BaseLoss> AddMaskCodes::loss_func() const { return CrossEntropyLossFlat({.axis = 1}); }
+
+nlohmann::json AddMaskCodes::describe() const {
+  auto j = describe_base();
+  j["codes"] = codes_;
+  return j;
+}
+
+std::shared_ptr<AddMaskCodes> AddMaskCodes::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<AddMaskCodes>(j.value("codes", std::vector<std::string>{}));
+  t->apply_base(j);
+  return t;
+}
+
+TransformBlock MaskBlock(std::vector<std::string> codes) {
+  return {.type_tfms = [codes] { return TfmList{std::make_shared<ImageCreate>(ImageCreate::Kind::Mask), std::make_shared<AddMaskCodes>(codes)}; },
+          .batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }};
+}
+
 namespace {
 const bool registered = [] {
+  register_transform("AddMaskCodes", [](const nlohmann::json& j) { return AddMaskCodes::from_description(j); });
   ToTensor::register_encodes(fastai::Image::info(), [](const Item& x) { return Item(TensorImage(x.get<fastai::Image>().permute({2, 0, 1}))); });
   ToTensor::register_encodes(ImageBW::info(), [](const Item& x) { return Item(TensorImageBW(x.get<ImageBW>().permute({2, 0, 1}))); });
   ToTensor::register_encodes(Mask::info(), [](const Item& x) { return Item(TensorMask(x.get<Mask>().select(2, 0))); });

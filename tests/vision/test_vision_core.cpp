@@ -10,6 +10,7 @@
 #include "fastai/core/describe.h"
 #include "fastai/data/external.h"
 #include "fastai/data/transforms.h"
+#include "fastai/losses.h"
 #include "fastai/vision/data.h"
 #include "fastai/vision/show.h"
 #include "test_util.h"
@@ -183,4 +184,49 @@ TEST(VisionData, FromCsvReadsFilesLabelsAndTheValidColumn) {
                                          {.valid_pct = 0.25, .seed = 1, .img_cls = ImageCreate::Kind::ImageBW, .bs = 3, .num_workers = 0});
   EXPECT_EQ(batch_tensors(multi.train().one_batch())[1].sizes(), (std::vector<int64_t>{3, 3}));  // bright, dark, even
   EXPECT_THROW_WITH(ImageDataLoaders::from_csv(dir.path, "labels.csv", {.label_col = "nope"}), TableError, "labels.csv", "'nope'");
+}
+
+TEST(VisionData, MaskBlockGivesClassMapsWithTheirLoss) {
+  TempDir dir;
+  std::vector<Item> items;
+  for (int i = 0; i < 6; ++i) {
+    auto img = torch::full({8, 8, 1}, 20 * i, torch::kUInt8);
+    auto mask = torch::zeros({8, 8, 1}, torch::kUInt8);
+    mask.slice(0, 0, 4).fill_(i % 3);  // codes 0..2
+    const auto f = dir.path / ("img" + std::to_string(i) + ".png"), m = dir.path / ("mask" + std::to_string(i) + ".png");
+    save_image(f, img);
+    save_image(m, mask);
+    items.push_back(Tuple({Path(f), Path(m)}));
+  }
+  DataBlock dblock({.blocks = {ImageBlock(ImageCreate::Kind::ImageBW), MaskBlock({"background", "road", "car"})},
+                    .get_x = {Getter([](const Item& r) { return r[0]; })},
+                    .get_y = {Getter([](const Item& r) { return r[1]; })},
+                    .splitter = RandomSplitter(0.34, 1),
+                    .item_tfms = {std::make_shared<Resize>(6, 6)}});
+  auto dls = dblock.dataloaders(items, {.bs = 2, .num_workers = 0});
+  auto b = batch_tensors(dls.train().one_batch());
+  EXPECT_EQ(b[1].sizes(), (std::vector<int64_t>{2, 6, 6}));
+  EXPECT_EQ(b[1].scalar_type(), torch::kLong);
+  EXPECT_LE(b[1].max().item<int64_t>(), 2);
+  ASSERT_TRUE(dls.loss_func);
+  EXPECT_EQ(dls.loss_func->name, "CrossEntropyLossFlat");
+  EXPECT_EQ(dls.loss_func->options().axis, 1);
+  // A mask with a code that has no name is refused, naming the code.
+  DataBlock two({.blocks = {ImageBlock(ImageCreate::Kind::ImageBW), MaskBlock({"background", "road"})},
+                 .get_x = {Getter([](const Item& r) { return r[0]; })},
+                 .get_y = {Getter([](const Item& r) { return r[1]; })},
+                 .splitter = RandomSplitter(0.34, 1)});
+  auto ds = two.datasets(items);
+  int refused = 0;
+  for (const auto& sub : {ds.train(), ds.valid()})
+    for (size_t i = 0; i < sub.size(); ++i) try {
+        (void)sub[static_cast<int64_t>(i)];
+      } catch (const std::exception& e) {
+        ++refused;
+        EXPECT_NE(std::string(e.what()).find("code 2"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("2 codes"), std::string::npos) << e.what();
+      }
+  EXPECT_EQ(refused, 2);  // items 2 and 5
+  auto again = transform_from_description(AddMaskCodes({"a", "b"}).describe());
+  EXPECT_EQ(std::dynamic_pointer_cast<AddMaskCodes>(again)->codes(), (std::vector<std::string>{"a", "b"}));
 }

@@ -84,4 +84,27 @@ class ImageCreate : public Transform {
 /// Example: `DataBlock({.blocks = {ImageBlock(ImageCreate::Kind::ImageBW), CategoryBlock()}, ...})`
 TransformBlock ImageBlock(ImageCreate::Kind kind = ImageCreate::Kind::Image);
 
+/// Names the classes of segmentation masks (fastai's AddMaskCodes): masks pass through; a pixel
+/// whose code has no name is an error naming it. Its loss is CrossEntropyLossFlat(axis=1) —
+/// one score per class and pixel — which DataLoaders picks up for MaskBlock targets.
+/// Example: `auto c = std::make_shared<AddMaskCodes>(std::vector<std::string>{"background", "road"});`
+class AddMaskCodes : public Transform {
+ public:
+  explicit AddMaskCodes(std::vector<std::string> codes = {});
+  const std::vector<std::string>& codes() const noexcept { return codes_; }
+  std::string type_name() const override { return "AddMaskCodes"; }
+  std::shared_ptr<BaseLoss> loss_func() const override;
+  nlohmann::json describe() const override;
+  static std::shared_ptr<AddMaskCodes> from_description(const nlohmann::json& j);
+
+ private:
+  std::vector<std::string> codes_;
+};
+
+/// fastai's MaskBlock: masks read with ImageCreate(Mask), named by AddMaskCodes(codes), made
+/// int64 class maps [N, H, W] by IntToFloatTensor; item and batch geometry transforms move them
+/// with their image (nearest sampling).
+/// Example: `DataBlock({.blocks = {ImageBlock(), MaskBlock({"background", "cell"})}, …})`
+TransformBlock MaskBlock(std::vector<std::string> codes = {});
+
 }  // namespace fastai
