@@ -132,6 +132,14 @@ DataLoaders DataBlock::dataloaders(const std::vector<Item>& items, DataLoadersOp
   ab.insert(ab.end(), options.after_batch.begin(), options.after_batch.end());
   options.after_item = merge_tfms({ai});
   options.after_batch = merge_tfms({ab});
+  TfmList bb;
+  for (const auto& b : o_.blocks)
+    if (b.before_batch) {
+      auto l = b.before_batch();
+      bb.insert(bb.end(), l.begin(), l.end());
+    }
+  bb.insert(bb.end(), options.before_batch.begin(), options.before_batch.end());
+  options.before_batch = bb;
   return DataLoaders::from_dsets(ds, std::move(options));
 }
 

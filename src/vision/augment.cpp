@@ -81,6 +81,14 @@ at::Tensor map_points(const at::Tensor& t, F f) {
   return f(t.to(at::kFloat).reshape({-1, 2})).reshape(t.sizes()).contiguous();
 }
 
+// Points, or boxes (through their corners: map_boxes), moved by f on [n, 2] relative coordinates.
+template <class F>
+at::Tensor move_points(const Item& x, F f) {
+  const at::Tensor& t = x.get<TensorPoint>();
+  if (x.is<TensorBBox>()) return map_boxes(t, [&](const at::Tensor& q) { return f(q); });
+  return map_points(t, f);
+}
+
 [[noreturn]] void no_image(const char* tfm) {
   throw std::invalid_argument(std::string(tfm) + ": the sample has points but no image to place them in");
 }
@@ -96,10 +104,10 @@ Resize::Resize(int64_t h, int64_t w, ResizeMethod method, PadMode pad_mode)
   if (h <= 0 || w <= 0) throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
   encodes<fastai::Image>([this](const at::Tensor& x) { return resize(x, false); });
   encodes<Mask>([this](const at::Tensor& x) { return Mask(resize(x, true)); });
-  encodes<TensorPoint>([this](const at::Tensor& p) {
+  encodes<TensorPoint>([this](const Item& x) {
     if (!t_state.img_w) no_image("Resize");
     const auto [x0, y0, cw, ch] = box(t_state.img_h, t_state.img_w);
-    return map_points(p, [&](const at::Tensor& q) { return crop_points(q, t_state.img_w, t_state.img_h, x0, y0, cw, ch); });
+    return move_points(x, [&](const at::Tensor& q) { return crop_points(q, t_state.img_w, t_state.img_h, x0, y0, cw, ch); });
   });
 }
 
@@ -164,10 +172,10 @@ CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode) : Transform({.name = "C
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
-  encodes<TensorPoint>([this](const at::Tensor& p) {
+  encodes<TensorPoint>([this](const Item& x) {
     if (!t_state.img_w) no_image("CropPad");
     const int W = t_state.img_w, H = t_state.img_h, tw = static_cast<int>(w_), th = static_cast<int>(h_);
-    return map_points(p, [&](const at::Tensor& q) { return crop_points(q, W, H, (W - tw) / 2, (H - th) / 2, tw, th); });
+    return move_points(x, [&](const at::Tensor& q) { return crop_points(q, W, H, (W - tw) / 2, (H - th) / 2, tw, th); });
   });
 }
 void CropPad::before_call(const Item& x, std::optional<int>) const {
@@ -196,9 +204,9 @@ RandomCrop::RandomCrop(int64_t h, int64_t w) : Transform({.name = "RandomCrop", 
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
-  encodes<TensorPoint>([this](const at::Tensor& p) {
+  encodes<TensorPoint>([this](const Item& x) {
     if (!t_state.img_w) no_image("RandomCrop");
-    return map_points(p, [&](const at::Tensor& q) {
+    return move_points(x, [&](const at::Tensor& q) {
       return crop_points(q, t_state.img_w, t_state.img_h, t_state.x0, t_state.y0, static_cast<double>(w_), static_cast<double>(h_));
     });
   });
@@ -244,9 +252,9 @@ RandomResizedCrop::RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOpti
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
-  encodes<TensorPoint>([this](const at::Tensor& p) {
+  encodes<TensorPoint>([this](const Item& x) {
     if (!t_state.img_w) no_image("RandomResizedCrop");
-    return map_points(p, [&](const at::Tensor& q) {
+    return move_points(x, [&](const at::Tensor& q) {
       auto r = crop_points(q, t_state.img_w, t_state.img_h, t_state.x0, t_state.y0, t_state.cw, t_state.ch);
       const int tw = static_cast<int>(w_), th = static_cast<int>(h_);
       if (t_state.fw != tw || t_state.fh != th) r = crop_points(r, t_state.fw, t_state.fh, (t_state.fw - tw) / 2, (t_state.fh - th) / 2, tw, th);
@@ -307,8 +315,8 @@ FASTAI_REGISTER_TRANSFORM(RandomResizedCrop);
 
 FlipItem::FlipItem(double p) : Transform({.name = "FlipItem", .split_idx = 0}), p_(p) {
   encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? x.flip({1}).contiguous() : x; });
-  encodes<TensorPoint>([](const at::Tensor& p) {
-    return t_state.doit ? map_points(p, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); }) : p;
+  encodes<TensorPoint>([](const Item& x) {
+    return t_state.doit ? move_points(x, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); }) : x.get<TensorPoint>();
   });
 }
 void FlipItem::before_call(const Item&, std::optional<int>) const {
@@ -335,9 +343,9 @@ at::Tensor DihedralItem::dihedral(const at::Tensor& hwc, int k) {
 }
 DihedralItem::DihedralItem(double p) : Transform({.name = "DihedralItem", .split_idx = 0}), p_(p) {
   encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? dihedral(x, t_state.k) : x; });
-  encodes<TensorPoint>([](const at::Tensor& p) {
-    if (!t_state.doit) return p;
-    return map_points(p, [](at::Tensor q) {  // the image's three steps, in its order, on (x, y)
+  encodes<TensorPoint>([](const Item& x) {
+    if (!t_state.doit) return x.get<TensorPoint>();
+    return move_points(x, [](at::Tensor q) {  // the image's three steps, in its order, on (x, y)
       const int k = t_state.k;
       if (k == 1 || k == 3 || k == 4 || k == 7) q = q * torch::tensor({-1.f, 1.f});
       if (k == 2 || k == 4 || k == 5 || k == 7) q = q * torch::tensor({1.f, -1.f});

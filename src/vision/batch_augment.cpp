@@ -155,9 +155,12 @@ AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
     return y.squeeze(1).round().to(m.scalar_type());
   });
   // Points [N, n, 2] (relative, from PointScaler) go where the resampling takes their pixels.
-  encodes<TensorPoint>([](const at::Tensor& p) {
+  encodes<TensorPoint>([](const Item& x) {
+    const at::Tensor& p = x.get<TensorPoint>();
     const auto n = p.size(0);
-    return affine_points(p.reshape({n, -1, 2}), t_mat, t_warps).reshape(p.sizes()).to(p.scalar_type());
+    auto f = [n](const at::Tensor& q) { return affine_points(q.reshape({n, -1, 2}), t_mat, t_warps).reshape(q.sizes()); };
+    if (x.is<TensorBBox>()) return map_boxes(p, f);  // boxes [N, k, 4] through their corners
+    return f(p.to(at::kFloat)).to(p.scalar_type());
   });
 }
 

@@ -141,3 +141,76 @@ TEST(Points, PointBlockThroughADataBlock) {
     EXPECT_NEAR(p[1].item<double>() - 0.5, static_cast<double>(br), 1e-4);
   }
 }
+
+TEST(Boxes, CornersClipAndEmptyBoxesBecomePadding) {
+  // A flip keeps x1 < x2; a crop that leaves a box empty zeroes it; a partial one is clipped.
+  auto b = torch::tensor({{-0.5f, -0.5f, 0.f, 0.5f}});
+  auto flipped = map_boxes(b, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); });
+  EXPECT_TRUE(torch::allclose(flipped, torch::tensor({{0.f, -0.5f, 0.5f, 0.5f}})));
+  auto shifted = map_boxes(torch::tensor({{0.5f, 0.f, 0.9f, 0.4f}, {-0.2f, -0.2f, 0.2f, 0.2f}}),
+                           [](const at::Tensor& q) { return q + torch::tensor({1.f, 0.f}); });
+  EXPECT_TRUE(torch::allclose(shifted[0], torch::zeros({4})));                         // fully outside
+  EXPECT_TRUE(torch::allclose(shifted[1], torch::tensor({0.8f, -0.2f, 1.f, 0.2f})));  // clipped at the edge
+}
+
+TEST(Boxes, BlockPadsDecodesAndFollowsTheImage) {
+  // Image i has i % 2 + 1 boxes around dots; labels "a" / "b".
+  std::vector<Item> items;
+  for (int i = 0; i < 6; ++i) items.push_back(Int(i));
+  auto boxes_of = [](int64_t i) {
+    return i % 2 ? torch::tensor({{2., 3., 6., 7.}, {10., 4., 14., 9.}}) : torch::tensor({{2., 3., 6., 7.}});
+  };
+  DataBlock dblock({.blocks = {TransformBlock{}, BBoxBlock(), BBoxLblBlock()},
+                    .get_x = {[](const Item& i) { return Item(fastai::Image(dot_image(12, 16, 5, 4))); }},
+                    .get_y = {[boxes_of](const Item& i) { return Item(TensorBase(boxes_of(i.get<Int>()))); },
+                              [](const Item& i) {
+                                return Item(MultiCategory(i.get<Int>() % 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"b"}));
+                              }},
+                    .splitter = RandomSplitter(0.34, 2),
+                    .n_inp = 1,
+                    .item_tfms = {std::make_shared<FlipItem>(1.0)}});
+  auto dls = dblock.dataloaders(items, {.bs = 4, .shuffle = false});
+  Item b = dls.train().one_batch();
+  const auto& boxes = b[1].get<TensorBBox>();
+  const auto& labels = b[2].get<TensorMultiCategory>();
+  EXPECT_EQ(boxes.size(1), labels.size(1));
+  EXPECT_EQ(boxes.size(2), 4);
+  bool padded = false;
+  for (int64_t s = 0; s < boxes.size(0); ++s)
+    for (int64_t k = 0; k < boxes.size(1); ++k) {
+      if (labels[s][k].item<int64_t>() == 0) {
+        padded = true;
+        EXPECT_TRUE(boxes[s][k].eq(0).all().item<bool>());  // padding: zero box, '#na#' label
+      } else {
+        EXPECT_LT(boxes[s][k][0].item<float>(), boxes[s][k][2].item<float>());  // still x1 < x2 after the flip
+      }
+    }
+  EXPECT_TRUE(padded || boxes.size(1) == 1);
+  // Decoded: padding gone; the box around the dot at column 4 is mirrored to columns 10..14.
+  for (const auto& s : dls.train().decode_batch(b, 4)) {
+    const auto& bx = s[1].get<TensorBBox>();
+    const auto& lb = s[2].get<MultiCategory>();
+    EXPECT_EQ(bx.size(0), static_cast<int64_t>(lb.size()));
+    EXPECT_TRUE(torch::allclose(bx[0], torch::tensor({10.f, 3.f, 14.f, 7.f}), 1e-4, 1e-4)) << bx;
+  }
+}
+
+TEST(Boxes, BatchAffineKeepsTheBlobInsideItsBox) {
+  set_seed(4);
+  auto img = torch::zeros({4, 1, 40, 40});
+  img.select(1, 0).slice(1, 18, 23).slice(2, 10, 15).fill_(1.0);  // rows 18..22, columns 10..14
+  const float x1 = 10.f * 2 / 40 - 1, x2 = 15.f * 2 / 40 - 1, y1 = 18.f * 2 / 40 - 1, y2 = 23.f * 2 / 40 - 1;
+  auto box = torch::tensor({x1, y1, x2, y2}).view({1, 1, 4}).expand({4, 1, 4}).contiguous();
+  AffineCoordTfm tfm({AffineAug::rotate(40, 1.0), AffineAug::zoom(1.0, 1.3, 1.0)}, {.pad_mode = PadMode::Zeros});
+  Item out = tfm(Tuple({TensorImage(img), TensorBBox(box)}), 0);
+  const auto& im = out[0].get<TensorImage>();
+  const auto& bb = out[1].get<TensorBBox>();
+  for (int64_t i = 0; i < 4; ++i) {
+    const auto [c, r] = brightest(im[i], true);
+    const double px = (c + 0.5) * 2 / 40 - 1, py = (r + 0.5) * 2 / 40 - 1;
+    EXPECT_GE(px, bb[i][0][0].item<double>() - 0.05);
+    EXPECT_LE(px, bb[i][0][2].item<double>() + 0.05);
+    EXPECT_GE(py, bb[i][0][1].item<double>() - 0.05);
+    EXPECT_LE(py, bb[i][0][3].item<double>() + 0.05);
+  }
+}

@@ -33,6 +33,7 @@ struct TransformBlock {
   TfmFactory type_tfms;
   TfmFactory item_tfms;   ///< ToTensor is always added, as in fastai
   TfmFactory batch_tfms;
+  TfmFactory before_batch;  ///< on the batch's samples before collation (fastai's dls_kwargs before_batch, e.g. bb_pad)
 };
 
 /// Keyword arguments of CategoryBlock.

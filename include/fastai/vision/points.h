@@ -1,5 +1,6 @@
 #pragma once
-/// Key points as targets (fastai's TensorPoint, PointScaler and PointBlock). Points are (x, y)
+/// Key points and bounding boxes as targets (fastai's TensorPoint, TensorBBox, PointScaler,
+/// PointBlock, BBoxBlock, BBoxLblBlock, bb_pad). Points are (x, y)
 /// pixel coordinates of their image; PointScaler rescales them to [-1, 1] of the image's
 /// width and height (fastai's convention: 2·x/w − 1), so every geometric transform — item
 /// crops, resizes, flips, dihedral, and the batch's affine matrix and warp — moves them exactly
@@ -10,6 +11,11 @@
 ///                     .get_y = {[](const Item& path) { return Item(TensorPoint(centre_of(path))); }},
 ///                     .item_tfms = {std::make_shared<Resize>(64, 64)}, .batch_tfms = aug_transforms()});
 #include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "fastai/core/semantic.h"
 #include "fastai/core/transform.h"
@@ -50,6 +56,49 @@ class PointScaler : public Transform {
 /// fastai's PointBlock: PointCreate, then PointScaler. The loss for points is MSELossFlat.
 /// Example: `DataBlock({.blocks = {ImageBlock(), PointBlock()}, …})`
 TransformBlock PointBlock(bool y_first = false);
+
+/// Boxes [..., n, 4] (x1, y1, x2, y2, relative) through a point map `f` on [..., m, 2]: the four
+/// corners are mapped, each box becomes their bounding box clipped to the image, and a box left
+/// empty becomes (0, 0, 0, 0), the padding value (fastai's _clip_remove_empty).
+/// Example: `auto b = map_boxes(boxes, [&](const at::Tensor& q) { return affine_points(q, mat, {}); });`
+at::Tensor map_boxes(const at::Tensor& boxes, const std::function<at::Tensor(const at::Tensor&)>& f);
+
+/// Type transform of BBoxBlock: a tensor item of [n, 4] pixel boxes (x1, y1, x2, y2) →
+/// TensorBBox float [n, 4] (fastai's TensorBBox.create). Errors name the shape.
+/// Example: `BBoxCreate()(Item(TensorBase(torch::tensor({{1., 2., 8., 9.}}))))`
+class BBoxCreate : public Transform {
+ public:
+  BBoxCreate();
+  std::string type_name() const override { return "BBoxCreate"; }
+  nlohmann::json describe() const override { return describe_base(); }
+  static std::shared_ptr<BBoxCreate> from_description(const nlohmann::json& j);
+};
+
+/// Pads the boxes and box labels of a batch's samples to the largest count, boxes with zeros and
+/// labels with `pad_idx` (fastai's bb_pad, a before_batch transform); decoding a sample drops
+/// the padding (and any box emptied by a crop) with its label.
+/// Example: `.before_batch = {std::make_shared<BBoxPad>()}`
+class BBoxPad : public Transform {
+ public:
+  explicit BBoxPad(int64_t pad_idx = 0);
+  std::string type_name() const override { return "BBoxPad"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<BBoxPad> from_description(const nlohmann::json& j);
+
+ private:
+  Item pad(const Item& samples) const;
+  Item unpad(const Item& sample) const;
+  int64_t pad_idx_;
+};
+
+/// fastai's BBoxBlock: BBoxCreate, PointScaler (boxes are two points), and BBoxPad before
+/// batching; every geometric transform moves boxes through their corners.
+/// Example: `DataBlock({.blocks = {ImageBlock(), BBoxBlock(), BBoxLblBlock()}, .n_inp = 1, …})`
+TransformBlock BBoxBlock();
+/// fastai's BBoxLblBlock: the boxes' labels, one per box, as MultiCategorize indices with
+/// "#na#" (the padding and background label) first.
+/// Example: `BBoxLblBlock({.vocab = std::vector<std::string>{"car", "person"}})`
+TransformBlock BBoxLblBlock(std::optional<std::vector<std::string>> vocab = std::nullopt, bool add_na = true);
 
 /// Where relative points [..., 2] go when an image of w×h is cropped to the box (x0, y0, cw, ch)
 /// (a box beyond the image pads) and resized: fastai's crop_pad on TensorPoint.
