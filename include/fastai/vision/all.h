@@ -12,5 +12,6 @@
 #include "fastai/vision/data.h"
 #include "fastai/vision/learner.h"
 #include "fastai/vision/points.h"
+#include "fastai/vision/models/resnet.h"
 #include "fastai/vision/models/xresnet.h"
 #include "fastai/vision/show.h"

@@ -1,0 +1,68 @@
+// torchvision's ResNet: parameter names and counts equal torchvision's (so a PyTorch state_dict
+// maps 1:1), forward shapes, the body shares the model's weights.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <map>
+
+#include "fastai/vision/models/resnet.h"
+
+using namespace fastai;
+
+namespace {
+int64_t count(const torch::nn::Module& m) {
+  int64_t n = 0;
+  for (const auto& p : m.parameters()) n += p.numel();
+  return n;
+}
+}  // namespace
+
+TEST(ResNet, ParameterCountsEqualTorchvision) {
+  // torchvision.models.resnet18/34/50() with 1000 classes.
+  EXPECT_EQ(count(*resnet18()), 11689512);
+  EXPECT_EQ(count(*resnet34()), 21797672);
+  EXPECT_EQ(count(*resnet50()), 25557032);
+}
+
+TEST(ResNet, NamesEqualTorchvisionStateDictKeys) {
+  auto m = resnet18({.num_classes = 10});
+  std::map<std::string, std::vector<int64_t>> p;
+  for (const auto& kv : m->named_parameters()) p[kv.key()] = kv.value().sizes().vec();
+  std::map<std::string, std::vector<int64_t>> b;
+  for (const auto& kv : m->named_buffers()) b[kv.key()] = kv.value().sizes().vec();
+  EXPECT_EQ(p.at("conv1.weight"), (std::vector<int64_t>{64, 3, 7, 7}));
+  EXPECT_EQ(p.at("bn1.weight"), (std::vector<int64_t>{64}));
+  EXPECT_EQ(p.at("layer1.0.conv1.weight"), (std::vector<int64_t>{64, 64, 3, 3}));
+  EXPECT_EQ(p.at("layer2.0.downsample.0.weight"), (std::vector<int64_t>{128, 64, 1, 1}));
+  EXPECT_EQ(p.at("layer2.0.downsample.1.bias"), (std::vector<int64_t>{128}));
+  EXPECT_EQ(p.at("layer4.1.bn2.weight"), (std::vector<int64_t>{512}));
+  EXPECT_EQ(p.at("fc.weight"), (std::vector<int64_t>{10, 512}));
+  EXPECT_EQ(p.count("layer1.0.downsample.0.weight"), 0u);  // same shape in layer1: no downsample
+  EXPECT_EQ(b.at("layer3.0.downsample.1.running_var"), (std::vector<int64_t>{256}));
+  EXPECT_EQ(b.count("bn1.num_batches_tracked"), 1u);
+  EXPECT_EQ(p.size(), 62u);  // torchvision resnet18: 62 parameter tensors
+  auto r50 = resnet50();
+  int64_t n50 = 0;
+  for (const auto& kv : r50->named_parameters()) {
+    (void)kv;
+    ++n50;
+  }
+  EXPECT_EQ(n50, 161);  // and resnet50: 161
+  EXPECT_EQ(r50->named_parameters().find("layer1.0.conv3.weight")->sizes(), (std::vector<int64_t>{256, 64, 1, 1}));
+  EXPECT_EQ(r50->named_parameters().find("layer4.0.conv2.weight")->sizes(), (std::vector<int64_t>{512, 512, 3, 3}));  // stride on the 3×3
+}
+
+TEST(ResNet, ForwardAndBodyShareWeights) {
+  torch::manual_seed(0);
+  auto m = resnet34({.num_classes = 7, .c_in = 1});
+  m->eval();
+  auto x = torch::rand({2, 1, 64, 64});
+  EXPECT_EQ(m->forward(x).sizes(), (std::vector<int64_t>{2, 7}));
+  auto body = m->body();
+  auto f = body->forward(x);
+  EXPECT_EQ(f.sizes(), (std::vector<int64_t>{2, 512, 2, 2}));
+  // The body is the model's own modules: pooled and through fc it gives the model's output.
+  auto y = m->fc(torch::adaptive_avg_pool2d(f, {1, 1}).flatten(1));
+  EXPECT_TRUE(torch::allclose(y, m->forward(x), 1e-5, 1e-6));
+  EXPECT_EQ(resnet50()->num_features(), 2048);
+}
