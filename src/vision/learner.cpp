@@ -220,4 +220,94 @@ Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o
   return learn;
 }
 
+namespace {
+std::string resnet_name(ResNetArch a) {
+  if (a == resnet18) return "resnet18";
+  if (a == resnet34) return "resnet34";
+  if (a == resnet50) return "resnet50";
+  return "";
+}
+ResNetArch resnet_from(const std::string& n) {
+  if (n == "resnet18") return resnet18;
+  if (n == "resnet34") return resnet34;
+  if (n == "resnet50") return resnet50;
+  return nullptr;
+}
+const bool resnet_builder_registered = [] {
+  register_model_builder("create_resnet_model", [](const nlohmann::json& j) {
+    const std::string name = j.at("arch");
+    auto arch = resnet_from(name);
+    if (!arch) throw ExportError("create_resnet_model: unknown architecture '" + name + "'");
+    return Model(create_vision_model(arch, j.at("n_out"), j.at("n_in"), head_from(j.at("head"))));
+  });
+  return true;
+}();
+}  // namespace
+
+torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_t n_in, HeadOptions head,
+                                          const std::filesystem::path& weights) {
+  auto full = arch({.num_classes = 1000, .c_in = n_in});
+  if (!weights.empty()) {
+    if (!std::filesystem::exists(weights)) throw std::invalid_argument("vision_learner: weights file " + weights.string() + " does not exist");
+    torch::serialize::InputArchive ar;
+    try {
+      ar.load_from(weights.string());
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("vision_learner: " + weights.string() + " is not a torch archive of named tensors (" +
+                                  std::string(e.what()).substr(0, 200) + ")");
+    }
+    Model m(full.ptr(), [p = full.ptr()](const std::vector<at::Tensor>& xb) { return p->forward(xb.at(0)); });
+    load_model_state(m, ar, weights.string(), /*strict=*/false);  // the file's fc may have other classes
+  }
+  auto body = full->body();
+  const int64_t nf = full->num_features();
+  auto h = create_head(nf, n_out, head);
+  init_head(*h);
+  return torch::nn::Sequential(body, h);
+}
+
+std::vector<std::vector<at::Tensor>> resnet_split(const Model& m) {
+  auto seq = m.as<torch::nn::SequentialImpl>();
+  if (!seq || seq->size() != 2) throw std::invalid_argument("resnet_split: expects Sequential(body, head) as vision_learner builds");
+  std::vector<std::vector<at::Tensor>> groups(3);
+  const auto children = seq->ptr(0)->children();  // conv1, bn1, relu, maxpool, layer1 … layer4
+  for (size_t i = 0; i < children.size(); ++i)
+    for (auto& p : children[i]->parameters()) groups[i < 6 ? 0 : 1].push_back(p);
+  for (auto& p : seq->ptr(1)->parameters()) groups[2].push_back(p);
+  return groups;
+}
+
+Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o) {
+  const auto n_out = o.n_out ? o.n_out : classes_of(dls);
+  if (!n_out)
+    throw std::invalid_argument("vision_learner: cannot tell the number of outputs from the data; pass {.n_out = …}");
+  int64_t n_in = 3;
+  if (o.n_in) {
+    n_in = *o.n_in;
+  } else {
+    auto x = batch_tensors(dls.train().one_batch()).at(0);
+    if (x.dim() != 4) throw std::invalid_argument("vision_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
+    n_in = x.size(1);
+  }
+  const bool pretrained = !o.weights.empty();
+  auto model = create_vision_model(arch, *n_out, n_in, o.head, o.weights);
+  if (pretrained && n_in == 3) {
+    // fastai: pretrained models see inputs normalised as in their training (ImageNet).
+    bool has_norm = false;
+    for (const auto& t : dls.train().after_batch_tfms().transforms()) has_norm |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
+    if (!has_norm) {
+      auto norm = Normalize::from_stats(imagenet_stats.mean, imagenet_stats.std);
+      for (size_t i = 0; i < dls.size(); ++i) dls[i].after_batch_tfms().append(norm);
+    }
+  }
+  if (!o.learner.splitter) o.learner.splitter = resnet_split;
+  Learner learn(std::move(dls), model, std::move(o.learner));
+  if (pretrained) learn.freeze();
+  if (const auto name = resnet_name(arch); !name.empty())
+    learn.model_spec = nlohmann::json{{"builder", "create_resnet_model"}, {"arch", name}, {"n_out", *n_out}, {"n_in", n_in},
+                                      {"head", head_json(o.head)}}
+                           .dump();
+  return learn;
+}
+
 }  // namespace fastai

@@ -5,7 +5,12 @@
 
 #include <map>
 
+#include "fastai/export.h"
+#include "fastai/vision/core.h"
+#include "fastai/vision/data.h"
+#include "fastai/vision/learner.h"
 #include "fastai/vision/models/resnet.h"
+#include "test_util.h"
 
 using namespace fastai;
 
@@ -65,4 +70,44 @@ TEST(ResNet, ForwardAndBodyShareWeights) {
   auto y = m->fc(torch::adaptive_avg_pool2d(f, {1, 1}).flatten(1));
   EXPECT_TRUE(torch::allclose(y, m->forward(x), 1e-5, 1e-6));
   EXPECT_EQ(resnet50()->num_features(), 2048);
+}
+
+TEST(ResNet, VisionLearnerLoadsWeightsFreezesAndNormalises) {
+  fastai::testing::TempDir dir;
+  for (const char* split : {"train", "valid"})
+    for (const char* cls : {"a", "b"})
+      for (int i = 0; i < 2; ++i) {
+        std::filesystem::create_directories(dir.path / split / cls);
+        save_image(dir.path / split / cls / (std::to_string(i) + ".png"), torch::randint(0, 255, {32, 32, 3}, torch::kUInt8));
+      }
+  auto dls = ImageDataLoaders::from_folder(dir.path, {.bs = 2, .num_workers = 0});
+  // "Pretrained" weights: a resnet18 saved under torchvision's names.
+  torch::manual_seed(3);
+  auto pre = resnet18();
+  Model pm(pre.ptr(), [p = pre.ptr()](const std::vector<at::Tensor>& xb) { return p->forward(xb.at(0)); });
+  torch::serialize::OutputArchive ar;
+  save_model_state(pm, ar);
+  ar.save_to((dir.path / "r18.pt").string());
+  auto learn = vision_learner(dls, resnet18, {.weights = dir.path / "r18.pt"});
+  learn.logger = nullptr;
+  auto body = learn.model.as<torch::nn::SequentialImpl>()->ptr(0);
+  // The body holds the file's tensors (conv1 is the body's first module).
+  EXPECT_TRUE(torch::equal(body->named_parameters().find("0.weight")->detach(), pre->conv1->weight.detach()));
+  EXPECT_TRUE(torch::equal(body->named_parameters().find("4.0.conv1.weight")->detach(), pre->layer1[0]->as<BasicBlockImpl>()->conv1->weight.detach()));
+  // Frozen body (BN stays trainable), trainable head; three parameter groups.
+  EXPECT_FALSE(body->named_parameters().find("0.weight")->requires_grad());
+  EXPECT_TRUE(body->named_parameters().find("1.weight")->requires_grad());
+  for (const auto& p : learn.model.as<torch::nn::SequentialImpl>()->ptr(1)->parameters()) EXPECT_TRUE(p.requires_grad());
+  EXPECT_EQ(resnet_split(learn.model).size(), 3u);
+  bool normalised = false;
+  for (const auto& t : learn.dls.train().after_batch_tfms().transforms()) normalised |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
+  EXPECT_TRUE(normalised);
+  learn.fit(1, 1e-3);
+  // Export → load_learner rebuilds the same model.
+  export_learner(learn, dir.path / "r.fai");
+  auto again = load_learner(dir.path / "r.fai");
+  again.logger = nullptr;
+  auto img = get_image_files(dir.path / "valid").front();
+  EXPECT_TRUE(torch::allclose(learn.predict(Path(img)).probs, again.predict(Path(img)).probs, 1e-5, 1e-6));
+  EXPECT_THROW_WITH(vision_learner(dls, resnet18, {.weights = dir.path / "missing.pt"}), std::invalid_argument, "missing.pt");
 }

@@ -2,6 +2,7 @@
 /// fastai.vision.learner: a model made of an architecture's body and a new head, and the
 /// Learner around it (vision_learner, alias cnn_learner).
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <utility>
@@ -9,6 +10,7 @@
 
 #include "fastai/layers.h"
 #include "fastai/learner.h"
+#include "fastai/vision/models/resnet.h"
 #include "fastai/vision/models/xresnet.h"
 
 namespace fastai {
@@ -63,6 +65,11 @@ struct VisionLearnerOptions {
   std::optional<int64_t> n_in;            ///< default: the channels of the loaders' images
   HeadOptions head;
   std::optional<int64_t> cut;             ///< default: the architecture's (xresnet: -4)
+  /// Pretrained weights for the architecture (ResNet: a torch archive of the full model's
+  /// tensors under torchvision's names, e.g. written by save_model_state; the classifier "fc.*"
+  /// is not used). When given, the body is frozen (fine_tune trains the head first) and the
+  /// loaders normalise with ImageNet statistics, as fastai does for pretrained models.
+  std::filesystem::path weights;
 };
 
 /// Body of `arch` + create_head, head initialised kaiming-normal (fastai's create_vision_model).
@@ -78,6 +85,24 @@ std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m);
 /// splitter, and a Learner. (fastai's cnn_learner is the same function.)
 /// Example: `auto learn = vision_learner(dls, xresnet18, {.learner = {.metrics = {accuracy}}});`
 Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions options = {});
+/// A torchvision ResNet as vision_learner takes it (resnet18, resnet34, resnet50).
+/// Example: `ResNetArch arch = resnet34;`
+using ResNetArch = ResNet (*)(ResNetOptions);
+
+/// Body of a torchvision ResNet (conv1 … layer4) + create_head.
+/// Example: `auto m = create_vision_model(resnet18, 10, 3);`
+torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_t n_in = 3, HeadOptions head = {},
+                                          const std::filesystem::path& weights = {});
+
+/// fastai's resnet split: the stem, layer1 and layer2; layer3 and layer4; the head.
+/// Example: `.splitter = resnet_split`
+std::vector<std::vector<at::Tensor>> resnet_split(const Model& m);
+
+/// vision_learner on a torchvision ResNet; with `.weights`, loads them, freezes the body and
+/// normalises the inputs with imagenet_stats.
+/// Example: `auto learn = vision_learner(dls, resnet34, {.weights = "resnet34.pt"}); learn.fine_tune(1);`
+Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions options = {});
+
 /// Alias of vision_learner. Example: `auto learn = cnn_learner(dls, xresnet34);`
 inline Learner cnn_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions options = {}) {
   return vision_learner(std::move(dls), arch, std::move(options));
