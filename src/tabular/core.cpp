@@ -238,15 +238,20 @@ void TabularPandas::to_tensors() {
   }
 }
 
-TabularPandas TabularPandas::take(const std::vector<int64_t>& rows) const {
+TabularPandas TabularPandas::empty_like() const {
   TabularPandas t;
-  t.items_ = items_.take(rows);
   t.cat_names_ = cat_names_;
   t.cont_names_ = cont_names_;
   t.y_names_ = y_names_;
   t.with_cont_ = with_cont_;
   t.procs_ = procs_;
   t.y_vocab_ = y_vocab_;
+  return t;
+}
+
+TabularPandas TabularPandas::take(const std::vector<int64_t>& rows) const {
+  TabularPandas t = empty_like();
+  t.items_ = items_.take(rows);
   t.splits_ = {{}};
   for (size_t i = 0; i < rows.size(); ++i) t.splits_[0].push_back(static_cast<int64_t>(i));
   auto idx = at::tensor(rows, at::kLong);
@@ -284,13 +289,7 @@ const std::map<std::string, CategoryMap>& TabularPandas::classes() const {
 }
 
 TabularPandas TabularPandas::new_(const Table& df) const {
-  TabularPandas t;
-  t.cat_names_ = cat_names_;
-  t.cont_names_ = cont_names_;
-  t.y_names_ = y_names_;
-  t.with_cont_ = with_cont_;
-  t.procs_ = procs_;
-  t.y_vocab_ = y_vocab_;
+  TabularPandas t = empty_like();
   t.check_columns(df, false);
   // Only the columns the model needs travel (and the targets when present).
   Table items;

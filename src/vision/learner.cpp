@@ -196,23 +196,26 @@ const bool builder_registered = [] {
 }();
 }  // namespace
 
-Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o) {
+namespace {
+// Outputs (from the targets' classes) and input channels (from a batch) unless given.
+std::pair<int64_t, int64_t> model_sizes(DataLoaders& dls, const VisionLearnerOptions& o) {
   const auto n_out = o.n_out ? o.n_out : classes_of(dls);
   if (!n_out)
     throw std::invalid_argument("vision_learner: cannot tell the number of outputs from the data; pass {.n_out = …}");
-  int64_t n_in = 3;
-  if (o.n_in) {
-    n_in = *o.n_in;
-  } else {
-    auto x = batch_tensors(dls.train().one_batch()).at(0);
-    if (x.dim() != 4) throw std::invalid_argument("vision_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
-    n_in = x.size(1);
-  }
-  auto model = create_vision_model(arch, *n_out, n_in, o.head, o.cut);
+  if (o.n_in) return {*n_out, *o.n_in};
+  auto x = batch_tensors(dls.train().one_batch()).at(0);
+  if (x.dim() != 4) throw std::invalid_argument("vision_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
+  return {*n_out, x.size(1)};
+}
+}  // namespace
+
+Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o) {
+  const auto [n_out, n_in] = model_sizes(dls, o);
+  auto model = create_vision_model(arch, n_out, n_in, o.head, o.cut);
   if (!o.learner.splitter) o.learner.splitter = xresnet_split;
   Learner learn(std::move(dls), model, std::move(o.learner));
   if (const auto name = arch_name(arch); !name.empty()) {
-    nlohmann::json spec{{"builder", "create_vision_model"}, {"arch", name}, {"n_out", *n_out}, {"n_in", n_in},
+    nlohmann::json spec{{"builder", "create_vision_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},
                         {"head", head_json(o.head)}};
     if (o.cut) spec["cut"] = *o.cut;
     learn.model_spec = spec.dump();
@@ -278,19 +281,9 @@ std::vector<std::vector<at::Tensor>> resnet_split(const Model& m) {
 }
 
 Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o) {
-  const auto n_out = o.n_out ? o.n_out : classes_of(dls);
-  if (!n_out)
-    throw std::invalid_argument("vision_learner: cannot tell the number of outputs from the data; pass {.n_out = …}");
-  int64_t n_in = 3;
-  if (o.n_in) {
-    n_in = *o.n_in;
-  } else {
-    auto x = batch_tensors(dls.train().one_batch()).at(0);
-    if (x.dim() != 4) throw std::invalid_argument("vision_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
-    n_in = x.size(1);
-  }
+  const auto [n_out, n_in] = model_sizes(dls, o);
   const bool pretrained = !o.weights.empty();
-  auto model = create_vision_model(arch, *n_out, n_in, o.head, o.weights);
+  auto model = create_vision_model(arch, n_out, n_in, o.head, o.weights);
   if (pretrained && n_in == 3) {
     // fastai: pretrained models see inputs normalised as in their training (ImageNet).
     bool has_norm = false;
@@ -304,7 +297,7 @@ Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o)
   Learner learn(std::move(dls), model, std::move(o.learner));
   if (pretrained) learn.freeze();
   if (const auto name = resnet_name(arch); !name.empty())
-    learn.model_spec = nlohmann::json{{"builder", "create_resnet_model"}, {"arch", name}, {"n_out", *n_out}, {"n_in", n_in},
+    learn.model_spec = nlohmann::json{{"builder", "create_resnet_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},
                                       {"head", head_json(o.head)}}
                            .dump();
   return learn;

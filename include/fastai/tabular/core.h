@@ -166,6 +166,7 @@ class TabularPandas {
 
  private:
   TabularPandas() = default;
+  TabularPandas empty_like() const;  // names, procs and vocab; no rows
   void check_columns(const Table& df, bool need_y) const;
   void encode_y();
   void to_tensors();
