@@ -21,14 +21,6 @@ std::shared_ptr<ReadTabBatch> read_tab_batch(DataLoaders& dls) {
                               "CollabDataLoaders::from_df or from_csv");
 }
 
-// fastai's Embedding: trunc_normal_(std=0.01), truncated at ±2σ.
-torch::nn::Embedding embedding(int64_t ni, int64_t nf) {
-  torch::nn::Embedding e(ni, nf);
-  torch::NoGradGuard g;
-  e->weight.normal_().fmod_(2).mul_(0.01);
-  return e;
-}
-
 // Predicting for a user or item without factors is an error, not a silent '#na#' (fastai's
 // _get_idx message for bias/weight, applied to predict too).
 void refuse_unknown_ids(DataLoaders& dls) {
@@ -94,10 +86,10 @@ DataLoaders CollabDataLoaders::from_csv(const std::filesystem::path& csv, Collab
 
 EmbeddingDotBiasImpl::EmbeddingDotBiasImpl(int64_t n_factors, int64_t n_users, int64_t n_items, YRange y_range)
     : y_range_(y_range) {
-  u_weight = register_module("u_weight", embedding(n_users, n_factors));
-  i_weight = register_module("i_weight", embedding(n_items, n_factors));
-  u_bias = register_module("u_bias", embedding(n_users, 1));
-  i_bias = register_module("i_bias", embedding(n_items, 1));
+  u_weight = register_module("u_weight", Embedding(n_users, n_factors));
+  i_weight = register_module("i_weight", Embedding(n_items, n_factors));
+  u_bias = register_module("u_bias", Embedding(n_users, 1));
+  i_bias = register_module("i_bias", Embedding(n_items, 1));
 }
 
 std::shared_ptr<EmbeddingDotBiasImpl> EmbeddingDotBiasImpl::from_classes(int64_t n_factors, const std::map<std::string, CategoryMap>& classes,

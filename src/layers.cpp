@@ -61,4 +61,33 @@ torch::nn::Sequential simple_cnn(int64_t n_out) {
                                ConvLayer(64, n_out, {.stride = 2, .act = Act::None}), torch::nn::Flatten());
 }
 
+SequentialBlock LinBnDrop(int64_t n_in, int64_t n_out, LinBnDropOptions o) {
+  SequentialBlock s;
+  auto bn_drop = [&] {
+    if (o.bn) s->push_back(BatchNorm(o.lin_first ? n_out : n_in, 1));
+    if (o.p != 0) s->push_back(torch::nn::Dropout(o.p));
+  };
+  auto lin = [&] {
+    s->push_back(torch::nn::Linear(torch::nn::LinearOptions(n_in, n_out).bias(!o.bn)));
+    if (o.act) s->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
+  };
+  if (o.lin_first) {
+    lin();
+    bn_drop();
+  } else {
+    bn_drop();
+    lin();
+  }
+  return s;
+}
+
+at::Tensor SigmoidRangeImpl::forward(const at::Tensor& x) { return torch::sigmoid(x) * (high_ - low_) + low_; }
+
+torch::nn::Embedding Embedding(int64_t ni, int64_t nf) {
+  torch::nn::Embedding e(ni, nf);
+  torch::NoGradGuard g;
+  e->weight.normal_().fmod_(2).mul_(0.01);  // fastai's trunc_normal_(std=0.01)
+  return e;
+}
+
 }  // namespace fastai

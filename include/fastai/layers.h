@@ -1,11 +1,12 @@
 #pragma once
-/// fastai.layers (the part the training core needs so far): ConvLayer and BatchNorm with
-/// fastai's initialisation. libtorch's Sequential cannot hold another Sequential's layers
+/// fastai.layers (the part the applications need so far): ConvLayer, BatchNorm, LinBnDrop,
+/// SigmoidRange and Embedding with fastai's initialisation. libtorch's Sequential cannot hold another Sequential's layers
 /// flattened, so ConvLayer returns a Sequential that can be pushed into a bigger one as a module.
 #include <cstdint>
 #include <optional>
 
 #include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/embedding.h>
 #include <torch/nn/pimpl.h>
 
 namespace fastai {
@@ -55,6 +56,36 @@ SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions options = {})
 /// fastai's BatchNorm: BatchNorm{1,2,3}d with bias 1e-3 and weight 1 (0 for BatchZero), as a module
 /// to push into a Sequential. Example: `seq->push_back(BatchNorm(64));`
 torch::nn::AnyModule BatchNorm(int64_t nf, int ndim = 2, NormType norm_type = NormType::Batch);
+
+/// Keyword arguments of LinBnDrop (fastai's defaults). Example: `LinBnDrop(64, 32, {.p = 0.1, .act = true})`
+struct LinBnDropOptions {
+  bool bn = true;
+  double p = 0.0;
+  bool act = false;        ///< ReLU
+  bool lin_first = false;
+};
+
+/// fastai's LinBnDrop: [BatchNorm1d (fastai's BatchNorm), Dropout] + [Linear (no bias after a
+/// BN), ReLU], the two halves swapped with lin_first. Used by create_head (flattened into the
+/// head) and TabularModel (one block per layer).
+/// Example: `seq->push_back(LinBnDrop(64, 32, {.p = 0.1, .act = true}));`
+SequentialBlock LinBnDrop(int64_t n_in, int64_t n_out, LinBnDropOptions options = {});
+
+/// Scales a sigmoid to (low, high) (fastai's SigmoidRange), for y_range.
+/// Example: `seq->push_back(SigmoidRange(0, 5.5));`
+class SigmoidRangeImpl : public torch::nn::Module {
+ public:
+  SigmoidRangeImpl(double low, double high) : low_(low), high_(high) {}
+  at::Tensor forward(const at::Tensor& x);
+
+ private:
+  double low_, high_;
+};
+TORCH_MODULE(SigmoidRange);
+
+/// fastai's Embedding: torch's, with weights from a normal of std 0.01 truncated at ±2σ.
+/// Example: `auto e = Embedding(100, 8);  // e->weight.abs().max() <= 0.02`
+torch::nn::Embedding Embedding(int64_t ni, int64_t nf);
 
 /// The simple CNN used across the benchmarks and the README example (fastai's
 /// `simple_cnn`-style stack above, for 1-channel 28×28 images and `n_out` classes).

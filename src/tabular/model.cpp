@@ -27,20 +27,6 @@ std::vector<std::pair<int64_t, int64_t>> get_emb_sz(const TabularPandas& to, con
   return out;
 }
 
-SequentialBlock LinBnDrop(int64_t n_in, int64_t n_out, LinBnDropOptions o) {
-  torch::nn::Sequential bn_part, lin_part;
-  if (o.bn) bn_part->push_back(torch::nn::BatchNorm1d(o.lin_first ? n_out : n_in));
-  if (o.p != 0) bn_part->push_back(torch::nn::Dropout(o.p));
-  lin_part->push_back(torch::nn::Linear(torch::nn::LinearOptions(n_in, n_out).bias(!o.bn)));
-  if (o.act) lin_part->push_back(torch::nn::ReLU(torch::nn::ReLUOptions(true)));
-  SequentialBlock s;
-  auto& first = o.lin_first ? lin_part : bn_part;
-  auto& second = o.lin_first ? bn_part : lin_part;
-  for (const auto& m : *first) s->push_back(m);
-  for (const auto& m : *second) s->push_back(m);
-  return s;
-}
-
 TabularModelImpl::TabularModelImpl(std::vector<std::pair<int64_t, int64_t>> emb_szs, int64_t n_cont, int64_t out_sz,
                                    TabularModelOptions o) {
   std::vector<double> ps = o.ps;
@@ -50,11 +36,7 @@ TabularModelImpl::TabularModelImpl(std::vector<std::pair<int64_t, int64_t>> emb_
     throw std::invalid_argument("TabularModel: ps has " + std::to_string(ps.size()) + " values for " + std::to_string(o.layers.size()) + " layers");
   embeds = register_module("embeds", torch::nn::ModuleList());
   for (const auto& [ni, nf] : emb_szs) {
-    torch::nn::Embedding e(ni, nf);
-    // fastai's Embedding: trunc_normal_(std=0.01), truncated at ±2σ.
-    torch::NoGradGuard g;
-    e->weight.normal_().fmod_(2).mul_(0.01);
-    embeds->push_back(e);
+    embeds->push_back(Embedding(ni, nf));
     n_emb_ += nf;
   }
   emb_drop = register_module("emb_drop", torch::nn::Dropout(o.embed_p));

@@ -15,17 +15,6 @@ at::Tensor AdaptiveConcatPool2dImpl::forward(const at::Tensor& x) {
 }
 
 namespace {
-/// y = sigmoid(x)·(high − low) + low (fastai's SigmoidRange).
-class SigmoidRangeImpl : public torch::nn::Module {
- public:
-  SigmoidRangeImpl(double low, double high) : low_(low), high_(high) {}
-  at::Tensor forward(const at::Tensor& x) { return torch::sigmoid(x) * (high_ - low_) + low_; }
-
- private:
-  double low_, high_;
-};
-TORCH_MODULE(SigmoidRange);
-
 void init_head(torch::nn::Module& head) {  // fastai's apply_init(head, kaiming_normal_)
   torch::NoGradGuard g;
   for (auto& m : head.modules()) {
@@ -67,22 +56,9 @@ SequentialBlock create_head(int64_t nf, int64_t n_out, HeadOptions o) {
     const bool last = i + 1 == n_lin;
     if (o.lin_first && last) break;  // the final Linear comes after the loop
     const double p = o.lin_first ? (p_i < ps.size() ? ps[p_i++] : 0.0) : ps[i];
-    // LinBnDrop(ni, no, bn, p, act): [BN(ni), Dropout(p)] + [Linear(ni, no, bias = !bn), act]
-    auto push_bn_drop = [&](int64_t features) {
-      if (bn) head->push_back(BatchNorm(features, 1));
-      if (p != 0) head->push_back(torch::nn::Dropout(p));
-    };
-    auto push_lin = [&] {
-      head->push_back(torch::nn::Linear(torch::nn::LinearOptions(ftrs[i], ftrs[i + 1]).bias(!bn)));
-      if (!last) head->push_back(torch::nn::ReLU());
-    };
-    if (o.lin_first) {
-      push_lin();
-      push_bn_drop(ftrs[i + 1]);
-    } else {
-      push_bn_drop(ftrs[i]);
-      push_lin();
-    }
+    // fastai: layers += LinBnDrop(…), i.e. the block's layers flattened into the head.
+    const auto block = LinBnDrop(ftrs[i], ftrs[i + 1], {.bn = bn, .p = p, .act = !last, .lin_first = o.lin_first});
+    for (const auto& m : *block) head->push_back(m);
   }
   if (o.lin_first) head->push_back(torch::nn::Linear(ftrs[n_lin - 1], n_out));
   if (o.bn_final) head->push_back(torch::nn::BatchNorm1d(torch::nn::BatchNormOptions(ftrs.back()).momentum(0.01)));

@@ -32,30 +32,6 @@ int64_t emb_sz_rule(int64_t n_cat);
 /// Example: `auto szs = get_emb_sz(to, {{"Home", 4}});`
 std::vector<std::pair<int64_t, int64_t>> get_emb_sz(const TabularPandas& to, const std::map<std::string, int64_t>& sz_dict = {});
 
-/// Linear + (BatchNorm1d) + (Dropout) + (activation) in fastai's LinBnDrop order: with
-/// lin_first, Linear → act → BatchNorm → Dropout; else BatchNorm → Dropout → Linear → act.
-/// The Linear has no bias when followed by BatchNorm.
-/// Example: `seq->push_back(LinBnDrop(64, 32, {.p = 0.1, .act = true}));`
-struct LinBnDropOptions {
-  bool bn = true;
-  double p = 0.0;
-  bool act = false;        ///< ReLU
-  bool lin_first = false;
-};
-SequentialBlock LinBnDrop(int64_t n_in, int64_t n_out, LinBnDropOptions options = {});
-
-/// Scales a sigmoid to (low, high) (fastai's SigmoidRange), for y_range.
-/// Example: `seq->push_back(SigmoidRange(0, 5.5));`
-class SigmoidRangeImpl : public torch::nn::Module {
- public:
-  SigmoidRangeImpl(double low, double high) : low_(low), high_(high) {}
-  at::Tensor forward(const at::Tensor& x) { return x.sigmoid() * (high_ - low_) + low_; }
-
- private:
-  double low_, high_;
-};
-TORCH_MODULE(SigmoidRange);
-
 /// Keyword arguments of TabularModel (fastai's tabular_config; its defaults).
 /// Example: `{.layers = {200, 100}, .ps = {0.001, 0.01}, .embed_p = 0.04, .y_range = std::pair{0.0, 5.5}}`
 struct TabularModelOptions {
