@@ -56,17 +56,9 @@ at::Tensor crop_pad_resize(const at::Tensor& hwc_in, int x0, int y0, int cw, int
   return torch::from_blob(out.data, {out.rows, out.cols, c}, torch::kUInt8).clone();
 }
 
-// (height, width) of the first image in an item (a tuple's first image element).
+// (height, width) of the sample's image as ints, for the crop arithmetic.
 std::optional<std::pair<int, int>> image_hw(const Item& x) {
-  if (x.is_tuple()) {
-    for (const auto& e : x.elements())
-      if (auto s = image_hw(e)) return s;
-    return std::nullopt;
-  }
-  if (x.is<fastai::Image>()) {
-    const auto& t = x.get<fastai::Image>();
-    return std::pair{static_cast<int>(t.size(0)), static_cast<int>(t.size(1))};
-  }
+  if (auto s = image_size(x)) return std::pair{static_cast<int>(s->first), static_cast<int>(s->second)};
   return std::nullopt;
 }
 

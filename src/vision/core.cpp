@@ -153,6 +153,23 @@ TransformBlock ImageBlock(ImageCreate::Kind kind) {
           .batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }};
 }
 
+std::optional<std::pair<int64_t, int64_t>> image_size(const Item& x) {
+  if (x.is_tuple()) {
+    for (const auto& e : x.elements())
+      if (auto s = image_size(e)) return s;
+    return std::nullopt;
+  }
+  if (x.is<fastai::Image>()) {
+    const auto& t = x.get<fastai::Image>();
+    return std::pair{t.size(0), t.size(1)};
+  }
+  if (x.is<TensorImage>()) {
+    const auto& t = x.get<TensorImage>();
+    return std::pair{t.size(-2), t.size(-1)};
+  }
+  return std::nullopt;
+}
+
 AddMaskCodes::AddMaskCodes(std::vector<std::string> codes) : Transform({.name = "AddMaskCodes"}), codes_(std::move(codes)) {
   encodes<Mask>([this](const at::Tensor& m) {
     if (!codes_.empty() && m.numel() > 0) {

@@ -28,29 +28,6 @@ std::shared_ptr<PointCreate> PointCreate::from_description(const nlohmann::json&
 
 std::shared_ptr<BaseLoss> PointCreate::loss_func() const { return MSELossFlat(); }
 
-namespace {
-
-// (width, height) of the sample's image: an Image [H, W, C] before ToTensor, a TensorImage
-// [C, H, W] after it.
-std::optional<std::pair<double, double>> image_wh(const Item& x) {
-  if (x.is_tuple()) {
-    for (const auto& e : x.elements())
-      if (auto s = image_wh(e)) return s;
-    return std::nullopt;
-  }
-  if (x.is<fastai::Image>()) {
-    const auto& t = x.get<fastai::Image>();
-    return std::pair{static_cast<double>(t.size(1)), static_cast<double>(t.size(0))};
-  }
-  if (x.is<TensorImage>()) {
-    const auto& t = x.get<TensorImage>();
-    return std::pair{static_cast<double>(t.size(-1)), static_cast<double>(t.size(-2))};
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 PointScaler::PointScaler(bool y_first) : Transform({.name = "PointScaler", .order = 0, .whole_tuple = true}), y_first_(y_first) {
   encodes<Any>([this](const Item& x) { return scale(x, false); });
   decodes<Any>([this](const Item& x) { return scale(x, true); });
@@ -59,14 +36,14 @@ PointScaler::PointScaler(bool y_first) : Transform({.name = "PointScaler", .orde
 Item PointScaler::scale(const Item& x, bool decode) const {
   auto has_points = [](const Item& e) { return e.is<TensorPoint>(); };
   if (x.is_tuple() ? std::none_of(x.elements().begin(), x.elements().end(), has_points) : !has_points(x)) return x;
-  const auto wh = image_wh(x);
-  if (!wh)
+  const auto hw = image_size(x);
+  if (!hw)
     throw std::invalid_argument(std::string("PointScaler: the sample has points but no image to ") + (decode ? "decode" : "scale") +
                                 " them by (points are relative to their image's size)");
   auto f = [&](const Item& e) -> Item {
     if (!e.is<TensorPoint>()) return e;
     const at::Tensor& t = e.get<TensorPoint>();
-    const auto sz = torch::tensor({wh->first, wh->second}, t.options().dtype(at::kFloat));
+    const auto sz = torch::tensor({static_cast<double>(hw->second), static_cast<double>(hw->first)}, t.options().dtype(at::kFloat));  // (w, h)
     at::Tensor p = t.reshape({-1, 2});
     if (decode) {
       p = (p + 1) * sz / 2;

@@ -84,6 +84,11 @@ class ImageCreate : public Transform {
 /// Example: `DataBlock({.blocks = {ImageBlock(ImageCreate::Kind::ImageBW), CategoryBlock()}, ...})`
 TransformBlock ImageBlock(ImageCreate::Kind kind = ImageCreate::Kind::Image);
 
+/// (height, width) of the first image in an item — an Image/ImageBW/Mask [H, W, C] before
+/// ToTensor or a TensorImage [.., H, W] after it, searched through tuples; nullopt without one.
+/// Example: `auto hw = image_size(Tuple({Image(hwc), TensorPoint(p)}));  // {H, W}`
+std::optional<std::pair<int64_t, int64_t>> image_size(const Item& x);
+
 /// Names the classes of segmentation masks (fastai's AddMaskCodes): masks pass through; a pixel
 /// whose code has no name is an error naming it. Its loss is CrossEntropyLossFlat(axis=1) —
 /// one score per class and pixel — which DataLoaders picks up for MaskBlock targets.
