@@ -26,7 +26,7 @@ ReadTabBatch::ReadTabBatch(const TabularPandas& to)
     const at::Tensor& cats = b[0].get<TensorBase>();
     const at::Tensor conts = n_x == 2 ? b[1].get<TensorBase>() : at::empty({cats.size(0), 0});
     const at::Tensor ys = b.size() > n_x ? b[n_x].get<TensorBase>() : at::Tensor();
-    return Item(Tabular(to_->decode(cats, conts, ys)));
+    return Item(Tabular(TabularRows(to_->decode(cats, conts, ys), ys.defined() ? to_->y_names() : std::vector<std::string>{})));
   });
 }
 
@@ -102,15 +102,12 @@ const bool registered = [] {
                         [](const Item&, const Item&, const std::vector<Item>& samples, const std::vector<Item>& outs, const ShowBatchOptions& o) {
                           if (samples.empty() || outs.empty()) return std::string();
                           Table t = samples[0].get<Tabular>();
-                          const Table& p = outs[0].get<Tabular>();
-                          // The prediction columns beside the targets: fastai's "<y>_pred".
-                          for (const auto& c : p.columns())
-                            if (t.has(c.name) && !t.has(c.name + "_pred") && p.n_rows() == t.n_rows()) {
-                              const bool target = (t[c.name].is_string() && c.is_string() && t[c.name].str != c.str) ||
-                                                  (!c.is_string() && t[c.name].num != c.num);
-                              if (!target) continue;
-                              Column pc = c;
-                              pc.name = c.name + "_pred";
+                          const TabularRows& p = outs[0].get<Tabular>();
+                          // fastai's "<y>_pred": each target's prediction beside it.
+                          for (const auto& y : p.y_names)
+                            if (p.has(y) && p.n_rows() == t.n_rows()) {
+                              Column pc = p[y];
+                              pc.name = y + "_pred";
                               t.add(std::move(pc));
                             }
                           const std::string s = t.to_string(static_cast<size_t>(o.max_n));

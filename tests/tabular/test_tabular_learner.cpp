@@ -157,6 +157,11 @@ TEST(TabularLearner, LearnsPredictsAndShowsResults) {
   std::ostringstream out;
   learn.show_results(1, {.max_n = 3, .out = &out});
   EXPECT_NE(out.str().find("y_pred"), std::string::npos);
+  // Even when every prediction is right (outputs = targets), the prediction column is shown.
+  Item vb = learn.dls.valid().one_batch();
+  std::ostringstream same;
+  learn.dls.valid().show_results(vb, vb, {.max_n = 3, .out = &same});
+  EXPECT_NE(same.str().find("y_pred"), std::string::npos) << same.str();
   // A table lacking a model column is refused with its name.
   EXPECT_THROW_WITH(learn.predict(Tabular(df.take({3}).select({"c", "x"}))), TableError, "'noise'");
 }

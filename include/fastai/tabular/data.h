@@ -21,10 +21,19 @@
 
 namespace fastai {
 
+/// Rows of a table that know which of their columns are targets (the decoded side of fastai's
+/// TabularPandas): a Table, plus `y_names`, so show_results can put "<y>_pred" beside each
+/// target. Converts from any Table (no targets marked).
+/// Example: `TabularRows r(df.take({0}));  r["age"]…`
+struct TabularRows : Table {
+  std::vector<std::string> y_names;
+  TabularRows(Table t = {}, std::vector<std::string> y = {}) : Table(std::move(t)), y_names(std::move(y)) {}  // NOLINT: implicit from Table
+};
+
 /// Rows of a table as one pipeline value (fastai's Tabular): what ReadTabBatch decodes a batch
 /// into, and what predict takes for tabular learners.
 /// Example: `auto [row, idx, probs] = learn.predict(Tabular(df.take({0})));`
-FASTAI_SEMANTIC_TYPE(Tabular, Table);
+FASTAI_SEMANTIC_TYPE(Tabular, TabularRows);
 
 /// The after_batch transform of tabular loaders (fastai's ReadTabBatch): batches pass through
 /// unchanged; decoding turns (cats, conts[, y]) back into a Tabular table of category names,
