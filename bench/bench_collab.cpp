@@ -18,6 +18,7 @@
 #include "fastai/metrics.h"
 #include "fastai/tabular/procs.h"
 #include "harness.h"
+#include "one_cycle.h"
 
 using namespace fastai;
 
@@ -37,8 +38,7 @@ Result hand_loop(const TabularPandas& to, uint64_t seed) {
   auto model = EmbeddingDotBiasImpl::from_classes(50, cls, to.cat_names()[0], to.cat_names()[1], std::pair{0.0, 5.5});
   auto opt = Adam(model->parameters(), {.lr = kLr, .wd = kWd});
   const int64_t bs = 64, n = static_cast<int64_t>(tr.size()), nb = n / bs;
-  const auto lr_s = combined_cos(0.25, kLr / 25, kLr, kLr / 1e5);
-  const auto mom_s = combined_cos(0.25, 0.95, 0.85, 0.95);
+  const bench::OneCycle sched(kLr, nb * kEpochs);
   Result r;
   const auto start = std::chrono::steady_clock::now();
   int64_t it = 0;
@@ -46,9 +46,7 @@ Result hand_loop(const TabularPandas& to, uint64_t seed) {
     model->train();
     auto perm = torch::randperm(n);
     for (int64_t b = 0; b < nb; ++b, ++it) {
-      const double pos = static_cast<double>(it) / static_cast<double>(nb * kEpochs);
-      opt->set_hyper("lr", lr_s(pos));
-      opt->set_hyper("mom", mom_s(pos));
+      sched.apply(*opt, it);
       auto idx = perm.slice(0, b * bs, (b + 1) * bs);
       auto loss = torch::mse_loss(model->forward(tr.cats().index_select(0, idx)), tr.ys().index_select(0, idx).view(-1));
       loss.backward();

@@ -20,6 +20,7 @@
 #include "fastai/layers.h"
 #include "fastai/learner.h"
 #include "harness.h"
+#include "one_cycle.h"
 #include "reference_loop.h"
 
 using namespace fastai;
@@ -45,8 +46,7 @@ Result hand_loop(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv,
   auto opt = Adam(params, {.lr = kLr});
   for (const auto& p : norm_bias_params(*model, true)) opt->state(p).values["do_wd"] = 0;
   const int64_t n = x.size(0), nb = n / kBs;  // drop_last, as the Learner's training loader
-  const auto lr_s = combined_cos(0.25, kLr / 25, kLr, kLr / 1e5);
-  const auto mom_s = combined_cos(0.25, 0.95, 0.85, 0.95);
+  const bench::OneCycle sched(kLr, nb * epochs);
   Result r;
   const double t0 = bench::seconds_of([] {});
   auto start = std::chrono::steady_clock::now();
@@ -55,9 +55,7 @@ Result hand_loop(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv,
     model->train();
     auto perm = torch::randperm(n);
     for (int64_t b = 0; b < nb; ++b, ++it) {
-      const double pos = static_cast<double>(it) / static_cast<double>(nb * epochs);
-      opt->set_hyper("lr", lr_s(pos));
-      opt->set_hyper("mom", mom_s(pos));
+      sched.apply(*opt, it);
       auto idx = perm.slice(0, b * kBs, (b + 1) * kBs);
       auto out = model->forward(x.index_select(0, idx));
       auto loss = torch::nn::functional::cross_entropy(out, y.index_select(0, idx));

@@ -19,6 +19,7 @@
 #include "fastai/data/external.h"
 #include "fastai/tabular/all.h"
 #include "harness.h"
+#include "one_cycle.h"
 
 using namespace fastai;
 
@@ -53,8 +54,7 @@ Result hand_loop(const TabularPandas& to, int epochs, uint64_t seed) {
   auto opt = Adam(model->parameters(), {.lr = 1e-2});
   for (const auto& p : norm_bias_params(*model, true)) opt->state(p).values["do_wd"] = 0;
   const int64_t bs = 64, n = static_cast<int64_t>(tr.size()), nb = n / bs;
-  const auto lr_s = combined_cos(0.25, 1e-2 / 25, 1e-2, 1e-2 / 1e5);
-  const auto mom_s = combined_cos(0.25, 0.95, 0.85, 0.95);
+  const bench::OneCycle sched(1e-2, nb * epochs);
   Result r;
   const auto start = std::chrono::steady_clock::now();
   int64_t it = 0;
@@ -62,9 +62,7 @@ Result hand_loop(const TabularPandas& to, int epochs, uint64_t seed) {
     model->train();
     auto perm = torch::randperm(n);
     for (int64_t b = 0; b < nb; ++b, ++it) {
-      const double pos = static_cast<double>(it) / static_cast<double>(nb * epochs);
-      opt->set_hyper("lr", lr_s(pos));
-      opt->set_hyper("mom", mom_s(pos));
+      sched.apply(*opt, it);
       auto idx = perm.slice(0, b * bs, (b + 1) * bs);
       auto out = model->forward(tr.cats().index_select(0, idx), tr.conts().index_select(0, idx));
       auto y = tr.ys().index_select(0, idx);
