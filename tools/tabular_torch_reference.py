@@ -69,7 +69,6 @@ def main():
         classes = sorted({col[a.y][i] for i in train})
         y = torch.tensor([classes.index(x) for x in col[a.y]])
         n_out = len(classes)
-    emb_szs = [(len(set(c)) if False else int(xc[:, j].max()) + 1, 0) for j, c in enumerate(cats)]
     vocab_sizes = []
     for j, c in enumerate(a.cat):
         vocab_sizes.append(len({col[c][i] for i in train if col[c][i] not in na}) + 1)

@@ -57,7 +57,13 @@ std::shared_ptr<TabularProc> proc_from_description(const json& j) {
   return make(j);
 }
 
-Proc::Proc(const Normalize&) : p_(std::make_shared<TabularNormalize>()) {}
+Proc::Proc(const Normalize& n) : p_(std::make_shared<TabularNormalize>()) {
+  // The tabular Normalize learns per-column statistics from the training rows; image
+  // statistics given to fastai::Normalize would be silently ignored, so refuse them.
+  if (n.mean().defined() || n.stdev().defined())
+    throw std::invalid_argument("procs: the tabular Normalize learns its statistics from the training rows; pass Normalize() "
+                                "without statistics");
+}
 
 // ---------------------------------------------------------------- TabularPandas
 

@@ -1,4 +1,5 @@
-// Tabular data sets for untar_data, made from Debian and npm packages (no network).
+// Tabular and collaborative-filtering data sets for untar_data (collab builds on tabular), made
+// from Debian and npm packages with no network: R data sets through Rscript, npm and weka files copied.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>

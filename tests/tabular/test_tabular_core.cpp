@@ -146,6 +146,8 @@ TEST(TabularPandas, BadInputNamesColumnAndRow) {
   Table v = sample();
   v["y"].str[5] = "maybe";
   EXPECT_THROW_WITH(TabularPandas(v, opts()), TableError, "target 'y'", "'maybe'", "row 5", "never seen");
+  // Image statistics handed to the tabular Normalize would be ignored: refused.
+  EXPECT_THROW_WITH(Proc(*Normalize::from_stats({0.5}, {0.2})), std::invalid_argument, "learns its statistics");
   // Missing values at inference in a column that had none in training.
   TabularPandas to(sample(), opts());
   Table w = sample();

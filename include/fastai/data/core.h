@@ -321,6 +321,7 @@ class DataLoaders {
   /// For loaders not over Datasets: a JSON description from which a registered loaders builder
   /// rebuilds the inference loaders in another process ({"builder": name, …}); export_learner
   /// stores it and load_learner calls the builder (see register_loaders_builder in export.h).
+  /// Example: `dls.inference_spec = nlohmann::json{{"builder", "tabular"}, {"to", to.describe()}}.dump();`
   std::string inference_spec;
 
  private:

@@ -32,6 +32,7 @@ struct TableRow {
 };
 
 /// The semantic type of a table row item.
+/// Example: `Item r = Row(TableRow{std::make_shared<const Table>(df), 0});  // rows_of(df) makes these`
 FASTAI_SEMANTIC_TYPE(Row, TableRow);
 
 /// Every row of `df` as a Row item (sharing one copy of the table): a DataBlock's items.

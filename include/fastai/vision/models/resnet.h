@@ -81,10 +81,13 @@ class ResNetImpl : public torch::nn::Module {
 TORCH_MODULE(ResNet);
 
 /// torchvision's resnet18 (BasicBlock, [2, 2, 2, 2]; 11,689,512 parameters with 1000 classes).
+/// Example: `auto m = resnet18({.num_classes = 10});`
 ResNet resnet18(ResNetOptions options = {});
 /// torchvision's resnet34 (BasicBlock, [3, 4, 6, 3]; 21,797,672 parameters).
+/// Example: `auto learn = vision_learner(dls, resnet34);`
 ResNet resnet34(ResNetOptions options = {});
 /// torchvision's resnet50 (Bottleneck, [3, 4, 6, 3]; 25,557,032 parameters).
+/// Example: `auto body = resnet50()->body();  // 2048 channels out`
 ResNet resnet50(ResNetOptions options = {});
 
 }  // namespace fastai
