@@ -3,7 +3,6 @@
 #include <csv.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -34,14 +33,17 @@ std::string trim(const std::string& s) {
   return s.substr(a, b - a);
 }
 
+}  // namespace
+
 bool parse_number(const std::string& raw, double& v) {
   const std::string s = trim(raw);
   if (s.empty()) return false;
-  errno = 0;
   char* end = nullptr;
   v = std::strtod(s.c_str(), &end);
   return end == s.c_str() + s.size();
 }
+
+namespace {
 
 // Raw cells of a file, column by column, with the line each record started on.
 struct Raw {

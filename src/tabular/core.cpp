@@ -80,20 +80,12 @@ bool wants_category(const TransformBlock& b) {
   return false;
 }
 
-std::string first_text(const Column& c, size_t& row) {
+// The first cell of a text column that is not a number, or nullopt when all of them are.
+std::optional<size_t> first_text(const Column& c) {
+  double v;
   for (size_t i = 0; i < c.size(); ++i)
-    if (!c.na[i]) {
-      double v;
-      char* end = nullptr;
-      v = std::strtod(c.str[i].c_str(), &end);
-      (void)v;
-      if (c.str[i].empty() || end != c.str[i].c_str() + c.str[i].size()) {
-        row = i;
-        return c.str[i];
-      }
-    }
-  row = 0;
-  return c.size() ? c.str[0] : "";
+    if (!c.na[i] && !parse_number(c.str[i], v)) return i;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -118,10 +110,11 @@ void TabularPandas::check_columns(const Table& df, bool need_y) const {
   for (const auto& n : cont_names_) {
     const Column& c = df[n];
     if (c.is_string()) {
-      size_t row = 0;
-      const std::string v = first_text(c, row);
-      throw TableError("TabularPandas: continuous column '" + n + "' has a non-numeric value '" + v + "' at row " + std::to_string(row) +
-                       " (list it in cat_names, or fix the data)");
+      if (const auto row = first_text(c))
+        throw TableError("TabularPandas: continuous column '" + n + "' has a non-numeric value '" + c.str[*row] + "' at row " +
+                         std::to_string(*row) + " (list it in cat_names, or fix the data)");
+      throw TableError("TabularPandas: continuous column '" + n + "' holds text, though every value reads as a number; read it as "
+                       "numbers (CsvOptions.dtypes) or list it in cat_names");
     }
     if (c.type == ColType::Date)
       throw TableError("TabularPandas: continuous column '" + n + "' holds dates; use add_datepart(df, \"" + n + "\") first");

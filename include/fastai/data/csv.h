@@ -51,6 +51,10 @@ Table read_csv_string(const std::string& text, CsvOptions options = {}, const st
 /// atomically. Example: `write_csv(t, "out.csv");`
 void write_csv(const Table& t, const std::filesystem::path& file);
 
+/// Parses a whole cell (surrounding spaces allowed) as a number, as read_csv's inference does;
+/// false when it is not one. Example: `double v; parse_number(" 2.5", v);  // v == 2.5`
+bool parse_number(const std::string& s, double& value);
+
 /// Parses an ISO 8601 date or date-time ("2011-03-05", "2011-03-05 14:30:00", "…T…") into
 /// seconds since the epoch (UTC); false when `s` is not one.
 /// Example: `double s; parse_date("1970-01-02", s);  // s == 86400`
