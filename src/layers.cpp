@@ -1,5 +1,7 @@
 #include "fastai/layers.h"
 
+#include "fastai/conv.h"
+
 #include <torch/torch.h>
 
 #include <stdexcept>
@@ -37,7 +39,7 @@ SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
   };
   switch (o.ndim) {
     case 1: setup(torch::nn::Conv1d(torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
-    case 2: setup(torch::nn::Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
+    case 2: setup(Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
     case 3: setup(torch::nn::Conv3d(torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
     default: throw std::invalid_argument("ConvLayer: ndim must be 1, 2 or 3, got " + std::to_string(o.ndim));
   }

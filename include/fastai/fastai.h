@@ -38,6 +38,7 @@
 #include "fastai/data/transforms.h"
 #include "fastai/export.h"
 #include "fastai/interpret.h"
+#include "fastai/conv.h"
 #include "fastai/layers.h"
 #include "fastai/learner.h"
 #include "fastai/losses.h"

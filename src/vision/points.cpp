@@ -12,6 +12,8 @@
 
 namespace fastai {
 
+nlohmann::json PointCreate::describe() const { return describe_base(); }
+
 PointCreate::PointCreate() : Transform({.name = "PointCreate"}) {
   encodes<TensorBase>([](const at::Tensor& t) -> Item {
     if (!(t.dim() == 2 && t.size(1) == 2) && !(t.dim() == 1 && t.numel() % 2 == 0))
@@ -114,6 +116,8 @@ at::Tensor affine_points(const at::Tensor& p, const at::Tensor& mat, const std::
   const auto a = m.slice(1, 0, 2).slice(2, 0, 2), t = m.slice(1, 0, 2).select(2, 2);
   return torch::matmul(x - t.unsqueeze(1), torch::linalg::inv(a.transpose(1, 2)));
 }
+
+nlohmann::json BBoxCreate::describe() const { return describe_base(); }
 
 BBoxCreate::BBoxCreate() : Transform({.name = "BBoxCreate"}) {
   encodes<TensorBase>([](const at::Tensor& t) -> Item {

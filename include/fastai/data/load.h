@@ -10,6 +10,7 @@
 ///   on the consumer thread: to device → after_batch → yield;  after_iter at the end.
 /// Every stage is a std::function member taking the loader first: replace one to make a
 /// language-model loader or a whole-batch tabular loader without a new class.
+#include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 
 #include <cstdint>

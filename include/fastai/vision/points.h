@@ -30,7 +30,7 @@ class PointCreate : public Transform {
  public:
   PointCreate();
   std::string type_name() const override { return "PointCreate"; }
-  nlohmann::json describe() const override { return describe_base(); }
+  nlohmann::json describe() const override;
   static std::shared_ptr<PointCreate> from_description(const nlohmann::json& j);
   /// Points are regressed: MSELossFlat.
   std::shared_ptr<BaseLoss> loss_func() const override;
@@ -70,7 +70,7 @@ class BBoxCreate : public Transform {
  public:
   BBoxCreate();
   std::string type_name() const override { return "BBoxCreate"; }
-  nlohmann::json describe() const override { return describe_base(); }
+  nlohmann::json describe() const override;
   static std::shared_ptr<BBoxCreate> from_description(const nlohmann::json& j);
 };
 

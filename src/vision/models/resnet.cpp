@@ -7,8 +7,8 @@ namespace nn = torch::nn;
 
 namespace {
 
-nn::Conv2d conv(int64_t in, int64_t out, int64_t ks, int64_t stride) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, ks).stride(stride).padding(ks / 2).bias(false));
+Conv2d conv(int64_t in, int64_t out, int64_t ks, int64_t stride) {
+  return Conv2d(nn::Conv2dOptions(in, out, ks).stride(stride).padding(ks / 2).bias(false));
 }
 
 // torchvision: a 1×1 conv (stride) + BN when the block changes the shape.
@@ -52,7 +52,7 @@ at::Tensor BottleneckImpl::forward(const at::Tensor& x) {
 
 ResNetImpl::ResNetImpl(bool bottleneck, std::vector<int64_t> layers, ResNetOptions o) {
   if (layers.size() != 4) throw std::invalid_argument("ResNet: four stages, got " + std::to_string(layers.size()));
-  conv1 = register_module("conv1", nn::Conv2d(nn::Conv2dOptions(o.c_in, 64, 7).stride(2).padding(3).bias(false)));
+  conv1 = register_module("conv1", Conv2d(nn::Conv2dOptions(o.c_in, 64, 7).stride(2).padding(3).bias(false)));
   bn1 = register_module("bn1", nn::BatchNorm2d(64));
   const int64_t expansion = bottleneck ? BottleneckImpl::expansion : BasicBlockImpl::expansion;
   int64_t inplanes = 64;

@@ -16,6 +16,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/linear.h>
 
+#include "fastai/conv.h"
 #include "fastai/layers.h"
 
 namespace fastai {
@@ -28,7 +29,7 @@ class BasicBlockImpl : public torch::nn::Module {
   static constexpr int64_t expansion = 1;
   BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride = 1);
   at::Tensor forward(const at::Tensor& x);
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
@@ -42,7 +43,7 @@ class BottleneckImpl : public torch::nn::Module {
   static constexpr int64_t expansion = 4;
   BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride = 1);
   at::Tensor forward(const at::Tensor& x);
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+  Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
@@ -70,7 +71,7 @@ class ResNetImpl : public torch::nn::Module {
   /// Channels out of layer4 (512 or 2048).
   int64_t num_features() const noexcept { return num_features_; }
 
-  torch::nn::Conv2d conv1{nullptr};
+  Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
   torch::nn::Linear fc{nullptr};
