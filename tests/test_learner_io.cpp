@@ -340,3 +340,26 @@ TEST(TrainingCallbacks, ChannelsLastKeepsResults) {
   auto a = snapshot(cl), b = snapshot(plain);
   for (size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i], 1e-4, 1e-5));
 }
+
+TEST(TrainingCallbacks, PrecisionShortcutsAddAndRemoveTheirCallbacks) {
+  auto x = torch::randn({16, 1, 8, 8}), y = torch::randint(0, 2, {16});
+  auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 8});
+  auto m = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 4, 3)), torch::nn::Flatten(), torch::nn::Linear(144, 2));
+  Learner learn(dls, m, {.loss_func = CrossEntropyLossFlat()});
+  auto count = [&]<class T>() {
+    return std::count_if(learn.cbs().begin(), learn.cbs().end(), [](const auto& c) { return dynamic_cast<T*>(c.get()) != nullptr; });
+  };
+  learn.to_bf16().to_bf16();  // twice: still one MixedPrecision
+  EXPECT_EQ(count.operator()<MixedPrecision>(), 1);
+  learn.to_fp32();
+  EXPECT_EQ(count.operator()<MixedPrecision>(), 0);
+  learn.to_channelslast();  // on the CPU: ChannelsLast + bf16
+  EXPECT_EQ(count.operator()<ChannelsLast>(), 1);
+  EXPECT_EQ(count.operator()<MixedPrecision>(), 1);
+  learn.fit(1, 1e-2);
+  EXPECT_TRUE(learn.model->parameters()[0].is_contiguous(at::MemoryFormat::ChannelsLast));
+  learn.to_contiguous(/*to_fp32=*/true);
+  EXPECT_EQ(count.operator()<ChannelsLast>(), 0);
+  EXPECT_EQ(count.operator()<MixedPrecision>(), 0);
+  EXPECT_TRUE(learn.model->parameters()[0].is_contiguous());
+}

@@ -259,6 +259,20 @@ class Learner {
   /// Example: `learn.model_file("stage1") == learn.path / "models" / "stage1.pth"`
   std::filesystem::path model_file(const std::string& name) const;
 
+  // ---------------------------------------------------------------- precision and memory format
+  /// Mixed precision, fastai's to_fp16 / to_bf16: adds MixedPrecision (fp16 with loss scaling is
+  /// for CUDA; on the CPU use bf16). to_fp32 removes it. Each returns the learner.
+  /// Example: `learn.to_bf16().fit_one_cycle(1);`
+  Learner& to_fp16();
+  Learner& to_bf16();
+  Learner& to_fp32();
+  /// Channels-last weights and inputs (fastai's to_channelslast), with mixed precision unless
+  /// `use_amp` is false — bf16 on the CPU, fp16 on CUDA; to_contiguous undoes it (and the mixed
+  /// precision too with `to_fp32`).
+  /// Example: `learn.to_channelslast();  // ChannelsLast + MixedPrecision(bf16) on the CPU`
+  Learner& to_channelslast(bool use_amp = true);
+  Learner& to_contiguous(bool to_fp32 = false);
+
   // ---------------------------------------------------------------- callbacks
   /// Attaches a callback (it sees after_create at once) and returns it.
   /// Example: `auto cb = learn.add_cb(std::make_shared<CSVLogger>()); learn.remove_cb(cb);`

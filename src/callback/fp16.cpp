@@ -113,4 +113,56 @@ void ChannelsLast::before_batch() {
     if (x.dim() == 4) x = x.contiguous(at::MemoryFormat::ChannelsLast);
 }
 
+// ---------------------------------------------------------------- Learner's shortcuts (fastai patches them on)
+
+namespace {
+template <class T>
+void remove_all(Learner& learn) {
+  while (auto* c = learn.cb<T>())
+    for (const auto& p : learn.cbs())
+      if (p.get() == c) {
+        learn.remove_cb(p);
+        break;
+      }
+}
+
+bool model_on_cuda(const Learner& learn) {
+  for (const auto& p : learn.model->parameters()) return p.is_cuda();
+  return false;
+}
+}  // namespace
+
+Learner& Learner::to_fp16() {
+  remove_all<MixedPrecision>(*this);
+  add_cb(std::make_shared<MixedPrecision>(AmpMode::fp16));
+  return *this;
+}
+
+Learner& Learner::to_bf16() {
+  remove_all<MixedPrecision>(*this);
+  add_cb(std::make_shared<MixedPrecision>(AmpMode::bf16));
+  return *this;
+}
+
+Learner& Learner::to_fp32() {
+  remove_all<MixedPrecision>(*this);
+  return *this;
+}
+
+Learner& Learner::to_channelslast(bool use_amp) {
+  if (!cb<ChannelsLast>()) add_cb(std::make_shared<ChannelsLast>());
+  if (use_amp && !cb<MixedPrecision>())
+    add_cb(std::make_shared<MixedPrecision>(model_on_cuda(*this) ? AmpMode::fp16 : AmpMode::bf16));
+  return *this;
+}
+
+Learner& Learner::to_contiguous(bool to_fp32) {
+  remove_all<ChannelsLast>(*this);
+  torch::NoGradGuard g;
+  for (auto& p : model->parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous());
+  if (to_fp32) remove_all<MixedPrecision>(*this);
+  return *this;
+}
+
 }  // namespace fastai
