@@ -389,6 +389,120 @@ std::shared_ptr<RandomErasing> RandomErasing::from_description(const nlohmann::j
 }
 FASTAI_REGISTER_TRANSFORM(RandomErasing);
 
+// ---------------------------------------------------------------- RandomResizedCropGPU
+
+namespace {
+struct CropBox {
+  int64_t top = 0, left = 0, h = 0, w = 0, img_h = 0, img_w = 0;
+};
+thread_local CropBox t_crop;
+
+std::optional<std::pair<int64_t, int64_t>> batch_image_hw(const Item& x) {
+  if (x.is_tuple()) {
+    for (const auto& e : x.elements())
+      if (auto hw = batch_image_hw(e)) return hw;
+    return std::nullopt;
+  }
+  if (x.is<TensorImage>()) return std::pair{x.get<TensorImage>().size(-2), x.get<TensorImage>().size(-1)};
+  if (x.is<TensorMask>()) return std::pair{x.get<TensorMask>().size(-2), x.get<TensorMask>().size(-1)};
+  return std::nullopt;
+}
+}  // namespace
+
+RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions o)
+    : Transform({.name = "RandomResizedCropGPU", .order = 30}), h_(h), w_(w), o_(o) {
+  if (h <= 0 || w <= 0) throw std::invalid_argument("RandomResizedCropGPU: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
+  if (o.min_scale <= 0 || o.min_scale > o.max_scale || o.ratio.first <= 0 || o.ratio.first > o.ratio.second || o.valid_scale <= 0 || o.valid_scale > 1)
+    throw std::invalid_argument("RandomResizedCropGPU: needs 0 < min_scale <= max_scale, 0 < ratio.first <= ratio.second and 0 < valid_scale <= 1");
+  const AffineOptions resize{.size = std::pair{h, w}};
+  auto crop = [](const at::Tensor& x) {
+    return x.slice(-2, t_crop.top, t_crop.top + t_crop.h).slice(-1, t_crop.left, t_crop.left + t_crop.w);
+  };
+  auto identity = [](const at::Tensor& x) {
+    return torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(x.device())).expand({x.size(0), 3, 3});
+  };
+  encodes<TensorImage>([=, this](const at::Tensor& x) {
+    const bool integral = !x.is_floating_point();
+    const auto c = crop(integral ? x.to(torch::kFloat) : x);
+    auto y = AffineCoordTfm::apply(c, identity(c), resize, o_.nearest);
+    return integral ? y.round().to(x.scalar_type()) : y;
+  });
+  encodes<TensorMask>([=](const at::Tensor& m) {
+    const auto c = crop(m).unsqueeze(1).to(torch::kFloat);
+    return AffineCoordTfm::apply(c, identity(c), resize, true).squeeze(1).round().to(m.scalar_type());
+  });
+  // Points (relative) through the box: the same map as an item crop (crop_points).
+  encodes<TensorPoint>([](const Item& x) {
+    const at::Tensor& p = x.get<TensorPoint>();
+    const auto& b = t_crop;
+    auto f = [&b](const at::Tensor& q) {
+      return crop_points(q, static_cast<double>(b.img_w), static_cast<double>(b.img_h), static_cast<double>(b.left),
+                         static_cast<double>(b.top), static_cast<double>(b.w), static_cast<double>(b.h));
+    };
+    if (x.is<TensorBBox>()) return map_boxes(p, f);
+    return f(p.to(at::kFloat)).to(p.scalar_type());
+  });
+}
+
+void RandomResizedCropGPU::before_call(const Item& x, std::optional<int> split_idx) const {
+  const auto hw = batch_image_hw(x);
+  if (!hw) throw std::invalid_argument("RandomResizedCropGPU: the batch has no TensorImage or TensorMask to crop");
+  const auto [h, w] = *hw;
+  CropBox b{.img_h = h, .img_w = w};
+  const bool valid = split_idx && *split_idx == 1;
+  auto& g = rng();
+  if (!valid) {  // fastai: ten tries at a random box that fits, then the centre fallback
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const double area = std::uniform_real_distribution<double>(o_.min_scale, o_.max_scale)(g) * static_cast<double>(w * h);
+      const double ratio = std::exp(std::uniform_real_distribution<double>(std::log(o_.ratio.first), std::log(o_.ratio.second))(g));
+      const auto nw = static_cast<int64_t>(std::lround(std::sqrt(area * ratio)));
+      const auto nh = static_cast<int64_t>(std::lround(std::sqrt(area / ratio)));
+      if (nw <= w && nh <= h && nw > 0 && nh > 0) {
+        b.h = nh, b.w = nw;
+        b.top = std::uniform_int_distribution<int64_t>(0, h - nh)(g);
+        b.left = std::uniform_int_distribution<int64_t>(0, w - nw)(g);
+        t_crop = b;
+        return;
+      }
+    }
+  }
+  const double aspect = static_cast<double>(w) / static_cast<double>(h);
+  if (aspect < o_.ratio.first)
+    b.h = static_cast<int64_t>(static_cast<double>(w) / o_.ratio.first), b.w = w;
+  else if (aspect > o_.ratio.second)
+    b.h = h, b.w = static_cast<int64_t>(static_cast<double>(h) * o_.ratio.second);
+  else
+    b.h = h, b.w = w;
+  if (valid) {
+    b.h = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(b.h) * o_.valid_scale));
+    b.w = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(b.w) * o_.valid_scale));
+  }
+  b.top = (h - b.h) / 2, b.left = (w - b.w) / 2;
+  t_crop = b;
+}
+
+nlohmann::json RandomResizedCropGPU::describe() const {
+  auto j = describe_base();
+  j["size"] = {h_, w_};
+  j["min_scale"] = o_.min_scale, j["max_scale"] = o_.max_scale, j["valid_scale"] = o_.valid_scale;
+  j["ratio"] = {o_.ratio.first, o_.ratio.second};
+  j["nearest"] = o_.nearest;
+  return j;
+}
+
+std::shared_ptr<RandomResizedCropGPU> RandomResizedCropGPU::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<RandomResizedCropGPU>(
+      j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(),
+      RandomResizedCropGPUOptions{.min_scale = j.value("min_scale", 0.08),
+                                  .ratio = {j.at("ratio")[0].get<double>(), j.at("ratio")[1].get<double>()},
+                                  .nearest = j.value("nearest", false),
+                                  .valid_scale = j.value("valid_scale", 1.0),
+                                  .max_scale = j.value("max_scale", 1.0)});
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(RandomResizedCropGPU);
+
 std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
   std::vector<AffineAug> aff;
   if (o.do_flip) aff.push_back(o.flip_vert ? AffineAug::dihedral(0.5) : AffineAug::flip(0.5));

@@ -4,6 +4,9 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "fastai/core/describe.h"
 #include "fastai/core/random.h"
@@ -162,4 +165,66 @@ TEST(BatchAugment, WarpIsAPerspectiveOfTheGrid) {
   auto y = warp(Item(TensorImage(x)), 0).get<TensorImage>();
   EXPECT_FALSE(torch::allclose(y, x, 1e-3, 1e-3));
   EXPECT_EQ(y.sizes(), x.sizes());
+}
+
+TEST(BatchAugment, RandomResizedCropGPUValidationIsTheCentreCrop) {
+  auto x = torch::arange(64, torch::kFloat).reshape({1, 1, 8, 8}).expand({2, 1, 8, 8}).contiguous();
+  RandomResizedCropGPU crop(4, 4, {.valid_scale = 0.5});
+  // the centre 4×4, resampled at the same size: the pixels themselves
+  auto y = crop(Item(TensorImage(x)), 1).get<TensorImage>();
+  EXPECT_TRUE(torch::allclose(y, x.slice(2, 2, 6).slice(3, 2, 6), 1e-5, 1e-5));
+  // valid_scale 1 on a square image: the whole image, resized
+  RandomResizedCropGPU whole(4, 4);
+  auto z = whole(Item(TensorImage(x)), 1).get<TensorImage>();
+  EXPECT_EQ(z.sizes(), (std::vector<int64_t>{2, 1, 4, 4}));
+  EXPECT_NEAR(z[0][0][0][0].item<double>(), 0.0, 1e-5);  // corners stay corners (align_corners)
+  EXPECT_NEAR(z[0][0][3][3].item<double>(), 63.0, 1e-4);
+}
+
+TEST(BatchAugment, RandomResizedCropGPUTrainsOnOneRandomBoxForImageMaskAndPoints) {
+  set_seed(5);
+  RandomResizedCropGPU crop(10, 10, {.min_scale = 0.3, .nearest = true});
+  RandomResizedCropGPU bilinear(10, 10, {.min_scale = 0.5});
+  std::set<int64_t> firsts;
+  int checked = 0;
+  for (int trial = 0; trial < 16; ++trial) {
+    // image = mask codes as floats, so with nearest sampling both must come out identical
+    auto m = torch::randint(0, 5, {3, 20, 20}, torch::kLong);
+    // a point on the centre of pixel (column 9, row 11) of every image
+    auto pts = torch::tensor({{{(9 + 0.5) / 10 - 1, (11 + 0.5) / 10 - 1}}}).expand({3, 1, 2}).contiguous();
+    auto img = torch::zeros({3, 1, 20, 20});
+    img.select(1, 0).slice(1, 10, 13).slice(2, 8, 11).fill_(0.5);  // a 3×3 blob peaking on that pixel
+    img.select(1, 0).select(1, 11).select(1, 9).fill_(1.0);
+    Item out = crop(Tuple({TensorImage(m.unsqueeze(1).to(torch::kFloat)), TensorMask(m)}), 0);
+    const auto& yi = out[0].get<TensorImage>();
+    const auto& ym = out[1].get<TensorMask>();
+    ASSERT_EQ(yi.sizes(), (std::vector<int64_t>{3, 1, 10, 10}));
+    EXPECT_TRUE(torch::equal(yi.squeeze(1).to(torch::kLong), ym));  // same box for image and mask
+    EXPECT_TRUE(torch::equal(ym[0], ym[1]) == torch::equal(m[0], m[1]));  // one box for the batch
+    firsts.insert(ym[0][0][0].item<int64_t>() * 1000 + ym[0][9][9].item<int64_t>());
+    // the point lands on its pixel when the box kept it
+    Item p = bilinear(Tuple({TensorImage(img), TensorPoint(pts)}), 0);
+    const auto q = p[1].get<TensorPoint>()[0][0];
+    const double px = (q[0].item<double>() + 1) * 10 / 2, py = (q[1].item<double>() + 1) * 10 / 2;
+    const auto& im = p[0].get<TensorImage>()[0][0];
+    if (px >= 0 && px < 10 && py >= 0 && py < 10 && im.max().item<double>() > 0) {
+      const auto i = im.argmax().item<int64_t>();
+      EXPECT_NEAR(px, static_cast<double>(i % 10) + 0.5, 1.5) << "trial " << trial;
+      EXPECT_NEAR(py, static_cast<double>(i / 10) + 0.5, 1.5) << "trial " << trial;
+      ++checked;
+    }
+  }
+  EXPECT_GT(firsts.size(), 1u);  // the box is random
+  EXPECT_GE(checked, 4);
+}
+
+TEST(BatchAugment, RandomResizedCropGPUDescribesAndRefusesBadOptions) {
+  RandomResizedCropGPU crop(6, 8, {.min_scale = 0.35, .valid_scale = 0.9});
+  auto rebuilt = transform_from_description(crop.describe());
+  EXPECT_EQ(rebuilt->describe(), crop.describe());
+  auto x = torch::rand({2, 3, 12, 12});
+  EXPECT_TRUE(torch::allclose((*rebuilt)(Item(TensorImage(x)), 1).get<TensorImage>(), crop(Item(TensorImage(x)), 1).get<TensorImage>()));
+  EXPECT_THROW(RandomResizedCropGPU(0, 4), std::invalid_argument);
+  EXPECT_THROW(RandomResizedCropGPU(4, 4, {.min_scale = 0.9, .max_scale = 0.5}), std::invalid_argument);
+  EXPECT_THROW(crop(Item(Str("not a batch")), 0), std::invalid_argument);
 }

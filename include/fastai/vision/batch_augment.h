@@ -136,6 +136,34 @@ class RandomErasing : public Transform {
   int max_count_;
 };
 
+/// Keyword arguments of RandomResizedCropGPU (fastai's defaults).
+/// Example: `RandomResizedCropGPU(24, 24, {.min_scale = 0.35})`
+struct RandomResizedCropGPUOptions {
+  double min_scale = 0.08;                           ///< of the area
+  std::pair<double, double> ratio = {3.0 / 4, 4.0 / 3};  ///< aspect ratio range (log-uniform)
+  bool nearest = false;                              ///< images sampled nearest instead of bilinear
+  double valid_scale = 1.0;                          ///< validation: a centre crop of this share
+  double max_scale = 1.0;
+};
+
+/// Crops a random region of the batch (one region for the whole batch, scale and aspect as
+/// RandomResizedCrop) and resizes it to h×w with tensor ops; on the validation set a centre
+/// crop (fastai's RandomResizedCropGPU, order 30, both sets). Masks are sampled nearest, points
+/// and boxes follow their pixels.
+/// Example: `.batch_tfms = {std::make_shared<RandomResizedCropGPU>(24, 24, RandomResizedCropGPUOptions{.min_scale = 0.35})}`
+class RandomResizedCropGPU : public Transform {
+ public:
+  RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions options = {});
+  void before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "RandomResizedCropGPU"; }
+  nlohmann::json describe() const override;
+  static std::shared_ptr<RandomResizedCropGPU> from_description(const nlohmann::json& j);
+
+ private:
+  int64_t h_, w_;
+  RandomResizedCropGPUOptions o_;
+};
+
 /// Keyword arguments of aug_transforms (fastai's defaults).
 /// Example: `aug_transforms({.max_rotate = 15, .max_zoom = 1.2})`
 struct AugTransformsOptions {
