@@ -16,6 +16,29 @@ namespace fastai {
 namespace {
 constexpr int kLine = 18, kPad = 6;
 const std::array<uint8_t, 3> kBlack{0, 0, 0}, kGreen{0, 140, 0}, kRed{200, 0, 0};
+
+// Image pixel coordinates → canvas: the image's top-left is at (x0, y0), scaled by `scale`.
+void draw_overlay(cv::Mat& canvas, const Overlay& ov, int x0, int y0, double scale) {
+  const cv::Scalar col(ov.colour[0], ov.colour[1], ov.colour[2]);
+  auto at = [&](float x, float y) {
+    return cv::Point(x0 + static_cast<int>(std::lround(x * scale)), y0 + static_cast<int>(std::lround(y * scale)));
+  };
+  if (ov.points.defined() && ov.points.numel() > 0) {
+    const auto p = ov.points.to(torch::kFloat).reshape({-1, 2}).contiguous();
+    const auto a = p.accessor<float, 2>();
+    for (int64_t i = 0; i < p.size(0); ++i) cv::circle(canvas, at(a[i][0], a[i][1]), 3, col, cv::FILLED, cv::LINE_AA);
+  }
+  if (ov.boxes.defined() && ov.boxes.numel() > 0) {
+    const auto b = ov.boxes.to(torch::kFloat).reshape({-1, 4}).contiguous();
+    const auto a = b.accessor<float, 2>();
+    for (int64_t i = 0; i < b.size(0); ++i) {
+      cv::rectangle(canvas, at(a[i][0], a[i][1]), at(a[i][2], a[i][3]), col, 2, cv::LINE_AA);
+      if (static_cast<size_t>(i) < ov.labels.size())
+        cv::putText(canvas, ov.labels[static_cast<size_t>(i)], at(a[i][0], a[i][1]) + cv::Point(3, 14),
+                    cv::FONT_HERSHEY_SIMPLEX, 0.45, col, 1, cv::LINE_AA);
+    }
+  }
+}
 }  // namespace
 
 std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const std::filesystem::path& file, GridOptions o) {
@@ -40,6 +63,7 @@ std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const 
     cv::resize(rgb, sized, cv::Size(), scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);
     const int x0 = c * cw + kPad + (o.cell - sized.cols) / 2, y0 = r * ch + kPad + (o.cell - sized.rows) / 2;
     sized.copyTo(canvas(cv::Rect(x0, y0, sized.cols, sized.rows)));
+    for (const auto& ov : cells[i].overlays) draw_overlay(canvas, ov, x0, y0, scale);
     for (size_t l = 0; l < cells[i].lines.size(); ++l) {
       const auto& [text, col] = cells[i].lines[l];
       const int baseline_y = r * ch + kPad + o.cell + kLine * static_cast<int>(l + 1) - 4;
@@ -65,11 +89,44 @@ at::Tensor image_of(const Item& sample) {
   return c.image;
 }
 
+// A sample's points and boxes (with the labels that follow the boxes) as an overlay, and the
+// sample without them for the titles.
+struct Marks {
+  Overlay overlay;
+  Item rest;
+  bool any = false;
+};
+Marks marks_of(const Item& sample, std::array<uint8_t, 3> colour) {
+  Marks m;
+  m.overlay.colour = colour;
+  if (!sample.is_tuple()) {
+    m.rest = sample;
+    return m;
+  }
+  std::vector<Item> rest;
+  bool after_boxes = false;
+  for (const auto& e : sample.elements()) {
+    if (e.is<TensorBBox>()) {
+      m.overlay.boxes = e.get<TensorBBox>(), m.any = after_boxes = true;
+    } else if (e.is<TensorPoint>()) {
+      m.overlay.points = e.get<TensorPoint>(), m.any = true;
+    } else if (after_boxes && e.is<MultiCategory>()) {
+      m.overlay.labels = e.get<MultiCategory>();
+    } else {
+      rest.push_back(e);
+    }
+  }
+  m.rest = rest.size() == 1 ? rest[0] : Item(Tuple(std::move(rest)));
+  return m;
+}
+
 std::string draw_batch(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
   std::vector<GridCell> cells;
   for (const auto& s : samples) {
-    GridCell g{image_of(s), {}};
-    for (const auto& t : titles(s)) g.lines.push_back({t, kBlack});
+    auto m = marks_of(s, kRed);
+    GridCell g{image_of(s), {}, {}};
+    for (const auto& t : titles(m.any ? m.rest : s)) g.lines.push_back({t, kBlack});
+    if (m.any) g.overlays.push_back(std::move(m.overlay));
     cells.push_back(std::move(g));
   }
   const auto file = o.path.empty() ? std::filesystem::path("show_batch.png") : o.path;
@@ -80,7 +137,19 @@ std::string draw_results(const Item&, const Item&, const std::vector<Item>& samp
                          const ShowBatchOptions& o) {
   std::vector<GridCell> cells;
   for (size_t i = 0; i < samples.size(); ++i) {
-    GridCell g{image_of(samples[i]), {}};
+    // Points and boxes: targets in green, predictions in red, over the same image.
+    auto target_marks = marks_of(samples[i], kGreen);
+    if (target_marks.any) {
+      GridCell g{image_of(samples[i]), {{"target", kGreen}}, {target_marks.overlay}};
+      if (i < outs.size())
+        if (auto pred_marks = marks_of(outs[i], kRed); pred_marks.any) {
+          g.overlays.push_back(pred_marks.overlay);
+          g.lines.push_back({"prediction", kRed});
+        }
+      cells.push_back(std::move(g));
+      continue;
+    }
+    GridCell g{image_of(samples[i]), {}, {}};
     const auto target = titles(samples[i]);
     const std::string t = target.empty() ? "" : target.back();
     g.lines.push_back({t, kBlack});

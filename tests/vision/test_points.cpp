@@ -215,3 +215,42 @@ TEST(Boxes, BatchAffineKeepsTheBlobInsideItsBox) {
     EXPECT_LE(py, bb[i][0][3].item<double>() + 0.05);
   }
 }
+
+namespace {
+// Pixels of a written RGB picture that are clearly red / clearly green (the marks' colours; the
+// data images are grey).
+int64_t count_colour(const std::filesystem::path& png, bool red) {
+  const auto img = load_image(png).to(torch::kInt);  // [H, W, 3]
+  const auto r = img.select(2, 0), g = img.select(2, 1), b = img.select(2, 2);
+  return (red ? (r > 150) & (g < 90) & (b < 90) : (g > 100) & (r < 60) & (b < 60)).sum().item<int64_t>();
+}
+}  // namespace
+
+TEST(Points, ShowBatchAndShowResultsDrawThePointsAndBoxes) {
+  fastai::testing::TempDir tmp;
+  std::vector<Item> items;
+  for (int i = 0; i < 4; ++i) items.push_back(Int(i));
+  DataBlock points({.blocks = {TransformBlock{.type_tfms = [] { return TfmList{}; }}, PointBlock()},
+                    .get_x = {[](const Item&) { return Item(fastai::Image(dot_image(20, 30, 6, 7))); }},
+                    .get_y = {[](const Item&) { return Item(TensorBase(torch::tensor({{7.5, 6.5}}))); }},
+                    .splitter = IndexSplitter({3})});
+  auto dls = points.dataloaders(items, {.bs = 2});
+  const auto drawn = dls.train().show_batch({}, {.max_n = 2, .ncols = 2, .path = tmp.path / "points.png"});
+  EXPECT_GT(count_colour(drawn, true), 10);  // a red dot per image
+  // show_results: the target in green, a prediction (elsewhere) in red
+  Item b = dls.train().one_batch();
+  Item outs(Tuple({b[0], TensorPoint(torch::full({2, 1, 2}, 0.5))}));
+  const auto results = dls.train().show_results(b, outs, {.max_n = 2, .ncols = 2, .path = tmp.path / "results.png"});
+  EXPECT_GT(count_colour(results, false), 10);
+  EXPECT_GT(count_colour(results, true), 10);
+
+  DataBlock boxes({.blocks = {TransformBlock{}, BBoxBlock(), BBoxLblBlock()},
+                   .get_x = {[](const Item&) { return Item(fastai::Image(dot_image(12, 16, 5, 4))); }},
+                   .get_y = {[](const Item&) { return Item(TensorBase(torch::tensor({{2., 3., 9., 8.}}))); },
+                             [](const Item&) { return Item(MultiCategory(std::vector<std::string>{"dot"})); }},
+                   .splitter = IndexSplitter({3}),
+                   .n_inp = 1});
+  auto bdls = boxes.dataloaders(items, {.bs = 2});
+  const auto boxed = bdls.train().show_batch({}, {.max_n = 2, .ncols = 2, .path = tmp.path / "boxes.png"});
+  EXPECT_GT(count_colour(boxed, true), 40);  // rectangles
+}

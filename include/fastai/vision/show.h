@@ -11,12 +11,23 @@
 
 namespace fastai {
 
-/// One cell of a grid: an image ([C, H, W] in [0, 255] or [0, 1], or [H, W]) and lines of
-/// text under it, each with an RGB colour.
+/// Marks drawn over a grid image, in the image's pixel coordinates: points [n, 2] (x, y) as
+/// dots, boxes [n, 4] (x1, y1, x2, y2) as rectangles with an optional label each.
+/// Example: `Overlay{.points = pts, .colour = {0, 140, 0}}`
+struct Overlay {
+  at::Tensor points;
+  at::Tensor boxes;
+  std::vector<std::string> labels;   ///< one per box (or none)
+  std::array<uint8_t, 3> colour = {230, 30, 30};
+};
+
+/// One cell of a grid: an image ([C, H, W] in [0, 255] or [0, 1], or [H, W]), lines of text
+/// under it, each with an RGB colour, and marks drawn over it.
 /// Example: `GridCell c{img, {{"cat", {0, 0, 0}}, {"dog", {200, 0, 0}}}};`
 struct GridCell {
   at::Tensor image;
   std::vector<std::pair<std::string, std::array<uint8_t, 3>>> lines;
+  std::vector<Overlay> overlays;
 };
 
 /// Keyword arguments of show_image_grid. Example: `show_image_grid(cells, "grid.png", {.ncols = 4})`
@@ -28,7 +39,7 @@ struct GridOptions {
 };
 
 /// Draws `cells` in a grid (images scaled to `cell` pixels, nearest-neighbour when enlarging so
-/// small images stay crisp, text under each) and writes it to `file` atomically. Returns `file`.
+/// small images stay crisp, their points and boxes over them, text under each) and writes it to `file` atomically. Returns `file`.
 /// Example: `fastai::show_image_grid({{img, {{"cat", {0, 0, 0}}}}}, "cat.png");`
 std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const std::filesystem::path& file,
                                       GridOptions options = {});
