@@ -17,6 +17,7 @@
 #include "fastai/core/describe.h"
 #include "fastai/core/show.h"
 #include "fastai/data/transforms.h"
+#include "png.h"
 
 namespace fastai {
 
@@ -40,6 +41,7 @@ at::Tensor wrap(cv::Mat m) {
 at::Tensor decode(const uint8_t* data, size_t n, const std::string& name, ImageMode mode) {
   quiet_opencv();
   if (n == 0) throw ImageError(name, "the file is empty");
+  if (auto fast = detail::decode_png_fast(data, n, mode)) return *std::move(fast);
   const int flags = mode == ImageMode::RGB ? cv::IMREAD_COLOR : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
   cv::Mat m;
   try {

@@ -1,0 +1,148 @@
+#include "png.h"
+
+#include <libdeflate.h>
+#include <torch/torch.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace fastai::detail {
+namespace {
+
+uint32_t be32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
+}
+
+struct DecompressorDeleter {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+libdeflate_decompressor* decompressor() {
+  thread_local std::unique_ptr<libdeflate_decompressor, DecompressorDeleter> d(libdeflate_alloc_decompressor());
+  return d.get();
+}
+
+// PNG's row filters (specification, section 9), undone in place: `row` holds the filtered bytes
+// and becomes the pixels; `prev` is the previous row's pixels (nullptr for the first row).
+bool unfilter(uint8_t type, uint8_t* row, const uint8_t* prev, size_t stride, size_t bpp) {
+  switch (type) {
+    case 0: return true;
+    case 1:
+      for (size_t i = bpp; i < stride; ++i) row[i] = static_cast<uint8_t>(row[i] + row[i - bpp]);
+      return true;
+    case 2:
+      if (prev)
+        for (size_t i = 0; i < stride; ++i) row[i] = static_cast<uint8_t>(row[i] + prev[i]);
+      return true;
+    case 3:
+      for (size_t i = 0; i < stride; ++i) {
+        const unsigned left = i >= bpp ? row[i - bpp] : 0, up = prev ? prev[i] : 0;
+        row[i] = static_cast<uint8_t>(row[i] + ((left + up) >> 1));
+      }
+      return true;
+    case 4:
+      for (size_t i = 0; i < stride; ++i) {
+        const int a = i >= bpp ? row[i - bpp] : 0, b = prev ? prev[i] : 0, c = (prev && i >= bpp) ? prev[i - bpp] : 0;
+        const int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b), pc = std::abs(p - c);
+        row[i] = static_cast<uint8_t>(row[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c));
+      }
+      return true;
+    default: return false;
+  }
+}
+
+bool harmless_ancillary(const uint8_t* type) {
+  // Chunks OpenCV's decoder does not act on either (text, time, resolution, colour-space tags).
+  static const char* kOk[] = {"tEXt", "zTXt", "iTXt", "tIME", "pHYs", "sRGB", "gAMA", "cHRM", "iCCP", "bKGD", "sBIT"};
+  for (const char* k : kOk)
+    if (std::memcmp(type, k, 4) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMode mode) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (n < 8 + 25 || std::memcmp(data, kSig, 8) != 0) return std::nullopt;
+  size_t pos = 8;
+  uint32_t w = 0, h = 0;
+  int colour = -1;
+  thread_local std::vector<uint8_t> idat;
+  idat.clear();
+  const uint8_t* single = nullptr;  // the one IDAT chunk, used in place (the usual case)
+  size_t single_n = 0, idat_chunks = 0;
+  bool ended = false;
+  while (pos + 12 <= n) {
+    const uint32_t len = be32(data + pos);
+    const uint8_t* type = data + pos + 4;
+    if (len > n - pos - 12) return std::nullopt;  // truncated
+    const uint8_t* body = type + 4;
+    if (libdeflate_crc32(0, type, len + 4) != be32(body + len)) return std::nullopt;
+    if (std::memcmp(type, "IHDR", 4) == 0) {
+      if (len != 13 || pos != 8) return std::nullopt;
+      w = be32(body), h = be32(body + 4);
+      const int depth = body[8];
+      colour = body[9];
+      if (depth != 8 || body[10] != 0 || body[11] != 0 || body[12] != 0) return std::nullopt;  // 8-bit, not interlaced
+      if (colour != 0 && colour != 2 && colour != 4 && colour != 6) return std::nullopt;       // no palette
+      if (w == 0 || h == 0 || w > (1u << 16) || h > (1u << 16)) return std::nullopt;
+    } else if (std::memcmp(type, "IDAT", 4) == 0) {
+      if (colour < 0) return std::nullopt;
+      if (idat_chunks++ == 0) {
+        single = body, single_n = len;
+      } else {
+        if (idat_chunks == 2) idat.assign(single, single + single_n);
+        idat.insert(idat.end(), body, body + len);
+      }
+    } else if (std::memcmp(type, "IEND", 4) == 0) {
+      ended = true;
+      break;
+    } else if (!harmless_ancillary(type)) {
+      return std::nullopt;  // tRNS, PLTE, unknown chunks: OpenCV knows what to do
+    }
+    pos += 12 + len;
+  }
+  if (!ended || idat_chunks == 0) return std::nullopt;
+
+  const size_t in_ch = colour == 0 ? 1 : colour == 2 ? 3 : colour == 4 ? 2 : 4;
+  size_t out_ch = in_ch;
+  if (mode == ImageMode::Gray) {
+    if (colour != 0 && colour != 4) return std::nullopt;  // colour → grey: OpenCV's conversion
+    out_ch = 1;
+  } else if (mode == ImageMode::RGB) {
+    out_ch = 3;
+  } else if (colour == 4) {
+    return std::nullopt;  // grey + alpha unchanged: OpenCV's layout
+  }
+  const size_t stride = static_cast<size_t>(w) * in_ch;
+  thread_local std::vector<uint8_t> raw;
+  raw.resize(static_cast<size_t>(h) * (stride + 1));
+  const uint8_t* z = idat_chunks == 1 ? single : idat.data();
+  const size_t zn = idat_chunks == 1 ? single_n : idat.size();
+  if (libdeflate_zlib_decompress(decompressor(), z, zn, raw.data(), raw.size(), nullptr) != LIBDEFLATE_SUCCESS)
+    return std::nullopt;
+
+  // Unfilter in place in `raw` (each row after its filter byte), then lay the pixels out.
+  const uint8_t* prev = nullptr;
+  for (size_t r = 0; r < h; ++r) {
+    uint8_t* row = raw.data() + r * (stride + 1);
+    if (!unfilter(row[0], row + 1, prev, stride, in_ch)) return std::nullopt;
+    prev = row + 1;
+  }
+  auto out = torch::empty({static_cast<int64_t>(h), static_cast<int64_t>(w), static_cast<int64_t>(out_ch)}, torch::kUInt8);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  for (size_t r = 0; r < h; ++r) {
+    const uint8_t* src = raw.data() + r * (stride + 1) + 1;
+    uint8_t* d = dst + r * static_cast<size_t>(w) * out_ch;
+    if (out_ch == in_ch) {
+      std::memcpy(d, src, stride);
+    } else {
+      for (size_t x = 0; x < w; ++x)
+        for (size_t c = 0; c < out_ch; ++c) d[x * out_ch + c] = src[x * in_ch + (in_ch <= 2 ? 0 : c)];  // grey → RGB, or alpha dropped
+    }
+  }
+  return out;
+}
+
+}  // namespace fastai::detail

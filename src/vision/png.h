@@ -1,0 +1,23 @@
+#pragma once
+// A fast decoder for the common PNG case (8-bit grey, grey+alpha, RGB or RGBA, not interlaced,
+// no palette or transparency chunk), with libdeflate's inflate: for small images such as
+// Fashion-MNIST's 28×28 files most of OpenCV's (libpng + zlib) time is set-up per file, and
+// loading must hide behind the model's compute. Internal to the library; load_image uses it and
+// falls back to OpenCV for everything else.
+#include <ATen/core/Tensor.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "fastai/vision/core.h"
+
+namespace fastai::detail {
+
+// The decoded [H, W, C] uint8 image in `mode` (RGB or RGBA channel order), or nullopt when the
+// file is not a PNG this decoder handles — including a corrupt one (bad CRC, bad deflate data,
+// truncation): the caller then asks OpenCV, which decodes it or explains the error. Asking a
+// colour PNG for grey also returns nullopt (OpenCV's weights are the reference there).
+std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMode mode);
+
+}  // namespace fastai::detail
