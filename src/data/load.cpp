@@ -225,18 +225,30 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
                             (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
     }
   }
-  std::vector<Item> items;
-  items.reserve(idxs.size());
-  for (int64_t i : idxs) {
-    Item x;
+  // Each item draws from its own stream (epoch seed, batch, position), so items come out the same
+  // whichever thread builds them.
+  const auto n = static_cast<int64_t>(idxs.size());
+  std::vector<Item> built(idxs.size());
+  auto make = [&](int64_t k) {
+    RngScope item_scope(mix_seed(epoch_seed_, static_cast<uint64_t>(b), 2 + static_cast<uint64_t>(k)));
+    const int64_t i = idxs[static_cast<size_t>(k)];
     try {
-      x = do_item(*this, i);
+      built[static_cast<size_t>(k)] = do_item(*this, i);
     } catch (const std::exception& e) {
       throw DataLoaderError("DataLoader: building batch " + std::to_string(b) + " failed at item " + std::to_string(i) +
                             ": " + e.what());
     }
+  };
+  if (opt_.parallel_items && n > 1 && at::get_num_threads() > 1 && !at::in_parallel_region())
+    at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t k = begin; k < end; ++k) make(k);
+    });
+  else
+    for (int64_t k = 0; k < n; ++k) make(k);
+  std::vector<Item> items;
+  items.reserve(built.size());
+  for (auto& x : built)
     if (!x.empty()) items.push_back(std::move(x));
-  }
   if (items.empty()) return Item();
   try {
     return do_batch(*this, std::move(items));

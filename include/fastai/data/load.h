@@ -67,6 +67,9 @@ struct DataLoaderOptions {
   bool shuffle = false;
   bool drop_last = false;
   int num_workers = 0;                   ///< threads building batches (0: in the consumer thread)
+  /// With 0 workers, build a batch's items on the intra-op threads (at::parallel_for): loading
+  /// then takes turns with the model's compute on the same threads instead of competing with it.
+  bool parallel_items = true;
   int prefetch = 2;                      ///< batches each worker may run ahead
   std::optional<uint64_t> seed;          ///< default: drawn from fastai::rng() at construction
   std::optional<c10::Device> device;     ///< batches are moved here before after_batch
