@@ -6,6 +6,12 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -57,17 +63,32 @@ at::Tensor decode(const uint8_t* data, size_t n, const std::string& name, ImageM
   return wrap(m);
 }
 
+// POSIX open/fstat/read: for small images the stream machinery of std::ifstream (a buffer
+// allocation, two seeks) costs as much as the read itself.
 std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary | std::ios::ate);
-  if (!in) {
-    if (!std::filesystem::exists(file)) throw ImageError(file, "no such file");
-    throw ImageError(file, "cannot be opened");
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT) throw ImageError(file, "no such file");
+    throw ImageError(file, std::string("cannot be opened: ") + std::strerror(err));
   }
-  const auto size = static_cast<size_t>(in.tellg());
-  std::vector<uint8_t> bytes(size);
-  in.seekg(0);
-  if (size && !in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)))
-    throw ImageError(file, "read error");
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw ImageError(file, std::string("cannot be read: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) throw ImageError(file, "is a directory, not an image file");
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw ImageError(file, std::string("read error: ") + std::strerror(errno));
+    if (r == 0) break;  // the file shrank while we read it
+    got += static_cast<size_t>(r);
+  }
+  bytes.resize(got);
   return bytes;
 }
 
