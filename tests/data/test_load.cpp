@@ -13,6 +13,12 @@ namespace {
 DataLoader index_loader(int64_t n, DataLoaderOptions o) {
   return DataLoader([](int64_t i) { return Item(Int(i)); }, n, std::move(o));
 }
+// Sets the intra-op thread count for one test and restores it.
+struct ThreadsScope {
+  int saved = at::get_num_threads();
+  explicit ThreadsScope(int n) { at::set_num_threads(n); }
+  ~ThreadsScope() { at::set_num_threads(saved); }
+};
 std::vector<std::vector<int64_t>> all_batches(DataLoader& dl) {
   std::vector<std::vector<int64_t>> out;
   for (const Item& b : dl) {
@@ -53,13 +59,13 @@ TEST(DataLoader, ShuffleIsAPermutationNewEachEpochAndSeeded) {
 
 TEST(DataLoader, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
   // Items carry randomness from fastai's per-batch generators, as random item transforms do.
-  auto make = [](int workers) {
+  auto make = [](int workers, bool parallel_items = true) {
     DataLoader dl(
         [](int64_t i) {
           auto noise = torch::rand({3}, torch_rng());
           return Item(Tuple({TensorImage(noise + static_cast<double>(i)), Int(i)}));
         },
-        37, {.bs = 5, .shuffle = true, .num_workers = workers, .seed = 123});
+        37, {.bs = 5, .shuffle = true, .num_workers = workers, .parallel_items = parallel_items, .seed = 123});
     dl.after_item = [](const DataLoader&, const Item& x) {
       const bool flip = std::bernoulli_distribution(0.5)(rng());
       return flip ? Item(Tuple({TensorImage(-tensor_of(x[0])), x[1]})) : x;
@@ -72,10 +78,11 @@ TEST(DataLoader, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
       }
     return out;
   };
-  const auto ref = make(0);
+  ThreadsScope two(2);  // the parallel item path needs two intra-op threads (the tests run on one)
+  const auto ref = make(0);  // items built on the intra-op threads
   ASSERT_EQ(ref.size(), 16u);  // 8 batches × 2 epochs
-  for (int w : {1, 2, 3}) {
-    const auto got = make(w);
+  for (int w : {0, 1, 2, 3}) {
+    const auto got = make(w, /*parallel_items=*/w != 0);  // 0: one item after another on this thread
     ASSERT_EQ(got.size(), ref.size()) << w << " workers";
     for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(torch::equal(got[i], ref[i])) << w << " workers, batch " << i;
   }
@@ -120,6 +127,7 @@ TEST(DataLoader, SkippedItemsAndStagesRunInFastaiOrder) {
 }
 
 TEST(DataLoader, ErrorsNameBatchItemAndCause) {
+  ThreadsScope two(2);  // errors thrown on the intra-op threads too
   for (int workers : {0, 2}) {
     DataLoader dl(
         [](int64_t i) -> Item {
