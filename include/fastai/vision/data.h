@@ -27,7 +27,7 @@ struct ImageLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
   bool shuffle = true;
-  int num_workers = -1;                      ///< -1: one per core, at most 8 (fastai's defaults.cpus)
+  int num_workers = -1;                      ///< -1: none on the CPU (items are built on the intra-op threads), one per core (≤ 8) with a GPU
   std::optional<c10::Device> device;
 };
 
