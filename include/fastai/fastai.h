@@ -40,6 +40,7 @@
 #include "fastai/interpret.h"
 #include "fastai/conv.h"
 #include "fastai/layers.h"
+#include "fastai/self_attention.h"
 #include "fastai/learner.h"
 #include "fastai/losses.h"
 #include "fastai/metrics.h"

@@ -76,6 +76,7 @@ ResBlockImpl::ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, ResBlockOp
     conv->push_back(ConvLayer(nh2, nf, k1(1, o.g2)));
   }
   if (o.reduction) conv->push_back(SEModule(nf, o.reduction, o.act));
+  if (o.sa) conv->push_back(SimpleSelfAttention(nf, 1, o.sym));
   convpath = register_module("convpath", conv);
   SequentialBlock id;
   std::vector<torch::nn::AnyModule> idl;
@@ -116,7 +117,9 @@ torch::nn::Sequential XResNet(int64_t expansion, const std::vector<int64_t>& lay
     const int64_t ni0 = szs[i], nf = szs[i + 1];
     for (int64_t b = 0; b < layers[i]; ++b) {
       ResBlockOptions ro{.stride = b == 0 && i != 0 ? o.stride : 1, .groups = o.groups, .reduction = o.reduction,
-                         .act = o.act, .ks = o.ks, .max_pool = o.max_pool};
+                         .act = o.act, .ks = o.ks, .max_pool = o.max_pool,
+                         // fastai: sa and i == len(layers) - 4, in the stage's last block
+                         .sa = o.sa && i + 4 == layers.size() && b == layers[i] - 1, .sym = o.sym};
       if (o.se_block) ro.nh1 = nf * 2, ro.nh2 = nf * expansion;
       if (o.resnext_block) ro.nh2 = static_cast<int64_t>(std::floor(static_cast<double>(nf) * o.base_width / 64.0)) * o.groups;
       stage->push_back(ResBlock(expansion, b == 0 ? ni0 : nf, nf, ro));

@@ -12,6 +12,7 @@
 #include <torch/nn/modules/container/sequential.h>
 
 #include "fastai/layers.h"
+#include "fastai/self_attention.h"
 
 namespace fastai {
 
@@ -30,6 +31,8 @@ struct ResBlockOptions {
   int64_t ks = 3;
   bool max_pool = false;              ///< shortcut pooling: average (fastai's default) or max
   bool pool_first = true;             ///< pool before the shortcut's 1×1 conv
+  bool sa = false;                    ///< SimpleSelfAttention at the end of the conv path
+  bool sym = false;                   ///< its weight symmetric
 };
 
 /// fastai's ResBlock: act(convpath(x) + idpath(x)), convpath two (expansion 1) or three
@@ -67,6 +70,8 @@ struct XResNetOptions {
   bool se_block = false;                           ///< SEBlock: nh1 = 2·nf, nh2 = nf·expansion
   bool resnext_block = false;                      ///< SEResNeXtBlock: nh2 = floor(nf·base_width/64)·groups
   int64_t base_width = 4;
+  bool sa = false;    ///< SimpleSelfAttention in the last block of the 4th-from-last stage (fastai's sa)
+  bool sym = false;   ///< symmetric self-attention weight
 };
 
 /// XResNet(expansion, layers): stem, max-pool, one stage per entry of `layers`, average pool,
