@@ -18,6 +18,7 @@ namespace {
 // Drawn in before_call for the current call on this (the consuming) thread.
 thread_local at::Tensor t_mat;
 thread_local std::vector<at::Tensor> t_warps;
+thread_local bool t_identity = false;  // validation: no augmentation, only the resize to `size`
 thread_local std::vector<at::Tensor> t_changes;
 
 int64_t batch_size(const Item& x) {
@@ -144,13 +145,21 @@ at::Tensor AffineAug::draw(int64_t n, c10::Device device) const {
 }
 
 AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
-    : Transform({.name = "AffineCoordTfm", .order = 30, .split_idx = 0}), augs_(std::move(augs)), o_(o) {
-  encodes<TensorImage>([this](const at::Tensor& x) {
+    : Transform({.name = "AffineCoordTfm", .order = 30}), augs_(std::move(augs)), o_(o) {
+  // Both sets, as fastai's (split_idx None): the validation set gets the identity matrix, so
+  // only `size` changes it — and an identity at the same size is skipped (it would return the
+  // pixels themselves).
+  auto unchanged = [this](const at::Tensor& x) {
+    return t_identity && (!o_.size || (o_.size->first == x.size(-2) && o_.size->second == x.size(-1)));
+  };
+  encodes<TensorImage>([this, unchanged](const at::Tensor& x) {
+    if (unchanged(x)) return x;
     const bool integral = !x.is_floating_point();
     auto y = apply(integral ? x.to(torch::kFloat) : x, t_mat, o_, o_.nearest, t_warps);
     return integral ? y.round().to(x.scalar_type()) : y;
   });
-  encodes<TensorMask>([this](const at::Tensor& m) {
+  encodes<TensorMask>([this, unchanged](const at::Tensor& m) {
+    if (unchanged(m)) return m;
     auto y = apply(m.unsqueeze(1).to(torch::kFloat), t_mat, o_, true, t_warps);
     return y.squeeze(1).round().to(m.scalar_type());
   });
@@ -170,11 +179,16 @@ at::Tensor AffineCoordTfm::apply(const at::Tensor& x, const at::Tensor& mat, con
   return sample(x, mat, o, nearest, warps);
 }
 
-void AffineCoordTfm::before_call(const Item& x, std::optional<int>) const {
+void AffineCoordTfm::before_call(const Item& x, std::optional<int> split_idx) const {
   const int64_t n = std::max<int64_t>(batch_size(x), 0);
   const auto dev = batch_device(x);
   at::Tensor mat = torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(dev)).expand({n, 3, 3});
   t_warps.clear();
+  t_identity = split_idx && *split_idx == 1;
+  if (t_identity) {
+    t_mat = mat;
+    return;
+  }
   for (const auto& a : augs_) {
     if (a.kind == AffineAug::Kind::Warp)
       t_warps.push_back(a.warp_coeffs(n, dev));

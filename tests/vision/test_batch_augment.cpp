@@ -228,3 +228,22 @@ TEST(BatchAugment, RandomResizedCropGPUDescribesAndRefusesBadOptions) {
   EXPECT_THROW(RandomResizedCropGPU(4, 4, {.min_scale = 0.9, .max_scale = 0.5}), std::invalid_argument);
   EXPECT_THROW(crop(Item(Str("not a batch")), 0), std::invalid_argument);
 }
+
+TEST(BatchAugment, ValidationIsOnlyResizedToSize) {
+  set_seed(2);
+  auto x = torch::rand({2, 1, 8, 8});
+  // no size: the validation batch comes back untouched, the training one augmented
+  AffineCoordTfm rotate({AffineAug::rotate(45, 1.0)});
+  EXPECT_TRUE(torch::equal(rotate(Item(TensorImage(x)), 1).get<TensorImage>(), x));
+  EXPECT_FALSE(torch::allclose(rotate(Item(TensorImage(x)), 0).get<TensorImage>(), x, 1e-3, 1e-3));
+  // with a size (aug_transforms(size=…)): both sets come out at that size, the validation one
+  // a plain resize (bilinear, corners aligned), so a model sees one resolution
+  AffineCoordTfm sized({AffineAug::rotate(45, 1.0)}, {.size = std::pair<int64_t, int64_t>{16, 16}});
+  const auto v = sized(Item(TensorImage(x)), 1).get<TensorImage>();
+  const auto t = sized(Item(TensorImage(x)), 0).get<TensorImage>();
+  EXPECT_EQ(v.sizes(), (std::vector<int64_t>{2, 1, 16, 16}));
+  EXPECT_EQ(t.sizes(), (std::vector<int64_t>{2, 1, 16, 16}));
+  const auto resized = torch::nn::functional::interpolate(
+      x, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{16, 16}).mode(torch::kBilinear).align_corners(true));
+  EXPECT_TRUE(torch::allclose(v, resized, 1e-4, 1e-5));
+}

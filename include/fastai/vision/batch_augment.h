@@ -53,7 +53,8 @@ struct AffineOptions {
 };
 
 /// Composes `augs` into one matrix per image and resamples TensorImage batches once (masks with
-/// nearest); training only (fastai's AffineCoordTfm, order 30).
+/// nearest) (fastai's AffineCoordTfm, order 30). On the validation set nothing is drawn: the batch
+/// is only resized to `size` when one is given, as in fastai.
 /// Example: `.batch_tfms = {std::make_shared<AffineCoordTfm>(std::vector{AffineAug::flip(), AffineAug::rotate()})}`
 class AffineCoordTfm : public Transform {
  public:
