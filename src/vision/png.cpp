@@ -116,10 +116,14 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
     return std::nullopt;  // grey + alpha unchanged: OpenCV's layout
   }
   const size_t stride = static_cast<size_t>(w) * in_ch;
-  thread_local std::vector<uint8_t> raw;
-  raw.resize(static_cast<size_t>(h) * (stride + 1));
+  const size_t raw_n = static_cast<size_t>(h) * (stride + 1);
   const uint8_t* z = idat_chunks == 1 ? single : idat.data();
   const size_t zn = idat_chunks == 1 ? single_n : idat.size();
+  // A header claiming more pixels than deflate can expand the data to (at most ~1032:1), or a
+  // huge image, is not allocated here: OpenCV applies its own limits and says what is wrong.
+  if (raw_n > (size_t{1} << 28) || raw_n > zn * 1100 + 4096) return std::nullopt;
+  thread_local std::vector<uint8_t> raw;
+  raw.resize(raw_n);
   if (libdeflate_zlib_decompress(decompressor(), z, zn, raw.data(), raw.size(), nullptr) != LIBDEFLATE_SUCCESS)
     return std::nullopt;
 

@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <sys/resource.h>
 #include <torch/torch.h>
 
 #include "fastai/vision/core.h"
@@ -96,4 +97,29 @@ TEST(Png, CorruptOrUnsupportedFilesGoToOpenCv) {
   cv::imencode(".jpg", picture(8, 8, 3, 2), jpg);
   EXPECT_FALSE(fastai::detail::decode_png_fast(jpg.data(), jpg.size(), ImageMode::RGB).has_value());
   EXPECT_EQ(decode_image(jpg, "x.jpg", ImageMode::RGB).sizes(), (std::vector<int64_t>{8, 8, 3}));
+}
+
+namespace {
+uint32_t crc32_of(const uint8_t* p, size_t n) {  // PNG's CRC-32 (bitwise; tests only)
+  uint32_t c = 0xffffffffu;
+  for (size_t i = 0; i < n; ++i) {
+    c ^= p[i];
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+  }
+  return ~c;
+}
+}  // namespace
+
+TEST(Png, AHeaderClaimingAHugeImageIsNotAllocated) {
+  auto png = encode(picture(4, 4, 1, 3), 6, cv::IMWRITE_PNG_STRATEGY_DEFAULT);
+  // IHDR's width and height (bytes 16–23) → 60000 × 50000, with a valid CRC
+  const uint8_t dims[8] = {0x00, 0x00, 0xEA, 0x60, 0x00, 0x00, 0xC3, 0x50};
+  std::copy(dims, dims + 8, png.begin() + 16);
+  const uint32_t crc = crc32_of(png.data() + 12, 17);
+  for (int i = 0; i < 4; ++i) png[29 + i] = static_cast<uint8_t>(crc >> (24 - 8 * i));
+  rusage before{}, after{};
+  getrusage(RUSAGE_SELF, &before);
+  EXPECT_FALSE(fastai::detail::decode_png_fast(png.data(), png.size(), ImageMode::Gray).has_value());
+  getrusage(RUSAGE_SELF, &after);
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 512 * 1024) << "KiB of peak memory grew: the 3 GB buffer was allocated";
 }
