@@ -88,8 +88,9 @@ int64_t num_features_model(SequentialBlock& body, int64_t n_in) {
 }
 
 torch::nn::Sequential create_vision_model(XResNetArch arch, int64_t n_out, int64_t n_in, HeadOptions head,
-                                          std::optional<int64_t> cut) {
-  auto full = arch({.c_in = n_in, .n_out = n_out});
+                                          std::optional<int64_t> cut, XResNetOptions model) {
+  model.c_in = n_in, model.n_out = n_out;
+  auto full = arch(model);
   auto body = create_body(full, cut.value_or(-4));
   const int64_t nf = num_features_model(body, n_in);
   auto h = create_head(nf, n_out, head);
@@ -159,6 +160,25 @@ HeadOptions head_from(const nlohmann::json& j) {
   if (j.contains("y_range")) h.y_range = std::pair{j["y_range"][0].get<double>(), j["y_range"][1].get<double>()};
   return h;
 }
+// The user-settable XResNet keyword arguments (the block kinds are the arch function's own).
+nlohmann::json arch_json(const XResNetOptions& o) {
+  return {{"p", o.p}, {"stem_szs", o.stem_szs}, {"widen", o.widen}, {"act", o.act == Act::Sigmoid ? "sigmoid" : o.act == Act::None ? "none" : "relu"},
+          {"ks", o.ks}, {"stride", o.stride}, {"max_pool", o.max_pool}, {"sa", o.sa}, {"sym", o.sym}};
+}
+XResNetOptions arch_from(const nlohmann::json& j) {
+  XResNetOptions o;
+  o.p = j.value("p", 0.0);
+  o.stem_szs = j.value("stem_szs", std::vector<int64_t>{32, 32, 64});
+  o.widen = j.value("widen", 1.0);
+  const std::string act = j.value("act", "relu");
+  o.act = act == "sigmoid" ? Act::Sigmoid : act == "none" ? Act::None : Act::ReLU;
+  o.ks = j.value("ks", int64_t{3});
+  o.stride = j.value("stride", int64_t{2});
+  o.max_pool = j.value("max_pool", false);
+  o.sa = j.value("sa", false);
+  o.sym = j.value("sym", false);
+  return o;
+}
 const bool builder_registered = [] {
   register_model_builder("create_vision_model", [](const nlohmann::json& j) {
     const std::string name = j.at("arch");
@@ -166,7 +186,8 @@ const bool builder_registered = [] {
     if (it == arch_table().end()) throw ExportError("create_vision_model: unknown architecture '" + name + "'");
     std::optional<int64_t> cut;
     if (j.contains("cut")) cut = j["cut"].get<int64_t>();
-    return Model(create_vision_model(it->second, j.at("n_out"), j.at("n_in"), head_from(j.at("head")), cut));
+    const auto model = j.contains("model") ? arch_from(j["model"]) : XResNetOptions{};
+    return Model(create_vision_model(it->second, j.at("n_out"), j.at("n_in"), head_from(j.at("head")), cut, model));
   });
   return true;
 }();
@@ -187,12 +208,12 @@ std::pair<int64_t, int64_t> model_sizes(DataLoaders& dls, const VisionLearnerOpt
 
 Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o) {
   const auto [n_out, n_in] = model_sizes(dls, o);
-  auto model = create_vision_model(arch, n_out, n_in, o.head, o.cut);
+  auto model = create_vision_model(arch, n_out, n_in, o.head, o.cut, o.model);
   if (!o.learner.splitter) o.learner.splitter = xresnet_split;
   Learner learn(std::move(dls), model, std::move(o.learner));
   if (const auto name = arch_name(arch); !name.empty()) {
     nlohmann::json spec{{"builder", "create_vision_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},
-                        {"head", head_json(o.head)}};
+                        {"head", head_json(o.head)}, {"model", arch_json(o.model)}};
     if (o.cut) spec["cut"] = *o.cut;
     learn.model_spec = spec.dump();
   }

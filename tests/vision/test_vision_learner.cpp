@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
+
+#include "fastai/export.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
 #include "test_util.h"
@@ -56,4 +59,25 @@ TEST(VisionLearner, BuildsFromTheDataAndTrains) {
   EXPECT_FALSE(seq->ptr(0)->named_parameters()["0.0.weight"].requires_grad());
   EXPECT_TRUE(seq->ptr(0)->named_parameters()["0.1.weight"].requires_grad());
   EXPECT_TRUE(seq->ptr(1)->named_parameters()["4.weight"].requires_grad());
+}
+
+TEST(VisionLearner, PassesArchitectureOptionsAndExportsThem) {
+  auto x = torch::rand({8, 1, 16, 16}), y = torch::randint(0, 2, {8});
+  auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 4, .x_type = &TensorImage::info()});
+  auto learn = vision_learner(dls, xresnet18, {.learner = {.loss_func = CrossEntropyLossFlat()}, .n_out = 2, .n_in = 1,
+                                               .model = {.stem_szs = {16, 32, 64}, .sa = true}});
+  const auto params = learn.model->named_parameters();
+  EXPECT_TRUE(params.contains("0.4.1.convpath.2.gamma"));            // self-attention in the body
+  EXPECT_EQ(params["0.0.0.weight"].size(0), 16);                      // the stem's first conv
+  // the export spec rebuilds the same architecture
+  auto rebuilt = build_model(nlohmann::json::parse(learn.model_spec));
+  const auto again = rebuilt->named_parameters();
+  ASSERT_EQ(again.size(), params.size());
+  for (const auto& p : params) {
+    ASSERT_TRUE(again.contains(p.key())) << p.key();
+    EXPECT_EQ(again[p.key()].sizes(), p.value().sizes()) << p.key();
+  }
+  EXPECT_THROW_WITH(vision_learner(dls, xresnet18, {.learner = {.loss_func = CrossEntropyLossFlat()}, .n_out = 2, .n_in = 1,
+                                                     .model = {.stem_szs = {16, 32}}}),
+                    std::invalid_argument, "stem must end with 64");
 }

@@ -70,12 +70,16 @@ struct VisionLearnerOptions {
   /// is not used). When given, the body is frozen (fine_tune trains the head first) and the
   /// loaders normalise with ImageNet statistics, as fastai does for pretrained models.
   std::filesystem::path weights;
+  /// Keyword arguments for an XResNet architecture (fastai passes vision_learner's extra
+  /// kwargs to the arch): dropout, stem sizes, widen, activation, kernel size, stride, shortcut
+  /// pooling, self-attention. `c_in` and `n_out` come from n_in / n_out above. Exported with the model.
+  XResNetOptions model;
 };
 
 /// Body of `arch` + create_head, head initialised kaiming-normal (fastai's create_vision_model).
 /// Example: `auto m = create_vision_model(xresnet18, 10, 1);`
 torch::nn::Sequential create_vision_model(XResNetArch arch, int64_t n_out, int64_t n_in = 3, HeadOptions head = {},
-                                          std::optional<int64_t> cut = std::nullopt);
+                                          std::optional<int64_t> cut = std::nullopt, XResNetOptions model = {});
 
 /// fastai's xresnet split: stem, rest of the body, head — three parameter groups.
 /// Example: `.splitter = xresnet_split`

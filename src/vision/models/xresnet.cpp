@@ -101,6 +101,11 @@ torch::nn::Sequential XResNet(int64_t expansion, const std::vector<int64_t>& lay
   if (o.ks % 2 == 0) throw std::invalid_argument("XResNet: kernel size has to be odd, got " + std::to_string(o.ks));
   if (layers.size() < 4) throw std::invalid_argument("XResNet: needs at least 4 stages of layers");
   if (o.ndim != 2) throw std::invalid_argument("XResNet: only 2-d images are implemented so far");
+  const int64_t first = 64 / expansion * expansion;  // what the first stage takes (fastai: 64 // expansion, expanded)
+  if (o.stem_szs.empty() || o.stem_szs.back() != first)
+    throw std::invalid_argument("XResNet: the stem must end with " + std::to_string(first) +
+                                " channels, where the first stage starts; got stem_szs ending in " +
+                                (o.stem_szs.empty() ? std::string("nothing") : std::to_string(o.stem_szs.back())));
   torch::nn::Sequential net;
   std::vector<int64_t> stem{o.c_in};
   stem.insert(stem.end(), o.stem_szs.begin(), o.stem_szs.end());
