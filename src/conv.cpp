@@ -3,9 +3,7 @@
 #include <ATen/autocast_mode.h>
 #include <torch/torch.h>
 
-#include <atomic>
 #include <mutex>
-
 
 namespace fastai {
 namespace {
@@ -112,6 +110,7 @@ at::Tensor conv2d_gemm(const at::Tensor& x, const at::Tensor& weight, const at::
 
 at::Tensor Conv2dImpl::forward(const at::Tensor& input) {
   const auto& o = options;
+  const bool autocast_bf16 = at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16;
   const bool plain = input.dim() == 4 && input.device().is_cpu() && o.groups() == 1 &&
                      c10::holds_alternative<torch::ExpandingArray<2>>(o.padding()) &&
                      c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) &&
@@ -125,14 +124,12 @@ at::Tensor Conv2dImpl::forward(const at::Tensor& input) {
   const int64_t wo = (input.size(3) + 2 * padding[1] - kw) / stride[1] + 1;
   // 1×1 in, 1×1 out: output (0, 0) reads input (0, 0) through tap (ph, pw) only.
   if (input.size(2) == 1 && input.size(3) == 1 && ho == 1 && wo == 1 && padding[0] < kh && padding[1] < kw) {
-    const bool autocast_bf16 = at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16;
     auto x2 = input.reshape({input.size(0), input.size(1)});
     if (autocast_bf16) x2 = x2.to(at::kBFloat16);
     auto out = CentreTap::apply(x2, weight, padding[0], padding[1]);
     if (bias.defined()) out = out + bias.to(out.scalar_type());
     return out.view({input.size(0), weight.size(0), 1, 1});
   }
-  const bool autocast_bf16 = at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16;
   const bool low_precision = autocast_bf16 || input.scalar_type() == at::kBFloat16;
   if (ho * wo > p.max_out_pixels || (p.low_precision_only && !low_precision))
     return torch::nn::Conv2dImpl::forward(input);
