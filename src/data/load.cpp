@@ -215,7 +215,8 @@ int64_t DataLoader::size() const {
 }
 
 Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const {
-  // Item-level randomness depends only on (epoch seed, batch index): same for any worker count.
+  // Randomness depends only on (epoch seed, batch index) — and for each item on its position in
+  // the batch (below) — so batches are the same for any worker or thread count.
   RngScope scope(mix_seed(epoch_seed_, static_cast<uint64_t>(b)));
   if (create_index_batch) {
     try {

@@ -68,8 +68,7 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
   size_t pos = 8;
   uint32_t w = 0, h = 0;
   int colour = -1;
-  thread_local std::vector<uint8_t> idat;
-  idat.clear();
+  std::vector<uint8_t> idat;       // several IDAT chunks joined (larger images only)
   const uint8_t* single = nullptr;  // the one IDAT chunk, used in place (the usual case)
   size_t single_n = 0, idat_chunks = 0;
   bool ended = false;
@@ -122,7 +121,11 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
   // A header claiming more pixels than deflate can expand the data to (at most ~1032:1), or a
   // huge image, is not allocated here: OpenCV applies its own limits and says what is wrong.
   if (raw_n > (size_t{1} << 28) || raw_n > zn * 1100 + 4096) return std::nullopt;
-  thread_local std::vector<uint8_t> raw;
+  // Small images reuse a per-thread buffer; a large one gets its own, so a loader thread does not
+  // keep hundreds of MB alive after one big file.
+  thread_local std::vector<uint8_t> small;
+  std::vector<uint8_t> large;
+  auto& raw = raw_n <= (size_t{1} << 20) ? small : large;
   raw.resize(raw_n);
   if (libdeflate_zlib_decompress(decompressor(), z, zn, raw.data(), raw.size(), nullptr) != LIBDEFLATE_SUCCESS)
     return std::nullopt;

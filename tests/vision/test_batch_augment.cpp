@@ -189,7 +189,8 @@ TEST(BatchAugment, RandomResizedCropGPUTrainsOnOneRandomBoxForImageMaskAndPoints
   int checked = 0;
   for (int trial = 0; trial < 16; ++trial) {
     // image = mask codes as floats, so with nearest sampling both must come out identical
-    auto m = torch::randint(0, 5, {3, 20, 20}, torch::kLong);
+    // the same mask for the three images: one box for the batch keeps their crops identical
+    auto m = torch::randint(0, 5, {1, 20, 20}, torch::kLong).expand({3, 20, 20}).contiguous();
     // a point on the centre of pixel (column 9, row 11) of every image
     auto pts = torch::tensor({{{(9 + 0.5) / 10 - 1, (11 + 0.5) / 10 - 1}}}).expand({3, 1, 2}).contiguous();
     auto img = torch::zeros({3, 1, 20, 20});
@@ -200,7 +201,7 @@ TEST(BatchAugment, RandomResizedCropGPUTrainsOnOneRandomBoxForImageMaskAndPoints
     const auto& ym = out[1].get<TensorMask>();
     ASSERT_EQ(yi.sizes(), (std::vector<int64_t>{3, 1, 10, 10}));
     EXPECT_TRUE(torch::equal(yi.squeeze(1).to(torch::kLong), ym));  // same box for image and mask
-    EXPECT_TRUE(torch::equal(ym[0], ym[1]) == torch::equal(m[0], m[1]));  // one box for the batch
+    EXPECT_TRUE(torch::equal(ym[0], ym[1]) && torch::equal(ym[1], ym[2]));  // one box for the batch
     firsts.insert(ym[0][0][0].item<int64_t>() * 1000 + ym[0][9][9].item<int64_t>());
     // the point lands on its pixel when the box kept it
     Item p = bilinear(Tuple({TensorImage(img), TensorPoint(pts)}), 0);
