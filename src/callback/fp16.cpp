@@ -118,12 +118,10 @@ void ChannelsLast::before_batch() {
 namespace {
 template <class T>
 void remove_all(Learner& learn) {
-  while (auto* c = learn.cb<T>())
-    for (const auto& p : learn.cbs())
-      if (p.get() == c) {
-        learn.remove_cb(p);
-        break;
-      }
+  std::vector<std::shared_ptr<Callback>> found;
+  for (const auto& c : learn.cbs())
+    if (dynamic_cast<T*>(c.get())) found.push_back(c);
+  learn.remove_cbs(found);
 }
 
 bool model_on_cuda(const Learner& learn) {

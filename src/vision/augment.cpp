@@ -254,6 +254,29 @@ RandomResizedCrop::RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOpti
     });
   });
 }
+CropRect random_resized_box(int64_t img_h, int64_t img_w, double min_scale, double max_scale,
+                            std::pair<double, double> ratio, bool random) {
+  const auto h = static_cast<double>(img_h), w = static_cast<double>(img_w);
+  if (random) {
+    auto& g = rng();
+    std::uniform_real_distribution<double> scale(min_scale, max_scale), logr(std::log(ratio.first), std::log(ratio.second));
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      const double area = scale(g) * w * h, r = std::exp(logr(g));
+      const auto nw = static_cast<int64_t>(std::lround(std::sqrt(area * r))), nh = static_cast<int64_t>(std::lround(std::sqrt(area / r)));
+      if (nw <= img_w && nh <= img_h && nw > 0 && nh > 0) {
+        const auto x0 = std::uniform_int_distribution<int64_t>(0, img_w - nw)(g);
+        const auto y0 = std::uniform_int_distribution<int64_t>(0, img_h - nh)(g);
+        return {.x0 = x0, .y0 = y0, .w = nw, .h = nh};
+      }
+    }
+  }
+  CropRect c{.w = img_w, .h = img_h};
+  if (w / h < ratio.first) c.h = static_cast<int64_t>(w / ratio.first);
+  else if (w / h > ratio.second) c.w = static_cast<int64_t>(h * ratio.second);
+  c.x0 = (img_w - c.w) / 2, c.y0 = (img_h - c.h) / 2;
+  return c;
+}
+
 void RandomResizedCrop::before_call(const Item& x, std::optional<int> split) const {
   t_state.img_w = t_state.img_h = 0;
   note_size(x);
@@ -267,24 +290,9 @@ void RandomResizedCrop::before_call(const Item& x, std::optional<int> split) con
     return;
   }
   t_state.fw = static_cast<int>(w_), t_state.fh = static_cast<int>(h_);
-  auto& g = rng();
-  std::uniform_real_distribution<double> scale(o_.min_scale, o_.max_scale),
-      logr(std::log(o_.ratio.first), std::log(o_.ratio.second));
-  for (int attempt = 0; attempt < 10; ++attempt) {
-    const double area = scale(g) * w * h, ratio = std::exp(logr(g));
-    const int nw = static_cast<int>(std::lround(std::sqrt(area * ratio))), nh = static_cast<int>(std::lround(std::sqrt(area / ratio)));
-    if (nw <= w && nh <= h && nw > 0 && nh > 0) {
-      t_state.cw = nw, t_state.ch = nh;
-      t_state.x0 = std::uniform_int_distribution<int>(0, w - nw)(g);
-      t_state.y0 = std::uniform_int_distribution<int>(0, h - nh)(g);
-      return;
-    }
-  }
-  const double r = static_cast<double>(w) / h;
-  if (r < o_.ratio.first) t_state.cw = w, t_state.ch = static_cast<int>(w / o_.ratio.first);
-  else if (r > o_.ratio.second) t_state.cw = static_cast<int>(h * o_.ratio.second), t_state.ch = h;
-  else t_state.cw = w, t_state.ch = h;
-  t_state.x0 = (w - t_state.cw) / 2, t_state.y0 = (h - t_state.ch) / 2;
+  const auto r = random_resized_box(h, w, o_.min_scale, o_.max_scale, o_.ratio);
+  t_state.x0 = static_cast<int>(r.x0), t_state.y0 = static_cast<int>(r.y0);
+  t_state.cw = static_cast<int>(r.w), t_state.ch = static_cast<int>(r.h);
 }
 nlohmann::json RandomResizedCrop::describe() const {
   auto j = describe_base();

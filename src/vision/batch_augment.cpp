@@ -9,6 +9,7 @@
 #include "fastai/core/describe.h"
 #include "fastai/core/random.h"
 #include "fastai/core/semantic.h"
+#include "fastai/vision/core.h"
 
 namespace fastai {
 namespace F = torch::nn::functional;
@@ -407,20 +408,10 @@ FASTAI_REGISTER_TRANSFORM(RandomErasing);
 
 namespace {
 struct CropBox {
-  int64_t top = 0, left = 0, h = 0, w = 0, img_h = 0, img_w = 0;
+  CropRect r;
+  int64_t img_h = 0, img_w = 0;
 };
 thread_local CropBox t_crop;
-
-std::optional<std::pair<int64_t, int64_t>> batch_image_hw(const Item& x) {
-  if (x.is_tuple()) {
-    for (const auto& e : x.elements())
-      if (auto hw = batch_image_hw(e)) return hw;
-    return std::nullopt;
-  }
-  if (x.is<TensorImage>()) return std::pair{x.get<TensorImage>().size(-2), x.get<TensorImage>().size(-1)};
-  if (x.is<TensorMask>()) return std::pair{x.get<TensorMask>().size(-2), x.get<TensorMask>().size(-1)};
-  return std::nullopt;
-}
 }  // namespace
 
 RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions o)
@@ -430,7 +421,8 @@ RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCr
     throw std::invalid_argument("RandomResizedCropGPU: needs 0 < min_scale <= max_scale, 0 < ratio.first <= ratio.second and 0 < valid_scale <= 1");
   const AffineOptions resize{.size = std::pair{h, w}};
   auto crop = [](const at::Tensor& x) {
-    return x.slice(-2, t_crop.top, t_crop.top + t_crop.h).slice(-1, t_crop.left, t_crop.left + t_crop.w);
+    const auto& r = t_crop.r;
+    return x.slice(-2, r.y0, r.y0 + r.h).slice(-1, r.x0, r.x0 + r.w);
   };
   auto identity = [](const at::Tensor& x) {
     return torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(x.device())).expand({x.size(0), 3, 3});
@@ -450,8 +442,8 @@ RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCr
     const at::Tensor& p = x.get<TensorPoint>();
     const auto& b = t_crop;
     auto f = [&b](const at::Tensor& q) {
-      return crop_points(q, static_cast<double>(b.img_w), static_cast<double>(b.img_h), static_cast<double>(b.left),
-                         static_cast<double>(b.top), static_cast<double>(b.w), static_cast<double>(b.h));
+      return crop_points(q, static_cast<double>(b.img_w), static_cast<double>(b.img_h), static_cast<double>(b.r.x0),
+                         static_cast<double>(b.r.y0), static_cast<double>(b.r.w), static_cast<double>(b.r.h));
     };
     if (x.is<TensorBBox>()) return map_boxes(p, f);
     return f(p.to(at::kFloat)).to(p.scalar_type());
@@ -459,40 +451,17 @@ RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCr
 }
 
 void RandomResizedCropGPU::before_call(const Item& x, std::optional<int> split_idx) const {
-  const auto hw = batch_image_hw(x);
+  const auto hw = image_size(x);
   if (!hw) throw std::invalid_argument("RandomResizedCropGPU: the batch has no TensorImage or TensorMask to crop");
   const auto [h, w] = *hw;
-  CropBox b{.img_h = h, .img_w = w};
   const bool valid = split_idx && *split_idx == 1;
-  auto& g = rng();
-  if (!valid) {  // fastai: ten tries at a random box that fits, then the centre fallback
-    for (int attempt = 0; attempt < 10; ++attempt) {
-      const double area = std::uniform_real_distribution<double>(o_.min_scale, o_.max_scale)(g) * static_cast<double>(w * h);
-      const double ratio = std::exp(std::uniform_real_distribution<double>(std::log(o_.ratio.first), std::log(o_.ratio.second))(g));
-      const auto nw = static_cast<int64_t>(std::lround(std::sqrt(area * ratio)));
-      const auto nh = static_cast<int64_t>(std::lround(std::sqrt(area / ratio)));
-      if (nw <= w && nh <= h && nw > 0 && nh > 0) {
-        b.h = nh, b.w = nw;
-        b.top = std::uniform_int_distribution<int64_t>(0, h - nh)(g);
-        b.left = std::uniform_int_distribution<int64_t>(0, w - nw)(g);
-        t_crop = b;
-        return;
-      }
-    }
+  CropRect r = random_resized_box(h, w, o_.min_scale, o_.max_scale, o_.ratio, /*random=*/!valid);
+  if (valid) {  // fastai: the centred box, scaled by valid_scale
+    r.h = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(r.h) * o_.valid_scale));
+    r.w = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(r.w) * o_.valid_scale));
+    r.y0 = (h - r.h) / 2, r.x0 = (w - r.w) / 2;
   }
-  const double aspect = static_cast<double>(w) / static_cast<double>(h);
-  if (aspect < o_.ratio.first)
-    b.h = static_cast<int64_t>(static_cast<double>(w) / o_.ratio.first), b.w = w;
-  else if (aspect > o_.ratio.second)
-    b.h = h, b.w = static_cast<int64_t>(static_cast<double>(h) * o_.ratio.second);
-  else
-    b.h = h, b.w = w;
-  if (valid) {
-    b.h = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(b.h) * o_.valid_scale));
-    b.w = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(b.w) * o_.valid_scale));
-  }
-  b.top = (h - b.h) / 2, b.left = (w - b.w) / 2;
-  t_crop = b;
+  t_crop = {.r = r, .img_h = h, .img_w = w};
 }
 
 nlohmann::json RandomResizedCropGPU::describe() const {

@@ -186,8 +186,8 @@ std::optional<std::pair<int64_t, int64_t>> image_size(const Item& x) {
     const auto& t = x.get<fastai::Image>();
     return std::pair{t.size(0), t.size(1)};
   }
-  if (x.is<TensorImage>()) {
-    const auto& t = x.get<TensorImage>();
+  if (x.is<TensorImageBase>()) {  // TensorImage and TensorMask
+    const auto& t = x.get<TensorImageBase>();
     return std::pair{t.size(-2), t.size(-1)};
   }
   return std::nullopt;

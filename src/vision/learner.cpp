@@ -98,17 +98,24 @@ torch::nn::Sequential create_vision_model(XResNetArch arch, int64_t n_out, int64
   return torch::nn::Sequential(body, h);
 }
 
-std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m) {
+namespace {
+// fastai's splitters for body + head models: body children [0, stem_end) → group 0, the rest of
+// the body → group 1, the head → group 2.
+std::vector<std::vector<at::Tensor>> split_body_head(const Model& m, size_t stem_end, const char* who) {
   auto seq = m.as<torch::nn::SequentialImpl>();
-  if (!seq || seq->size() != 2) throw std::invalid_argument("xresnet_split: expects Sequential(body, head) as vision_learner builds");
+  if (!seq || seq->size() != 2)
+    throw std::invalid_argument(std::string(who) + ": expects Sequential(body, head) as vision_learner builds");
   std::vector<std::vector<at::Tensor>> groups(3);
-  auto body = seq->ptr(0);
-  const auto children = body->children();
+  const auto children = seq->ptr(0)->children();
   for (size_t i = 0; i < children.size(); ++i)
-    for (auto& p : children[i]->parameters()) groups[i < 3 ? 0 : 1].push_back(p);
+    for (auto& p : children[i]->parameters()) groups[i < stem_end ? 0 : 1].push_back(p);
   for (auto& p : seq->ptr(1)->parameters()) groups[2].push_back(p);
   return groups;
 }
+}  // namespace
+
+// The three stem ConvLayers; the stages.
+std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m) { return split_body_head(m, 3, "xresnet_split"); }
 
 namespace {
 std::optional<int64_t> classes_of(DataLoaders& dls) {
@@ -266,16 +273,8 @@ torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_
   return torch::nn::Sequential(body, h);
 }
 
-std::vector<std::vector<at::Tensor>> resnet_split(const Model& m) {
-  auto seq = m.as<torch::nn::SequentialImpl>();
-  if (!seq || seq->size() != 2) throw std::invalid_argument("resnet_split: expects Sequential(body, head) as vision_learner builds");
-  std::vector<std::vector<at::Tensor>> groups(3);
-  const auto children = seq->ptr(0)->children();  // conv1, bn1, relu, maxpool, layer1 … layer4
-  for (size_t i = 0; i < children.size(); ++i)
-    for (auto& p : children[i]->parameters()) groups[i < 6 ? 0 : 1].push_back(p);
-  for (auto& p : seq->ptr(1)->parameters()) groups[2].push_back(p);
-  return groups;
-}
+// conv1, bn1, relu, maxpool, layer1, layer2; layer3, layer4.
+std::vector<std::vector<at::Tensor>> resnet_split(const Model& m) { return split_body_head(m, 6, "resnet_split"); }
 
 Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o) {
   const auto [n_out, n_in] = model_sizes(dls, o);

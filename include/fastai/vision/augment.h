@@ -77,6 +77,19 @@ class RandomCrop : public Transform {
 /// Training: a crop of random area (min_scale…max_scale of the image) and aspect ratio
 /// (ratio), resized to h×w; validation: the whole image resized to the size plus val_xtra,
 /// then centre-cropped (fastai's RandomResizedCrop, order 1).
+/// A crop box in pixels: left, top, width, height. Example: `CropRect r{.x0 = 2, .y0 = 3, .w = 10, .h = 8};`
+struct CropRect {
+  int64_t x0 = 0, y0 = 0, w = 0, h = 0;
+};
+
+/// fastai's box for a random resized crop of an img_h × img_w image (shared by RandomResizedCrop
+/// and RandomResizedCropGPU): up to ten tries at an area of min_scale…max_scale of the image with
+/// a log-uniform aspect ratio in `ratio` that fits, drawn from fastai::rng(); else — or at once
+/// with `random = false` — the largest centred box whose aspect is within `ratio`.
+/// Example: `CropRect r = random_resized_box(28, 28, 0.35, 1.0, {3.0 / 4, 4.0 / 3});`
+CropRect random_resized_box(int64_t img_h, int64_t img_w, double min_scale, double max_scale,
+                            std::pair<double, double> ratio, bool random = true);
+
 /// Example: `std::make_shared<RandomResizedCrop>(128, 128, RandomResizedCropOptions{.min_scale = 0.35})`
 struct RandomResizedCropOptions {
   double min_scale = 0.08;

@@ -85,7 +85,8 @@ class ImageCreate : public Transform {
 TransformBlock ImageBlock(ImageCreate::Kind kind = ImageCreate::Kind::Image);
 
 /// (height, width) of the first image in an item — an Image/ImageBW/Mask [H, W, C] before
-/// ToTensor or a TensorImage [.., H, W] after it, searched through tuples; nullopt without one.
+/// ToTensor or a TensorImage/TensorMask [.., H, W] after it, searched through tuples; nullopt
+/// without one.
 /// Example: `auto hw = image_size(Tuple({Image(hwc), TensorPoint(p)}));  // {H, W}`
 std::optional<std::pair<int64_t, int64_t>> image_size(const Item& x);
 
