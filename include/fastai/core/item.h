@@ -12,7 +12,8 @@
 ///   fastai::Item x = TensorDepth(torch::rand({1, 8, 8}));
 ///   x.is<fastai::TensorImageBase>();        // true: parent-type fallback
 ///   const torch::Tensor& t = x.get<TensorDepth>();
-#include <any>
+#include <memory>
+#include <typeinfo>
 #include <initializer_list>
 #include <stdexcept>
 #include <string>
@@ -70,7 +71,8 @@ class Item {
   Item() = default;
   /// An item of type `type` holding `payload` (whose C++ type must be the type's payload type).
   template <class P>
-  Item(const TypeInfo& type, P payload) : type_(&type), value_(std::move(payload)) {
+  Item(const TypeInfo& type, P payload)
+      : type_(&type), payload_type_(&typeid(P)), value_(std::make_shared<const P>(std::move(payload))) {
     check_payload(typeid(P));
   }
 
@@ -89,14 +91,13 @@ class Item {
   template <class T>
   const typename T::payload_type& get() const {
     if (!is<T>()) throw_not_a(T::info());
-    return *std::any_cast<typename T::payload_type>(&value_);
+    return payload<typename T::payload_type>();
   }
   /// The payload as C++ type P, for code that dispatches on the payload (checks the C++ type).
   template <class P>
   const P& payload() const {
-    const P* p = std::any_cast<P>(&value_);
-    if (!p) throw_bad_payload(typeid(P));
-    return *p;
+    if (!payload_type_ || *payload_type_ != typeid(P)) throw_bad_payload(typeid(P));
+    return *static_cast<const P*>(value_.get());
   }
   /// Same payload, tagged as `type` (which must share the payload type). fastai's retain_type.
   Item retag(const TypeInfo& type) const;
@@ -117,7 +118,10 @@ class Item {
   [[noreturn]] void throw_bad_payload(std::type_index wanted) const;
 
   const TypeInfo* type_ = nullptr;
-  std::any value_;
+  const std::type_info* payload_type_ = nullptr;
+  // Payloads are immutable once in an Item, so copies share them: copying an item (a path, a
+  // tuple of items) costs a reference count, not a deep copy, on the data loader's hot path.
+  std::shared_ptr<const void> value_;
 };
 
 /// Registers a repr function for a payload C++ type (the built-in tensor, string, path and
