@@ -171,6 +171,30 @@ TEST(DataLoader, NewKeepsStagesAndChangesOptions) {
   EXPECT_EQ(all_batches(dl2)[1], (std::vector<int64_t>{50, 60, 70, 80, 90}));
 }
 
+TEST(Collate, StacksLikeTorchStackWhateverTheLayout) {
+  // Contiguous samples are copied straight into the batch; views (a transposed image, a slice of a
+  // bigger tensor) and mixed dtypes go through at::stack. Every case must equal torch::stack.
+  auto big = torch::arange(4 * 3 * 5, torch::kFloat).reshape({4, 3, 5});
+  std::vector<std::vector<at::Tensor>> cases = {
+      {big[0], big[1], big[2]},                                                      // contiguous slices
+      {big[0].t(), big[1].t()},                                                      // transposed views
+      {torch::scalar_tensor(3, torch::kLong), torch::scalar_tensor(7, torch::kLong)},  // 0-d labels
+      {big.select(2, 1), big.select(2, 4)},                                          // strided slices
+      {torch::zeros({0, 2}), torch::zeros({0, 2})},                                  // empty samples
+  };
+  for (const auto& ts : cases) {
+    std::vector<Item> items;
+    for (const auto& t : ts) items.push_back(TensorImage(t));
+    const auto got = tensor_of(collate(items));
+    EXPECT_TRUE(torch::equal(got, torch::stack(ts))) << got.sizes();
+    EXPECT_TRUE(got.is_contiguous());
+  }
+  // Mixed dtypes: at::stack's type promotion, not a byte copy of the wrong width.
+  const auto mixed = tensor_of(collate({TensorImage(torch::tensor({1.5f})), TensorImage(torch::tensor({2.0}, torch::kDouble))}));
+  EXPECT_EQ(mixed.scalar_type(), torch::kDouble);
+  EXPECT_TRUE(torch::equal(mixed, torch::tensor({{1.5}, {2.0}}, torch::kDouble)));
+}
+
 TEST(Collate, KeepsTypesStacksTuplesAndConvertsNumbers) {
   Item b = collate({Tuple({TensorImage(torch::zeros({1, 2})), Int(3), Float(0.5)}),
                     Tuple({TensorImage(torch::ones({1, 2})), Int(4), Float(1.5)})});
