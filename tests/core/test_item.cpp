@@ -61,6 +61,19 @@ TEST(Item, TuplesHoldItems) {
   EXPECT_EQ(Item().repr(), "None");
 }
 
+TEST(Item, CopiesSharePayloadsAndPayloadAccessChecksTheCppType) {
+  // A loader copies every item it reads (a path per image); a copy must not duplicate the payload.
+  Item p = Path(std::filesystem::path("/data/train/cat/001.png"));
+  Item q = p;
+  EXPECT_EQ(&p.get<Path>(), &q.get<Path>());
+  Item xy = Tuple({p, Category("cat")});
+  Item xy2 = xy;
+  EXPECT_EQ(&xy.elements(), &xy2.elements());
+  EXPECT_EQ(q.payload<std::filesystem::path>().filename(), "001.png");
+  EXPECT_THROW_WITH(q.payload<std::string>(), TypeError, "does not hold a payload of C++ type");
+  EXPECT_THROW_WITH(Item().payload<std::string>(), TypeError, "None");
+}
+
 TEST(Item, ConflictingRedeclarationIsAnError) {
   EXPECT_THROW_WITH(fastai::detail::register_type("TensorImage", &Str::info(), typeid(std::string)), TypeError,
                     "declared twice");
