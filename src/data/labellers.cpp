@@ -8,9 +8,24 @@
 namespace fastai {
 using nlohmann::json;
 
+namespace {
+// parent_path().filename() without building either path (it runs once per item per epoch): the
+// text between the last two separators. Roots, lone names and doubled separators take the
+// std::filesystem route, which defines those cases.
+std::string parent_name(const std::string& s) {
+  const auto end = s.rfind('/');
+  if (end != std::string::npos && end > 0) {
+    const auto before = s.rfind('/', end - 1);
+    const size_t start = before == std::string::npos ? 0 : before + 1;
+    if (start < end) return s.substr(start, end - start);
+  }
+  return std::filesystem::path(s).parent_path().filename().string();
+}
+}  // namespace
+
 Item parent_label(const Item& x) {
-  if (x.is<Path>()) return Str(x.get<Path>().parent_path().filename().string());
-  if (x.is<Str>()) return Str(std::filesystem::path(x.get<Str>()).parent_path().filename().string());
+  if (x.is<Path>()) return Str(parent_name(x.get<Path>().native()));
+  if (x.is<Str>()) return Str(parent_name(x.get<Str>()));
   throw TypeError("parent_label needs a Path or Str item, got " + x.repr());
 }
 

@@ -44,7 +44,8 @@ at::Tensor wrap(cv::Mat m) {
   return torch::from_blob(keep->data, {keep->rows, keep->cols, keep->channels()}, [keep](void*) {}, torch::kUInt8);
 }
 
-at::Tensor decode(const uint8_t* data, size_t n, const std::string& name, ImageMode mode) {
+// `name` is only read to word an error: callers pass the path itself, not a copy of it.
+at::Tensor decode(const uint8_t* data, size_t n, const std::filesystem::path& name, ImageMode mode) {
   quiet_opencv();
   if (n == 0) throw ImageError(name, "the file is empty");
   if (auto fast = detail::decode_png_fast(data, n, mode)) return *std::move(fast);
@@ -63,9 +64,10 @@ at::Tensor decode(const uint8_t* data, size_t n, const std::string& name, ImageM
   return wrap(m);
 }
 
-// POSIX open/fstat/read: for small images the stream machinery of std::ifstream (a buffer
-// allocation, two seeks) costs as much as the read itself.
-std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
+// POSIX open/fstat/read into `bytes` (resized to the file's size): for small images the stream
+// machinery of std::ifstream (a buffer allocation, two seeks) costs as much as the read itself,
+// and a loader thread reuses one buffer for every file instead of allocating per image.
+void read_bytes(const std::filesystem::path& file, std::vector<uint8_t>& bytes) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     const int err = errno;
@@ -79,7 +81,7 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) throw ImageError(file, std::string("cannot be read: ") + std::strerror(errno));
   if (S_ISDIR(st.st_mode)) throw ImageError(file, "is a directory, not an image file");
-  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  bytes.resize(static_cast<size_t>(st.st_size));
   size_t got = 0;
   while (got < bytes.size()) {
     const ssize_t r = ::read(fd, bytes.data() + got, bytes.size() - got);
@@ -89,14 +91,22 @@ std::vector<uint8_t> read_bytes(const std::filesystem::path& file) {
     got += static_cast<size_t>(r);
   }
   bytes.resize(got);
-  return bytes;
 }
 
 }  // namespace
 
 at::Tensor load_image(const std::filesystem::path& file, ImageMode mode) {
-  const auto bytes = read_bytes(file);
-  return decode(bytes.data(), bytes.size(), file.string(), mode);
+  // Small files share the thread's buffer; a large one gets its own, so a loader thread does not
+  // keep a big file's bytes alive.
+  thread_local std::vector<uint8_t> small;
+  std::vector<uint8_t> large;
+  read_bytes(file, small);
+  if (small.size() > (size_t{1} << 20)) {
+    large.swap(small);
+    small.shrink_to_fit();
+  }
+  const auto& bytes = large.empty() ? small : large;
+  return decode(bytes.data(), bytes.size(), file, mode);
 }
 
 at::Tensor decode_image(const std::vector<uint8_t>& bytes, const std::string& name, ImageMode mode) {

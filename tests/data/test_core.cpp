@@ -111,6 +111,13 @@ TEST(Splitters, IndexFuncMaskGrandparentFileAndTrainTest) {
 
 TEST(Labellers, ParentLabelAndRegex) {
   EXPECT_EQ(parent_label(Path("/data/train/cat/1.png")).get<Str>(), "cat");
+  // The same answer as parent_path().filename() on the odd shapes a path can take.
+  for (const char* p : {"/data/train/cat/1.png", "cat/1.png", "1.png", "/1.png", "/", "", "a//b/1.png", "a/b//1.png",
+                        "a/b/", "./1.png", "../x/1.png", "a/./1.png", "a/../1.png", "//srv/share/cat/1.png"}) {
+    const std::filesystem::path path(p);
+    EXPECT_EQ(parent_label(Path(path)).get<Str>(), path.parent_path().filename().string()) << p;
+    EXPECT_EQ(parent_label(Str(p)).get<Str>(), path.parent_path().filename().string()) << p;
+  }
   RegexLabeller re(R"(([a-z_]+)_\d+\.jpg$)");
   EXPECT_EQ(re(Path("/pets/great_pyrenees_173.jpg")).get<Str>(), "great_pyrenees");
   EXPECT_THROW_WITH(re(Path("/pets/x.png")), std::runtime_error, "failed to find", "x.png");
