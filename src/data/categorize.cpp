@@ -1,4 +1,5 @@
 #include <ATen/ATen.h>
+#include <ATen/EmptyTensor.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -11,6 +12,15 @@
 
 namespace fastai {
 using nlohmann::json;
+
+namespace {
+// at::scalar_tensor(i, kLong) without the dispatcher: a label is made per item per epoch.
+at::Tensor category_tensor(int64_t i) {
+  at::Tensor t = at::detail::empty_cpu({}, at::kLong);
+  *t.data_ptr<int64_t>() = i;
+  return t;
+}
+}  // namespace
 
 // ---------------------------------------------------------------- CategoryMap
 
@@ -87,9 +97,9 @@ int64_t scalar_index(const at::Tensor& t, const char* who) {
 Categorize::Categorize(std::optional<std::vector<std::string>> vocab, bool sort, bool add_na)
     : Transform({.name = "Categorize", .order = 1}), sort_(sort), add_na_(add_na) {
   if (vocab) vocab_ = CategoryMap(*vocab, sort, add_na);
-  encodes<Str>([this](const std::string& s) -> Item { return TensorCategory(at::scalar_tensor(this->vocab().index_of(s), at::kLong)); });
+  encodes<Str>([this](const std::string& s) -> Item { return TensorCategory(category_tensor(this->vocab().index_of(s))); });
   encodes<Int>([this](int64_t v) -> Item {
-    return TensorCategory(at::scalar_tensor(this->vocab().index_of(std::to_string(v)), at::kLong));
+    return TensorCategory(category_tensor(this->vocab().index_of(std::to_string(v))));
   });
   decodes<TensorCategory>([this](const at::Tensor& t) -> Item { return Category(this->vocab()[scalar_index(t, "Categorize")]); });
 }

@@ -9,6 +9,7 @@
 
 #include "fastai/core/describe.h"
 #include "fastai/data/external.h"
+#include "fastai/data/load.h"
 #include "fastai/data/transforms.h"
 #include "fastai/losses.h"
 #include "fastai/vision/data.h"
@@ -76,6 +77,27 @@ TEST(VisionCore, ImageCreateAndToTensorGiveCHWTensorImages) {
   // describable: rebuilt from its description
   auto again = transform_from_description(bw->describe());
   EXPECT_TRUE(ToTensor()((*again)(Item(Path(dir / "a.png")))).is<TensorImageBW>());
+}
+
+TEST(VisionCore, ToTensorIsPermuteSharingStorageForAnyLayout) {
+  // ToTensor builds its [C, H, W] view directly (no dispatcher); it must be exactly permute's view.
+  const auto hwc = torch::arange(2 * 7 * 6 * 3).to(torch::kUInt8).reshape({2, 7, 6, 3});
+  const std::vector<at::Tensor> cases = {hwc[1],                                       // storage offset
+                                         hwc[0].slice(0, 1, 5).slice(1, 2, 6),         // a crop: strided
+                                         hwc[1].select(2, 0).unsqueeze(2),             // one channel
+                                         hwc[0].to(torch::kFloat).requires_grad_()};  // autograd: permute
+  for (const auto& x : cases) {
+    const auto t = ToTensor()(Item(fastai::Image(x))).get<TensorImage>();
+    const auto ref = x.permute({2, 0, 1});
+    EXPECT_EQ(t.sizes(), ref.sizes());
+    EXPECT_EQ(t.strides(), ref.strides());
+    EXPECT_TRUE(torch::equal(t, ref));
+    EXPECT_EQ(t.data_ptr(), ref.data_ptr());  // a view, not a copy
+    EXPECT_EQ(t.requires_grad(), x.requires_grad());
+  }
+  // Collated like any other sample.
+  const auto b = tensor_of(collate({ToTensor()(Item(fastai::Image(cases[1]))), ToTensor()(Item(fastai::Image(cases[1])))}));
+  EXPECT_TRUE(torch::equal(b[1], cases[1].permute({2, 0, 1})));
 }
 
 TEST(VisionData, FromFolderLabelsFromParentsSplitsFromGrandparents) {
