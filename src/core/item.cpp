@@ -1,5 +1,6 @@
 #include "fastai/core/item.h"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -107,6 +108,18 @@ Item Item::retag(const TypeInfo& type) const {
   Item out = *this;
   out.type_ = &type;
   return out;
+}
+
+void Item::prefetch(bool contents) const noexcept {
+  const void* p = value_.get();
+  if (!p) return;
+  if (!contents) {
+    __builtin_prefetch(p);
+  } else if (*payload_type_ == typeid(std::filesystem::path)) {
+    __builtin_prefetch(static_cast<const std::filesystem::path*>(p)->native().data());
+  } else if (*payload_type_ == typeid(std::string)) {
+    __builtin_prefetch(static_cast<const std::string*>(p)->data());
+  }
 }
 
 bool Item::is_tuple() const noexcept { return is<Tuple>(); }

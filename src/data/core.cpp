@@ -47,6 +47,15 @@ int64_t TfmdLists::map_index(int64_t i) const {
 
 const Item& TfmdLists::raw(int64_t i) const { return (*items_)[static_cast<size_t>(map_index(i))]; }
 
+void TfmdLists::prefetch(std::span<const int64_t> idxs) const noexcept {
+  // Two passes so each one's loads are independent of each other (they overlap): the payloads
+  // first, then what they point to (a path's characters), by which time the payloads are in.
+  const auto n = static_cast<int64_t>(size());
+  for (int pass = 0; pass < 2; ++pass)
+    for (const int64_t i : idxs)
+      if (i >= 0 && i < n) (*items_)[static_cast<size_t>(idxs_ ? (*idxs_)[static_cast<size_t>(i)] : i)].prefetch(pass == 1);
+}
+
 Item TfmdLists::operator[](int64_t i) const {
   const Item& x = raw(i);
   try {
@@ -115,6 +124,10 @@ Datasets::Datasets(std::vector<TfmdLists> tls, std::optional<int> n_inp) : tls_(
 }
 
 size_t Datasets::size() const noexcept { return tls_.empty() ? 0 : tls_[0].size(); }
+
+void Datasets::prefetch(std::span<const int64_t> idxs) const noexcept {
+  if (!tls_.empty()) tls_[0].prefetch(idxs);  // the TfmdLists of a Datasets share their items
+}
 
 Item Datasets::operator[](int64_t i) const {
   std::vector<Item> out;

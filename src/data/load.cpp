@@ -263,10 +263,13 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
   };
   if (opt_.parallel_items && n > 1 && at::get_num_threads() > 1 && !at::in_parallel_region())
     at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
+      if (prefetch_items) prefetch_items(*this, std::span(idxs).subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
       for (int64_t k = begin; k < end; ++k) make(k);
     });
-  else
+  else {
+    if (prefetch_items) prefetch_items(*this, idxs);
     for (int64_t k = 0; k < n; ++k) make(k);
+  }
   std::vector<Item> items;
   items.reserve(built.size());
   for (auto& x : built)

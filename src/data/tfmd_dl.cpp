@@ -20,6 +20,7 @@ DataLoaderOptions loader_options(const TfmdDLOptions& o) {
 TfmdDL::TfmdDL(Datasets dataset, TfmdDLOptions o)
     : DataLoader([dataset](int64_t i) { return dataset[i]; }, static_cast<int64_t>(dataset.size()), loader_options(o)),
       n_inp_(dataset.n_inp()) {
+  prefetch_items = [dataset](const DataLoader&, std::span<const int64_t> idxs) { dataset.prefetch(idxs); };
   p_ = std::make_shared<Pipes>();
   p_->dsets = std::move(dataset);
   install(o);

@@ -3,8 +3,13 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <mutex>
+#include <span>
+
 #include "fastai/core/random.h"
 #include "fastai/core/semantic.h"
+#include "fastai/data/core.h"
 #include "test_util.h"
 
 using namespace fastai;
@@ -86,6 +91,35 @@ TEST(DataLoader, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
     ASSERT_EQ(got.size(), ref.size()) << w << " workers";
     for (size_t i = 0; i < ref.size(); ++i) EXPECT_TRUE(torch::equal(got[i], ref[i])) << w << " workers, batch " << i;
   }
+}
+
+TEST(DataLoader, PrefetchHookSeesEachBatchIndexOnceAndChangesNothing) {
+  // The hook is a cache hint: it sees every index of every batch (split between the threads that
+  // build the items) and the batches are the ones built without it.
+  for (bool parallel : {false, true}) {
+    ThreadsScope threads(parallel ? 2 : 1);
+    auto first = index_loader(23, {.bs = 6, .shuffle = true, .seed = 5});
+    const auto plain = all_batches(first);  // a fresh loader with the same seed: same first epoch
+    auto dl = index_loader(23, {.bs = 6, .shuffle = true, .seed = 5});
+    std::mutex m;
+    std::vector<int64_t> seen;
+    dl.prefetch_items = [&](const DataLoader&, std::span<const int64_t> idxs) {
+      std::lock_guard lock(m);
+      seen.insert(seen.end(), idxs.begin(), idxs.end());
+    };
+    const auto hinted = all_batches(dl);
+    EXPECT_EQ(hinted, plain) << (parallel ? "two threads" : "one thread");
+    std::vector<int64_t> expected;
+    for (const auto& b : plain) expected.insert(expected.end(), b.begin(), b.end());
+    std::sort(seen.begin(), seen.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(seen, expected);
+  }
+  // Datasets' hint ignores indices it does not have (they fail later, when the item is read).
+  Datasets ds(std::vector<Item>{Path("/a/b/1.png"), Str("x")}, {});
+  const std::vector<int64_t> odd{0, 1, -1, 2, 1000};
+  ds.prefetch(odd);
+  Item().prefetch(true);
 }
 
 TEST(DataLoader, WholeBatchLoadingIsTwoStageOverrides) {

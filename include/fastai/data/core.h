@@ -8,6 +8,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "fastai/core/pipeline.h"
@@ -48,6 +49,9 @@ class TfmdLists {
   Item operator[](int64_t i) const;
   /// The i-th raw item.
   const Item& raw(int64_t i) const;
+  /// Starts loading the raw items at `idxs` into the cache (see Item::prefetch); indices out of
+  /// range are ignored here and reported when the item is read.
+  void prefetch(std::span<const int64_t> idxs) const noexcept;
   /// The raw items of this view, in order.
   std::vector<Item> items() const;
   /// Decodes an item through the pipeline, in reverse.
@@ -109,6 +113,8 @@ class Datasets {
   size_t size() const noexcept;
   /// Tuple of each pipeline's output for item i.
   Item operator[](int64_t i) const;
+  /// Starts loading the raw items at `idxs` into the cache (a loader does this per batch).
+  void prefetch(std::span<const int64_t> idxs) const noexcept;
   /// Decodes a tuple element by element through the matching pipeline.
   Item decode(const Item& x, bool full = true) const;
 

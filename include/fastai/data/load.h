@@ -4,7 +4,8 @@
 ///
 /// Stages, in the order one batch goes through them:
 ///   randomize → before_iter → get_idxs (→ shuffle_fn) → sample (indices → batches of indices)
-///   per batch, on a worker: do_item(i) = after_item(create_item(i)) for each index,
+///   per batch, on a worker: prefetch_items(indices) (a cache hint; optional),
+///                           do_item(i) = after_item(create_item(i)) for each index,
 ///                           do_batch(items) = retain(create_batch(before_batch(items)), items)
 ///                           (or create_index_batch(indices) for whole-batch loaders)
 ///   on the consumer thread: to device → after_batch → yield;  after_iter at the end.
@@ -18,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
@@ -101,6 +103,9 @@ class DataLoader {
   std::function<Item(const DataLoader&, int64_t)> create_item;
   std::function<Item(const DataLoader&, const Item&)> after_item;
   std::function<Item(const DataLoader&, int64_t)> do_item;  ///< empty Item result: skip the item
+  /// Optional: called with a batch's indices before its items are made, to warm the memory they
+  /// read (TfmdDL prefetches the dataset's raw items). Never changes what is built.
+  std::function<void(const DataLoader&, std::span<const int64_t>)> prefetch_items;
   std::function<std::vector<Item>(const DataLoader&, std::vector<Item>)> before_batch;
   std::function<Item(const DataLoader&, const std::vector<Item>&)> create_batch;
   std::function<Item(const DataLoader&, const Item&, const std::vector<Item>&)> retain;
