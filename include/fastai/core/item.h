@@ -112,6 +112,7 @@ class Item {
   /// Asks the CPU to start loading the payload (and a path's or string's characters when
   /// `contents`): a loader calls it for a whole batch before building it, so the cache misses of
   /// randomly indexed items overlap instead of stalling one item at a time. No effect on values.
+  /// Example: `for (int64_t i : batch) items[i].prefetch();  // then build them`
   void prefetch(bool contents = false) const noexcept;
 
   /// Short description for messages: type name and, for tensors, dtype and shape.

@@ -51,6 +51,7 @@ class TfmdLists {
   const Item& raw(int64_t i) const;
   /// Starts loading the raw items at `idxs` into the cache (see Item::prefetch); indices out of
   /// range are ignored here and reported when the item is read.
+  /// Example: `tl.prefetch(std::vector<int64_t>{3, 17, 42});`
   void prefetch(std::span<const int64_t> idxs) const noexcept;
   /// The raw items of this view, in order.
   std::vector<Item> items() const;
@@ -114,6 +115,7 @@ class Datasets {
   /// Tuple of each pipeline's output for item i.
   Item operator[](int64_t i) const;
   /// Starts loading the raw items at `idxs` into the cache (a loader does this per batch).
+  /// Example: `dsets.prefetch(batch_indices);`
   void prefetch(std::span<const int64_t> idxs) const noexcept;
   /// Decodes a tuple element by element through the matching pipeline.
   Item decode(const Item& x, bool full = true) const;

@@ -104,7 +104,8 @@ class DataLoader {
   std::function<Item(const DataLoader&, const Item&)> after_item;
   std::function<Item(const DataLoader&, int64_t)> do_item;  ///< empty Item result: skip the item
   /// Optional: called with a batch's indices before its items are made, to warm the memory they
-  /// read (TfmdDL prefetches the dataset's raw items). Never changes what is built.
+  /// read (TfmdDL prefetches the dataset's raw items). Never changes what is built. Example:
+  /// `dl.prefetch_items = [&](const DataLoader&, std::span<const int64_t> is) { ds.prefetch(is); };`
   std::function<void(const DataLoader&, std::span<const int64_t>)> prefetch_items;
   std::function<std::vector<Item>(const DataLoader&, std::vector<Item>)> before_batch;
   std::function<Item(const DataLoader&, const std::vector<Item>&)> create_batch;
