@@ -1,6 +1,5 @@
 #include <ATen/ATen.h>
 
-#include <atomic>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -14,38 +13,25 @@ using nlohmann::json;
 // ---------------------------------------------------------------- ToTensor
 
 namespace {
-// Registrations happen at start-up; lookups happen for every item on every loader thread. Each
-// thread keeps a copy of the table and re-copies it when the generation moves, so a lookup takes
-// no lock (a shared mutex would still bounce its cache line between the loader's threads).
 struct ToTensorTable {
   std::mutex mutex;
   TypeDispatch fns;
-  std::atomic<uint64_t> generation{1};
 };
 ToTensorTable& to_tensor_table() {
   static ToTensorTable t;
   return t;
 }
-const TypeDispatch& to_tensor_fns() {
-  thread_local uint64_t seen = 0;
-  thread_local TypeDispatch local;
-  auto& t = to_tensor_table();
-  const uint64_t g = t.generation.load(std::memory_order_acquire);
-  if (g != seen) {
-    std::lock_guard lock(t.mutex);
-    local = t.fns;
-    seen = g;
-  }
-  return local;
-}
 }  // namespace
 
 ToTensor::ToTensor() : Transform({.name = "ToTensor", .order = 5}) {
   encodes<Any>([](const Item& x) {
-    const ItemFn* f = to_tensor_fns().find(x.type());
-    if (!f) return x;
-    const ItemFn call = *f;  // a registration made while it runs re-copies the thread's table
-    return call(x);
+    ItemFn f;
+    {
+      auto& t = to_tensor_table();
+      std::lock_guard lock(t.mutex);
+      if (const ItemFn* found = t.fns.find(x.type())) f = *found;
+    }
+    return f ? f(x) : x;
   });
 }
 
@@ -53,7 +39,6 @@ void ToTensor::register_encodes(const TypeInfo& t, ItemFn fn) {
   auto& table = to_tensor_table();
   std::lock_guard lock(table.mutex);
   table.fns.add(t, std::move(fn));
-  table.generation.fetch_add(1, std::memory_order_release);
 }
 
 json ToTensor::describe() const { return describe_base(); }

@@ -96,16 +96,15 @@ void read_bytes(const std::filesystem::path& file, std::vector<uint8_t>& bytes) 
 }  // namespace
 
 at::Tensor load_image(const std::filesystem::path& file, ImageMode mode) {
-  // Small files share the thread's buffer; a large one gets its own, so a loader thread does not
-  // keep a big file's bytes alive.
-  thread_local std::vector<uint8_t> small;
-  std::vector<uint8_t> large;
-  read_bytes(file, small);
-  if (small.size() > (size_t{1} << 20)) {
-    large.swap(small);
-    small.shrink_to_fit();
-  }
-  const auto& bytes = large.empty() ? small : large;
+  // One buffer per thread for every file; after a big one it is released, so a loader thread
+  // does not keep a large file's bytes alive.
+  thread_local std::vector<uint8_t> bytes;
+  struct Release {
+    ~Release() {
+      if (bytes.capacity() > (size_t{1} << 20)) std::vector<uint8_t>().swap(bytes);
+    }
+  } release;
+  read_bytes(file, bytes);
   return decode(bytes.data(), bytes.size(), file, mode);
 }
 
