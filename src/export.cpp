@@ -5,12 +5,11 @@
 
 #include <cstring>
 #include <fstream>
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "fastai/core/atomic_file.h"
 #include "fastai/core/describe.h"
+#include "fastai/core/registry.h"
 #include "fastai/layers.h"
 
 namespace fastai {
@@ -19,39 +18,21 @@ using json = nlohmann::json;
 
 namespace {
 
-struct Builders {
-  std::mutex mutex;
-  std::map<std::string, ModelBuilder> map;
-};
-Builders& builders() {
-  static Builders b;
-  return b;
+Registry<ModelBuilder, ExportError>& builders() {
+  static Registry<ModelBuilder, ExportError> r("model builder", "register_model_builder(name, f) for your model");
+  return r;
 }
-struct LoadersBuilders {
-  std::mutex mutex;
-  std::map<std::string, LoadersBuilder> map;
-};
-LoadersBuilders& loaders_builders() {
-  static LoadersBuilders b;
-  return b;
+Registry<LoadersBuilder, ExportError>& loaders_builders() {
+  static Registry<LoadersBuilder, ExportError> r("loaders builder",
+                                                 "register_loaders_builder(name, f); is the application linked in?");
+  return r;
 }
 
 constexpr char kMagic[16] = {'F', 'A', 'S', 'T', 'A', 'I', 'C', 'P', 'P', '-', 'E', 'X', 'P', 'O', 'R', 'T'};
-constexpr uint32_t kVersion = 1;
+// 2: losses describe their options; transforms describe their constructor arguments by name.
+constexpr uint32_t kVersion = 2;
 constexpr size_t kHeader = sizeof(kMagic) + sizeof(uint32_t) + sizeof(uint64_t);
 
-std::shared_ptr<BaseLoss> loss_from(const json& j) {
-  const std::string name = j.at("name");
-  const int64_t axis = j.value("axis", int64_t{-1});
-  if (name == "CrossEntropyLossFlat") return CrossEntropyLossFlat({.axis = axis});
-  if (name == "BCEWithLogitsLossFlat") return BCEWithLogitsLossFlat({.axis = axis});
-  if (name == "BCELossFlat") return BCELossFlat(axis);
-  if (name == "MSELossFlat") return MSELossFlat(axis);
-  if (name == "L1LossFlat") return L1LossFlat(axis);
-  if (name == "LabelSmoothingCrossEntropyFlat") return LabelSmoothingCrossEntropyFlat({.axis = axis});
-  if (name == "FocalLossFlat") return FocalLossFlat({.axis = axis});
-  throw ExportError("load_learner: the export's loss '" + name + "' has no rebuilder");
-}
 
 const bool registered = [] {
   register_model_builder("simple_cnn", [](const json& j) { return Model(simple_cnn(j.value("n_out", int64_t{10}))); });
@@ -64,32 +45,16 @@ DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device);
 }  // namespace
 
 void register_loaders_builder(const std::string& name, LoadersBuilder builder) {
-  auto& b = loaders_builders();
-  std::lock_guard lock(b.mutex);
-  b.map[name] = std::move(builder);
+  loaders_builders().add(name, std::move(builder));
 }
 
 std::string simple_cnn_spec(int64_t n_out) { return json{{"builder", "simple_cnn"}, {"n_out", n_out}}.dump(); }
 
 void register_model_builder(const std::string& name, ModelBuilder builder) {
-  auto& b = builders();
-  std::lock_guard lock(b.mutex);
-  b.map[name] = std::move(builder);
+  builders().add(name, std::move(builder));
 }
 
-Model build_model(const json& spec) {
-  const std::string name = spec.value("builder", "");
-  ModelBuilder f;
-  std::string known;
-  {
-    auto& b = builders();
-    std::lock_guard lock(b.mutex);
-    for (const auto& [n, _] : b.map) known += (known.empty() ? "" : ", ") + n;
-    if (auto it = b.map.find(name); it != b.map.end()) f = it->second;
-  }
-  if (!f) throw ExportError("no model builder '" + name + "' is registered (registered: " + known + ")");
-  return f(spec);
-}
+Model build_model(const json& spec) { return builders().get(spec.value("builder", ""))(spec); }
 
 void export_learner(Learner& learn, const fs::path& file) {
   if (learn.model_spec.empty())
@@ -105,7 +70,7 @@ void export_learner(Learner& learn, const fs::path& file) {
   } else {
     describe_pipelines(ref, meta);
   }
-  meta["loss"] = {{"name", learn.loss_func->name}, {"axis", learn.loss_func->options().axis}};
+  meta["loss"] = learn.loss_func->describe();
   if (learn.batch_types.empty()) {
     Item b = ref.one_batch();
     if (b.is_tuple())
@@ -195,7 +160,7 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   std::memcpy(&len, data.data() + sizeof kMagic + sizeof version, sizeof len);
   if (version != kVersion)
     throw ExportError("load_learner: " + file.string() + " has export format " + std::to_string(version) + "; this build reads " +
-                      std::to_string(kVersion));
+                      std::to_string(kVersion) + " (export the learner again with this build)");
   if (size != kHeader + len + sizeof(uint32_t))
     throw ExportError("load_learner: " + file.string() + " is truncated or has extra bytes (" + std::to_string(size) +
                       " bytes, expected " + std::to_string(kHeader + len + sizeof(uint32_t)) + ")");
@@ -215,7 +180,7 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   load_model_state(model, m, file.string(), true);
 
   DataLoaders dls = meta.contains("loaders") ? build_loaders(meta.at("loaders"), device) : pipelines_from(meta, device);
-  Learner learn(std::move(dls), model, {.loss_func = loss_from(meta.at("loss"))});
+  Learner learn(std::move(dls), model, {.loss_func = loss_from_description(meta.at("loss"))});
   learn.model_spec = meta.at("model").dump();
   for (const auto& n : meta.at("batch_types")) {
     const auto* t = find_type(n.get<std::string>());
@@ -227,15 +192,7 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
 }
 
 DataLoaders build_loaders(const json& spec, std::optional<c10::Device> device) {
-  const std::string name = spec.value("builder", "");
-  LoadersBuilder f;
-  {
-    auto& b = loaders_builders();
-    std::lock_guard lock(b.mutex);
-    if (auto it = b.map.find(name); it != b.map.end()) f = it->second;
-  }
-  if (!f) throw ExportError("load_learner: no loaders builder '" + name + "' is registered (is the application linked in?)");
-  return f(spec, device);
+  return loaders_builders().get(spec.value("builder", ""), "load_learner")(spec, device);
 }
 
 namespace {

@@ -1,5 +1,7 @@
 #include "fastai/learner.h"
 
+#include "fastai/core/replacing.h"
+
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -31,21 +33,19 @@ double SuggestedLRs::operator[](const std::string& name) const {
 
 // ---------------------------------------------------------------- construction
 
-Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o)
-    : dls(std::move(dls_)),
-      model(std::move(model_)),
-      loss_func(o.loss_func ? o.loss_func : dls.loss_func),
-      opt_func(o.opt_func ? o.opt_func : OptFunc([](std::vector<std::vector<at::Tensor>> g, const OptOptions& oo) {
-        return Adam(std::move(g), oo);
-      })),
-      lr(o.lr),
-      splitter(o.splitter ? o.splitter : ParamSplitter(trainable_params)),
-      path(o.path),
-      model_dir(o.model_dir),
-      wd(o.wd),
-      wd_bn_bias(o.wd_bn_bias),
-      train_bn(o.train_bn),
-      moms(o.moms) {
+Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o) : LearnerState(std::move(dls_), std::move(model_)) {
+  loss_func = o.loss_func ? o.loss_func : dls.loss_func;
+  opt_func = o.opt_func ? o.opt_func : OptFunc([](std::vector<std::vector<at::Tensor>> g, const OptOptions& oo) {
+    return Adam(std::move(g), oo);
+  });
+  lr = o.lr;
+  splitter = o.splitter ? o.splitter : ParamSplitter(trainable_params);
+  path = o.path;
+  model_dir = o.model_dir;
+  wd = o.wd;
+  wd_bn_bias = o.wd_bn_bias;
+  train_bn = o.train_bn;
+  moms = o.moms;
   init_runtime();
   if (!model) throw std::invalid_argument("Learner: no model given");
   if (!loss_func)
@@ -67,29 +67,9 @@ Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o)
 }
 
 Learner::Learner(Learner&& o) noexcept
-    : dls(std::move(o.dls)),
-      model(std::move(o.model)),
-      loss_func(std::move(o.loss_func)),
-      opt_func(std::move(o.opt_func)),
-      lr(o.lr),
-      splitter(std::move(o.splitter)),
-      metrics(std::move(o.metrics)),
-      path(std::move(o.path)),
-      model_dir(std::move(o.model_dir)),
-      wd(o.wd),
-      wd_bn_bias(o.wd_bn_bias),
-      train_bn(o.train_bn),
-      moms(o.moms),
-      opt(std::move(o.opt)),
-      epoch(o.epoch),
-      n_epoch(o.n_epoch),
-      recorder(o.recorder),
-      logger(std::move(o.logger)),
-      final_record(std::move(o.final_record)),
-      model_spec(std::move(o.model_spec)),
-      batch_types(std::move(o.batch_types)),
-      cbs_(std::move(o.cbs_)) {
+    : LearnerState(std::move(o)), cbs_(std::move(o.cbs_)), model_device_(o.model_device_) {
   for (auto& c : cbs_) c->learn_ = this;
+  dl = nullptr;  // pointed into the moved-from learner's loaders (a learner is not moved mid-fit)
   o.recorder = nullptr;
 }
 
@@ -296,10 +276,11 @@ namespace {
 /// before_fit/before_epoch … after_epoch/after_fit around the work.
 struct ValidationContext {
   ValidationContext(Learner& l, std::vector<std::shared_ptr<Callback>> cbs, bool inner)
-      : l_(l), old_logger_(l.logger), added_(l, std::move(cbs)), inner_(inner) {
-    l_.logger = nullptr;  // no epoch table for a validation pass
-    saved_pass_ = l_.validation_pass;
-    l_.validation_pass = true;
+      : l_(l),
+        quiet_(replacing(l.logger, nullptr)),  // no epoch table for a validation pass
+        pass_(replacing(l.validation_pass, true)),
+        added_(l, std::move(cbs)),
+        inner_(inner) {
     if (!inner_) l_(Event::before_fit), l_(Event::before_epoch);
   }
   ~ValidationContext() {
@@ -307,14 +288,12 @@ struct ValidationContext {
       if (!inner_ && std::uncaught_exceptions() == 0) l_(Event::after_epoch), l_(Event::after_fit);
     } catch (...) {  // destructor: the pass already produced what the caller wanted
     }
-    l_.validation_pass = saved_pass_;
-    l_.logger = old_logger_;
   }
   Learner& l_;
-  std::function<void(const std::vector<LogValue>&)> old_logger_;
+  Saved<std::function<void(const std::vector<LogValue>&)>> quiet_;
+  Saved<bool> pass_;
   Learner::AddedCbs added_;
   bool inner_;
-  bool saved_pass_ = false;
 };
 }  // namespace
 
@@ -339,30 +318,16 @@ Preds Learner::get_preds(GetPredsOptions o) {
     d = &*local;
   }
   auto gather = std::make_shared<GatherPredsCallback>(o.with_input, o.with_loss);
-  const Reduction old_red = loss_func->reduction;
-  if (o.with_loss) loss_func->reduction = Reduction::none;
-  try {
+  {
+    auto reduction = replacing(loss_func->reduction, o.with_loss ? Reduction::none : loss_func->reduction);
     // Keep the outer loop's state intact when called from inside a fit (FetchPredsCallback).
-    auto saved_dl = dl;
-    auto saved_xb = xb, saved_yb = yb;
-    auto saved_pred = pred, saved_loss = loss;
-    const bool saved_training = training;
-    const int64_t saved_iter = iter, saved_n_iter = n_iter;
+    auto outer = saving(dl, xb, yb, pred, loss, training, iter, n_iter);
     {
       ValidationContext ctx(*this, {gather}, o.inner);
       do_epoch_validate(o.ds_idx, d);
     }
-    if (o.inner) {
-      dl = saved_dl, xb = saved_xb, yb = saved_yb, pred = saved_pred, loss = saved_loss;
-      training = saved_training, iter = saved_iter, n_iter = saved_n_iter;
-    } else {
-      end_cleanup();
-    }
-  } catch (...) {
-    loss_func->reduction = old_red;
-    throw;
+    if (!o.inner) outer.dismiss(), end_cleanup();
   }
-  loss_func->reduction = old_red;
 
   Preds res;
   auto cat = [](const std::vector<at::Tensor>& v) { return v.empty() ? at::Tensor() : torch::cat(v); };

@@ -6,8 +6,55 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fastai/core/json.h"
+#include "fastai/core/registry.h"
+
 namespace fastai {
+
+// Each options struct's fields, once: its description and its rebuild both come from this list.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CrossEntropyOptions, axis, weight, ignore_index)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(BCEWithLogitsOptions, axis, thresh, pos_weight)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(SmoothingOptions, axis, eps, gamma, weight)
+FASTAI_JSON_ENUM(Reduction, {{Reduction::none, "none"}, {Reduction::mean, "mean"}, {Reduction::sum, "sum"}})
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DiceOptions, axis, smooth, reduction, square_in_union)
+
 namespace {
+
+Registry<LossBuilder>& losses() {
+  static Registry<LossBuilder> r("loss", "register_loss(name, builder) for your own loss");
+  return r;
+}
+
+// The factory's options, recorded on the loss it made (what describe() writes).
+template <class O>
+std::shared_ptr<BaseLoss> described(std::shared_ptr<BaseLoss> loss, const O& options) {
+  loss->options_json = nlohmann::json(options).dump();
+  return loss;
+}
+struct AxisOnly {
+  int64_t axis = -1;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AxisOnly, axis)
+template <class O>
+LossBuilder builder_of(std::shared_ptr<BaseLoss> (*factory)(O)) {
+  return [factory](const nlohmann::json& j) { return factory(j.get<O>()); };
+}
+LossBuilder builder_of(std::shared_ptr<BaseLoss> (*factory)(int64_t)) {
+  return [factory](const nlohmann::json& j) { return factory(j.get<AxisOnly>().axis); };
+}
+
+// Every built-in loss, registered under the name its factory gives it.
+#define FASTAI_LOSS(Name) {#Name, builder_of(Name)}
+const bool registered = [] {
+  for (auto& [name, b] : std::vector<std::pair<std::string, LossBuilder>>{
+           FASTAI_LOSS(CrossEntropyLossFlat), FASTAI_LOSS(BCEWithLogitsLossFlat), FASTAI_LOSS(BCELossFlat),
+           FASTAI_LOSS(MSELossFlat), FASTAI_LOSS(L1LossFlat), FASTAI_LOSS(LabelSmoothingCrossEntropy),
+           FASTAI_LOSS(LabelSmoothingCrossEntropyFlat), FASTAI_LOSS(FocalLoss), FASTAI_LOSS(FocalLossFlat),
+           FASTAI_LOSS(DiceLoss)})
+    losses().add(name, std::move(b));
+  return true;
+}();
+#undef FASTAI_LOSS
 
 int64_t to_at(Reduction r) {
   switch (r) {
@@ -92,43 +139,43 @@ at::Tensor BaseLoss::operator()(const at::Tensor& inp, const at::Tensor& targ) c
 
 std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions o) {
   const int64_t axis = o.axis;
-  return std::make_shared<FunctionalLoss>(
+  return described(std::make_shared<FunctionalLoss>(
       "CrossEntropyLossFlat",
       [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
         return at::cross_entropy_loss(i, t, o.weight, to_at(r), o.ignore_index, 0.0);
       },
       BaseLoss::Options{.axis = axis}, [axis](const at::Tensor& x) { return at::softmax(x, axis); },
-      [axis](const at::Tensor& x) { return x.argmax(axis); }, true);
+      [axis](const at::Tensor& x) { return x.argmax(axis); }, true), o);
 }
 
 std::shared_ptr<BaseLoss> BCEWithLogitsLossFlat(BCEWithLogitsOptions o) {
   const bool flatten = !o.pos_weight.defined();
-  return std::make_shared<FunctionalLoss>(
+  return described(std::make_shared<FunctionalLoss>(
       "BCEWithLogitsLossFlat",
       [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
         return at::binary_cross_entropy_with_logits(i, t, {}, o.pos_weight, to_at(r));
       },
       BaseLoss::Options{.axis = o.axis, .flatten = flatten, .floatify = true, .is_2d = false},
-      [](const at::Tensor& x) { return at::sigmoid(x); }, [o](const at::Tensor& x) { return x > o.thresh; }, false);
+      [](const at::Tensor& x) { return at::sigmoid(x); }, [o](const at::Tensor& x) { return x > o.thresh; }, false), o);
 }
 
 std::shared_ptr<BaseLoss> BCELossFlat(int64_t axis) {
-  return std::make_shared<FunctionalLoss>(
+  return described(std::make_shared<FunctionalLoss>(
       "BCELossFlat",
       [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::binary_cross_entropy(i, t, {}, to_at(r)); },
-      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false);
+      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false), AxisOnly{axis});
 }
 
 std::shared_ptr<BaseLoss> MSELossFlat(int64_t axis) {
-  return std::make_shared<FunctionalLoss>(
+  return described(std::make_shared<FunctionalLoss>(
       "MSELossFlat", [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::mse_loss(i, t, to_at(r)); },
-      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false);
+      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false), AxisOnly{axis});
 }
 
 std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis) {
-  return std::make_shared<FunctionalLoss>(
+  return described(std::make_shared<FunctionalLoss>(
       "L1LossFlat", [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::l1_loss(i, t, to_at(r)); },
-      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false);
+      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false), AxisOnly{axis});
 }
 
 namespace {
@@ -137,10 +184,10 @@ std::shared_ptr<BaseLoss> smoothing(const char* name, bool flat, SmoothingOption
     return focal_loss ? focal(i, t, r, o.gamma, o.weight) : label_smoothing_ce(i, t, r, o.eps, o.weight);
   };
   const int64_t dim = flat ? o.axis : -1;
-  return std::make_shared<FunctionalLoss>(
+  return described(std::make_shared<FunctionalLoss>(
       name, fn, BaseLoss::Options{.axis = flat ? o.axis : -1, .flatten = flat},
       [dim](const at::Tensor& x) { return at::softmax(x, dim); }, [dim](const at::Tensor& x) { return x.argmax(dim); },
-      true);
+      true), o);
 }
 }  // namespace
 
@@ -173,7 +220,25 @@ std::shared_ptr<BaseLoss> DiceLoss(DiceOptions o) {
       BaseLoss::Options{.axis = -1, .flatten = false}, [o](const at::Tensor& x) { return at::softmax(x, o.axis); },
       [o](const at::Tensor& x) { return x.argmax(o.axis); }, true);
   loss->reduction = o.reduction;
+  return described(loss, o);
+}
+
+nlohmann::json BaseLoss::describe() const {
+  if (options_json.empty())
+    throw std::logic_error("loss '" + name + "' was not made by a registered factory, so it cannot be described (" +
+                           "make it with a factory registered through register_loss)");
+  return {{"name", name}, {"options", nlohmann::json::parse(options_json)}, {"reduction", reduction}};
+}
+
+void register_loss(const std::string& name, LossBuilder builder) { losses().add(name, std::move(builder)); }
+
+std::shared_ptr<BaseLoss> loss_from_description(const nlohmann::json& j) {
+  const std::string name = j.value("name", "");
+  auto loss = losses().get(name, "loss_from_description")(j.value("options", nlohmann::json::object()));
+  if (j.contains("reduction")) loss->reduction = j.at("reduction").get<Reduction>();
   return loss;
 }
+
+std::vector<std::string> registered_losses() { return losses().names(); }
 
 }  // namespace fastai

@@ -24,36 +24,10 @@ struct Tracer : Callback {
   std::function<void()> thrower;
   int when = 0, seen = 0;
   std::string name() const override { return "Tracer"; }
-#define TRACE(ev)                                                     \
-  void ev() override {                                                \
-    trace.emplace_back(#ev);                                          \
-    if (at && *at == Event::ev && seen++ == when && thrower) thrower(); \
+  void on_event(Event e) override {
+    trace.emplace_back(event_name(e));
+    if (at && *at == e && seen++ == when && thrower) thrower();
   }
-  TRACE(after_create)
-  TRACE(before_fit)
-  TRACE(before_epoch)
-  TRACE(before_train)
-  TRACE(before_batch)
-  TRACE(after_pred)
-  TRACE(after_loss)
-  TRACE(before_backward)
-  TRACE(after_cancel_backward)
-  TRACE(after_backward)
-  TRACE(before_step)
-  TRACE(after_cancel_step)
-  TRACE(after_step)
-  TRACE(after_cancel_batch)
-  TRACE(after_batch)
-  TRACE(after_cancel_train)
-  TRACE(after_train)
-  TRACE(before_validate)
-  TRACE(after_cancel_validate)
-  TRACE(after_validate)
-  TRACE(after_cancel_epoch)
-  TRACE(after_epoch)
-  TRACE(after_cancel_fit)
-  TRACE(after_fit)
-#undef TRACE
 };
 
 std::vector<std::string> train_batch() {
@@ -427,4 +401,30 @@ TEST(Learner, IncrementalAdoptionLibtorchDataset) {
   learn.logger = nullptr;
   learn.fit_one_cycle(5, 5e-2);
   EXPECT_GT(learn.recorder->values.back().at(2), 0.85);
+}
+
+TEST(Learner, MovingKeepsEveryPieceOfStateAndRepointsCallbacks) {
+  auto t = make_task(32, 16);
+  auto tr = std::make_shared<Tracer>();
+  auto a = make_learner(t, {tr});
+  a.fit(1, 1e-2);
+  a.smooth_loss = 0.125, a.train_iter = 7, a.pct_train = 0.5, a.model_spec = "{}";
+  a.batch_types = {&TensorImage::info()};
+  const auto weights = snapshot(a);
+  const auto* opt = a.opt.get();
+  Learner b(std::move(a));
+  EXPECT_EQ(b.opt.get(), opt);
+  EXPECT_EQ(b.smooth_loss, 0.125);  // members the hand-written move used to drop
+  EXPECT_EQ(b.train_iter, 7);
+  EXPECT_EQ(b.pct_train, 0.5);
+  EXPECT_EQ(b.model_spec, "{}");
+  EXPECT_EQ(b.batch_types.size(), 1u);
+  EXPECT_TRUE(same_weights(snapshot(b), weights));
+  EXPECT_EQ(&tr->learn(), &b);
+  ASSERT_NE(b.recorder, nullptr);
+  EXPECT_EQ(b.recorder, b.cb<Recorder>());
+  EXPECT_EQ(b.dl, nullptr);
+  tr->trace.clear();
+  b.fit(1, 1e-2);  // trains on through the moved learner
+  EXPECT_EQ(tr->trace.front(), "before_fit");
 }

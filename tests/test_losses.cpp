@@ -82,3 +82,50 @@ TEST(Losses, ShapeMismatchNamesTheLossAndBothShapes) {
   EXPECT_THROW_WITH((*MSELossFlat())(torch::randn({4, 2}), torch::randn({4})), std::invalid_argument, "MSELossFlat",
                     "[4, 2]", "[4]");
 }
+
+TEST(Losses, EveryRegisteredLossRebuildsFromItsDescription) {
+  const auto names = registered_losses();
+  for (const char* n : {"CrossEntropyLossFlat", "BCEWithLogitsLossFlat", "MSELossFlat", "FocalLossFlat", "DiceLoss"})
+    EXPECT_NE(std::find(names.begin(), names.end(), n), names.end()) << n;
+  torch::manual_seed(0);
+  const auto logits = torch::randn({4, 3, 2, 2});
+  const auto masks = torch::randint(0, 3, {4, 2, 2});
+  std::vector<std::pair<std::shared_ptr<BaseLoss>, std::pair<torch::Tensor, torch::Tensor>>> cases = {
+      {CrossEntropyLossFlat({.axis = 1, .weight = torch::tensor({1.0, 2.0, 0.5}), .ignore_index = 2}), {logits, masks}},
+      {LabelSmoothingCrossEntropyFlat({.axis = 1, .eps = 0.3}), {logits, masks}},
+      {FocalLossFlat({.axis = 1, .gamma = 3.5}), {logits, masks}},
+      {DiceLoss({.smooth = 0.5, .reduction = Reduction::mean, .square_in_union = true}), {logits, masks}},
+      {BCEWithLogitsLossFlat({.thresh = 0.2}), {logits, (logits > 0).to(torch::kFloat)}},
+      {MSELossFlat(1), {logits, logits.flip(0)}},
+  };
+  for (auto& [loss, io] : cases) {
+    const json d = loss->describe();
+    auto again = loss_from_description(d);
+    EXPECT_EQ(again->name, loss->name);
+    EXPECT_EQ(again->describe(), d) << d.dump();
+    EXPECT_TRUE(torch::allclose((*again)(io.first, io.second), (*loss)(io.first, io.second))) << loss->name;
+    EXPECT_TRUE(torch::equal(again->decodes(again->activation(io.first)), loss->decodes(loss->activation(io.first))));
+  }
+  // The options really travel: a different eps gives a different loss.
+  auto d = LabelSmoothingCrossEntropyFlat({.axis = 1, .eps = 0.3})->describe();
+  EXPECT_DOUBLE_EQ(d["options"]["eps"].get<double>(), 0.3);
+  d["options"]["eps"] = 0.0;
+  EXPECT_FALSE(torch::allclose((*loss_from_description(d))(logits, masks),
+                               (*LabelSmoothingCrossEntropyFlat({.axis = 1, .eps = 0.3}))(logits, masks)));
+}
+
+TEST(Losses, UnknownOrUndescribableLossesSayWhatToDo) {
+  EXPECT_THROW_WITH(loss_from_description({{"name", "NoSuchLoss"}}), std::invalid_argument, "NoSuchLoss",
+                    "CrossEntropyLossFlat", "register_loss");
+  BaseLoss hand("Mine", [](const at::Tensor& i, const at::Tensor&, Reduction) { return i.sum(); }, {});
+  EXPECT_THROW_WITH(hand.describe(), std::logic_error, "Mine", "register_loss");
+  auto d = DiceLoss()->describe();
+  d["options"]["reduction"] = "average";
+  EXPECT_THROW_WITH(loss_from_description(d), std::invalid_argument, "Reduction", "average", "none, mean, sum");
+  register_loss("Mine", [](const json& o) {
+    auto l = MSELossFlat(o.value("axis", int64_t{-1}));
+    l->name = "Mine";
+    return l;
+  });
+  EXPECT_EQ(loss_from_description({{"name", "Mine"}, {"options", {{"axis", 1}}}})->options().axis, 1);
+}

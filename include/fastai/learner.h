@@ -182,6 +182,50 @@ struct Prediction {
   at::Tensor probs;
 };
 
+/// The state callbacks share (fastai's Learner attributes): what a callback reads and writes
+/// through `learn()`. A base of Learner so the Learner's move moves every member, including
+/// any added here later, without listing them.
+/// Example: `learn.loss_grad = learn.loss_grad * 2;  // in a callback's after_loss`
+struct LearnerState {
+  LearnerState(DataLoaders dls_, Model model_) : dls(std::move(dls_)), model(std::move(model_)) {}
+
+  DataLoaders dls;
+  Model model;
+  std::shared_ptr<BaseLoss> loss_func;
+  OptFunc opt_func;
+  double lr{};  // these four are set from LearnerOptions, which holds the defaults
+  ParamSplitter splitter;
+  std::vector<std::shared_ptr<Metric>> metrics;
+  std::filesystem::path path, model_dir;
+  std::optional<double> wd;
+  bool wd_bn_bias{}, train_bn{};
+  std::array<double, 3> moms{};
+  std::unique_ptr<Optimizer> opt;
+
+  std::vector<at::Tensor> xb, yb;   ///< inputs and targets of the current batch
+  at::Tensor pred;                  ///< model output
+  at::Tensor loss_grad;             ///< the loss backward() runs on
+  at::Tensor loss;                  ///< detached copy, what the recorder logs
+  int64_t epoch = 0, n_epoch = 1, iter = 0, n_iter = 0, train_iter = 0;
+  double pct_train = 0;             ///< fraction of the whole fit's training done
+  double smooth_loss = 0;           ///< set by the Recorder after each training batch
+  bool training = false;
+  /// True inside validate/get_preds/predict: callbacks marked only_train_loop sit it out.
+  bool validation_pass = false;
+  TfmdDL* dl = nullptr;             ///< the loader being iterated
+  Recorder* recorder = nullptr;     ///< the Recorder callback, when there is one
+  /// Receives each epoch's row (Recorder calls it; ProgressCallback and CSVLogger wrap it).
+  std::function<void(const std::vector<LogValue>&)> logger;
+  /// The values of the last epoch's row without the epoch number and time.
+  std::vector<double> final_record;
+  /// How the model was built, as JSON ({"builder": …}), when a registered builder made it
+  /// (vision_learner, simple_cnn…): what export_learner writes so load_learner can rebuild it.
+  std::string model_spec;
+  /// Semantic types of a batch (inputs, then targets), which predict needs to decode outputs;
+  /// learned from one batch on first use, or read from an export.
+  std::vector<const TypeInfo*> batch_types;
+};
+
 /// Group of things to train a model (fastai's Learner). Callbacks hold a pointer to it, so it
 /// moves (re-pointing them) but does not copy.
 ///
@@ -190,7 +234,7 @@ struct Prediction {
 ///   Learner learn(dls, model, {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});
 ///   learn.fit_one_cycle(1, 1e-2);
 ///   auto [label, idx, probs] = learn.predict(item);
-class Learner {
+class Learner : public LearnerState {
  public:
   Learner(DataLoaders dls, Model model, LearnerOptions options = {});
   Learner(Learner&& other) noexcept;
@@ -321,42 +365,6 @@ class Learner {
     std::vector<std::shared_ptr<Callback>> cbs_;
   };
 
-  // ---------------------------------------------------------------- the state callbacks share
-  DataLoaders dls;
-  Model model;
-  std::shared_ptr<BaseLoss> loss_func;
-  OptFunc opt_func;
-  double lr;
-  ParamSplitter splitter;
-  std::vector<std::shared_ptr<Metric>> metrics;
-  std::filesystem::path path, model_dir;
-  std::optional<double> wd;
-  bool wd_bn_bias, train_bn;
-  std::array<double, 3> moms;
-  std::unique_ptr<Optimizer> opt;
-
-  std::vector<at::Tensor> xb, yb;   ///< inputs and targets of the current batch
-  at::Tensor pred;                  ///< model output
-  at::Tensor loss_grad;             ///< the loss backward() runs on
-  at::Tensor loss;                  ///< detached copy, what the recorder logs
-  int64_t epoch = 0, n_epoch = 1, iter = 0, n_iter = 0, train_iter = 0;
-  double pct_train = 0;             ///< fraction of the whole fit's training done
-  double smooth_loss = 0;           ///< set by the Recorder after each training batch
-  bool training = false;
-  /// True inside validate/get_preds/predict: callbacks marked only_train_loop sit it out.
-  bool validation_pass = false;
-  TfmdDL* dl = nullptr;             ///< the loader being iterated
-  Recorder* recorder = nullptr;     ///< the Recorder callback, when there is one
-  /// Receives each epoch's row (Recorder calls it; ProgressCallback and CSVLogger wrap it).
-  std::function<void(const std::vector<LogValue>&)> logger;
-  /// The values of the last epoch's row without the epoch number and time.
-  std::vector<double> final_record;
-  /// How the model was built, as JSON ({"builder": …}), when a registered builder made it
-  /// (vision_learner, simple_cnn…): what export_learner writes so load_learner can rebuild it.
-  std::string model_spec;
-  /// Semantic types of a batch (inputs, then targets), which predict needs to decode outputs;
-  /// learned from one batch on first use, or read from an export.
-  std::vector<const TypeInfo*> batch_types;
 
   /// Runs one batch (split, events, forward, loss, backward, step). Public for custom loops.
   /// Example: `learn.one_batch(0, learn.dls.train().one_batch());`

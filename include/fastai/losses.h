@@ -8,8 +8,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace fastai {
 
@@ -48,6 +50,14 @@ class BaseLoss {
 
   /// The flattening options (axis…), e.g. for describing the loss in an export.
   const Options& options() const noexcept { return opt_; }
+
+  /// {"name": …, "options": the factory's options, "reduction": …}: what loss_from_description
+  /// rebuilds (an export stores it). Throws std::logic_error for a loss made without a factory.
+  /// Example: `auto same = loss_from_description(CrossEntropyLossFlat({.axis = 1})->describe());`
+  nlohmann::json describe() const;
+  /// The factory's options as JSON text; set by every registered factory (see FASTAI_LOSS in
+  /// losses.cpp), empty for a hand-made BaseLoss.
+  std::string options_json;
 
   std::string name;
   Reduction reduction = Reduction::mean;
@@ -122,5 +132,17 @@ struct DiceOptions {
 /// Dice loss for segmentation: softmax over `axis`, one-hot targets, 1 − dice per (item, class).
 /// Example: `auto l = (*DiceLoss())(logits /*[N,C,H,W]*/, mask /*[N,H,W]*/);`
 std::shared_ptr<BaseLoss> DiceLoss(DiceOptions options = {});
+
+/// Builds a loss from its factory's options (JSON). Example: see register_loss.
+using LossBuilder = std::function<std::shared_ptr<BaseLoss>(const nlohmann::json& options)>;
+/// Registers a loss factory under `name` (its BaseLoss::name) so exports using it load again.
+/// Built-in losses are registered already.
+/// Example: `register_loss("MyLoss", [](const nlohmann::json& o) { return MyLoss(o.value("k", 1.0)); });`
+void register_loss(const std::string& name, LossBuilder builder);
+/// Rebuilds a loss from BaseLoss::describe(); throws std::invalid_argument naming an unknown
+/// loss and listing the registered ones. Example: `auto l = loss_from_description(j);`
+std::shared_ptr<BaseLoss> loss_from_description(const nlohmann::json& description);
+/// The registered loss names, sorted. Example: `for (auto& n : registered_losses()) ...`
+std::vector<std::string> registered_losses();
 
 }  // namespace fastai

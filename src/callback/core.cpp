@@ -14,33 +14,20 @@ namespace fastai {
 
 namespace {
 constexpr std::array<std::string_view, n_events> kNames = {
-    "after_create",  "before_fit",     "before_epoch",       "before_train",       "before_batch",
-    "after_pred",    "after_loss",     "before_backward",    "after_cancel_backward", "after_backward",
-    "before_step",   "after_cancel_step", "after_step",      "after_cancel_batch", "after_batch",
-    "after_cancel_train", "after_train", "before_validate",  "after_cancel_validate", "after_validate",
-    "after_cancel_epoch", "after_epoch", "after_cancel_fit", "after_fit"};
+#define FASTAI_EVENT_NAME(e, inner) #e,
+    FASTAI_EVENTS(FASTAI_EVENT_NAME)
+#undef FASTAI_EVENT_NAME
+};
+constexpr std::array<bool, n_events> kInner = {
+#define FASTAI_EVENT_INNER(e, inner) inner,
+    FASTAI_EVENTS(FASTAI_EVENT_INNER)
+#undef FASTAI_EVENT_INNER
+};
 }  // namespace
 
 std::string_view event_name(Event e) { return kNames.at(static_cast<size_t>(e)); }
 
-bool is_inner_event(Event e) {
-  switch (e) {
-    case Event::before_batch:
-    case Event::after_pred:
-    case Event::after_loss:
-    case Event::before_backward:
-    case Event::after_cancel_backward:
-    case Event::after_backward:
-    case Event::before_step:
-    case Event::after_step:
-    case Event::after_cancel_step:
-    case Event::after_cancel_batch:
-    case Event::after_batch:
-      return true;
-    default:
-      return false;
-  }
-}
+bool is_inner_event(Event e) { return kInner.at(static_cast<size_t>(e)); }
 
 std::string format_log_value(const LogValue& v) {
   if (const auto* d = std::get_if<double>(&v)) {
@@ -69,35 +56,12 @@ Learner& Callback::learn() const {
 
 void Callback::dispatch(Event e) {
   switch (e) {
-#define FASTAI_CASE(ev) \
-  case Event::ev:       \
-    ev();               \
+#define FASTAI_EVENT_CASE(ev, inner) \
+  case Event::ev:                    \
+    ev();                            \
     break;
-    FASTAI_CASE(after_create)
-    FASTAI_CASE(before_fit)
-    FASTAI_CASE(before_epoch)
-    FASTAI_CASE(before_train)
-    FASTAI_CASE(before_batch)
-    FASTAI_CASE(after_pred)
-    FASTAI_CASE(after_loss)
-    FASTAI_CASE(before_backward)
-    FASTAI_CASE(after_cancel_backward)
-    FASTAI_CASE(after_backward)
-    FASTAI_CASE(before_step)
-    FASTAI_CASE(after_cancel_step)
-    FASTAI_CASE(after_step)
-    FASTAI_CASE(after_cancel_batch)
-    FASTAI_CASE(after_batch)
-    FASTAI_CASE(after_cancel_train)
-    FASTAI_CASE(after_train)
-    FASTAI_CASE(before_validate)
-    FASTAI_CASE(after_cancel_validate)
-    FASTAI_CASE(after_validate)
-    FASTAI_CASE(after_cancel_epoch)
-    FASTAI_CASE(after_epoch)
-    FASTAI_CASE(after_cancel_fit)
-    FASTAI_CASE(after_fit)
-#undef FASTAI_CASE
+    FASTAI_EVENTS(FASTAI_EVENT_CASE)
+#undef FASTAI_EVENT_CASE
   }
 }
 

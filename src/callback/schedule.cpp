@@ -1,5 +1,7 @@
 #include "fastai/callback/schedule.h"
 
+#include "fastai/core/replacing.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -289,14 +291,8 @@ SuggestedLRs Learner::lr_find(LrFindOptions o) {
     if (dynamic_cast<TerminateOnNaNCallback*>(c.get())) nan_cbs.push_back(c);
   {
     RemovedCbs removed(*this, nan_cbs);
-    // fit restores the logger it started with, so clearing it here hides the epoch table for
-    // this fit only; put back ours afterwards (also when the fit throws).
-    struct NoLogging {
-      Learner& l;
-      std::function<void(const std::vector<LogValue>&)> saved;
-      ~NoLogging() { l.logger = std::move(saved); }
-    } quiet{*this, logger};
-    logger = nullptr;
+    // No epoch table for this fit; ours is back afterwards (also when the fit throws).
+    auto quiet = replacing(logger, nullptr);
     fit(n_epoch_lf, std::nullopt, {.cbs = {finder}});
   }
   if (!recorder) throw std::logic_error("lr_find needs the Recorder callback");

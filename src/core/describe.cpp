@@ -1,32 +1,24 @@
 #include "fastai/core/describe.h"
 
-#include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
+
+#include "fastai/core/registry.h"
 
 namespace fastai {
 
 namespace {
-struct Registries {
-  std::mutex mutex;
-  std::map<std::string, TransformFactory> transforms;
-  std::map<std::string, ItemFn> functions;
-};
-Registries& reg() {
-  static Registries r;
+Registry<TransformFactory, std::runtime_error>& transforms() {
+  static Registry<TransformFactory, std::runtime_error> r("transform factory",
+                                                           "FASTAI_REGISTER_TRANSFORM(Type) in the program");
+  return r;
+}
+Registry<ItemFn, std::runtime_error>& functions() {
+  static Registry<ItemFn, std::runtime_error> r(
+      "function", "call fastai::register_function(name, f) before building or loading a pipeline that uses it");
   return r;
 }
 
-ItemFn lookup_function(const std::string& name) {
-  auto& r = reg();
-  std::lock_guard lock(r.mutex);
-  auto it = r.functions.find(name);
-  if (it == r.functions.end())
-    throw std::runtime_error("no function registered as \"" + name +
-                             "\": call fastai::register_function(\"" + name + "\", f) before building or loading "
-                             "a pipeline that uses it");
-  return it->second;
-}
+ItemFn lookup_function(const std::string& name) { return functions().get(name); }
 
 TransformOptions with_default_name(TransformOptions o, const std::string& name) {
   if (o.name.empty()) o.name = name;
@@ -62,26 +54,13 @@ class FuncTransform : public Transform {
 
 FASTAI_REGISTER_TRANSFORM(FuncTransform);
 
-void register_transform(const std::string& type, TransformFactory factory) {
-  auto& r = reg();
-  std::lock_guard lock(r.mutex);
-  r.transforms[type] = std::move(factory);
-}
+void register_transform(const std::string& type, TransformFactory factory) { transforms().add(type, std::move(factory)); }
 
 std::shared_ptr<Transform> transform_from_description(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("type"))
     throw std::runtime_error("transform description lacks a \"type\": " + j.dump());
   const auto type = j.at("type").get<std::string>();
-  TransformFactory f;
-  {
-    auto& r = reg();
-    std::lock_guard lock(r.mutex);
-    auto it = r.transforms.find(type);
-    if (it == r.transforms.end())
-      throw std::runtime_error("cannot rebuild transform of type \"" + type +
-                               "\": no factory registered (FASTAI_REGISTER_TRANSFORM(" + type + ") in the program)");
-    f = it->second;
-  }
+  const TransformFactory f = transforms().get(type, "cannot rebuild transform");
   try {
     return f(j);
   } catch (const nlohmann::json::exception& e) {
@@ -89,19 +68,9 @@ std::shared_ptr<Transform> transform_from_description(const nlohmann::json& j) {
   }
 }
 
-std::vector<std::string> registered_transforms() {
-  auto& r = reg();
-  std::lock_guard lock(r.mutex);
-  std::vector<std::string> out;
-  for (const auto& [k, v] : r.transforms) out.push_back(k);
-  return out;
-}
+std::vector<std::string> registered_transforms() { return transforms().names(); }
 
-void register_function(const std::string& name, ItemFn fn) {
-  auto& r = reg();
-  std::lock_guard lock(r.mutex);
-  r.functions[name] = std::move(fn);
-}
+void register_function(const std::string& name, ItemFn fn) { functions().add(name, std::move(fn)); }
 
 std::shared_ptr<Transform> func_transform(const std::string& name, const std::string& decode_name,
                                           TransformOptions options) {

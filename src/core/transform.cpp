@@ -39,38 +39,14 @@ LazyItems LazyItems::with_train(std::vector<int64_t> train_idxs) const {
   return out;
 }
 
-// ---- TypeDispatch ----
-
-void TypeDispatch::add(const TypeInfo& t, ItemFn f) {
-  for (auto& e : fns_)
-    if (e.first == &t) {
-      e.second = std::move(f);
-      return;
-    }
-  fns_.emplace_back(&t, std::move(f));
-}
-
-const ItemFn* TypeDispatch::find(const TypeInfo& t) const {
-  for (const TypeInfo* cur = &t; cur; cur = cur->parent())
-    for (const auto& e : fns_)
-      if (e.first == cur) return &e.second;
-  return nullptr;
-}
-
-std::vector<std::string> TypeDispatch::type_names() const {
-  std::vector<std::string> out;
-  for (const auto& e : fns_) out.emplace_back(e.first->name());
-  return out;
-}
-
 // ---- Transform ----
 
 Transform::Transform(TransformOptions o)
     : name(o.name.empty() ? "Transform" : o.name), order(o.order), split_idx(o.split_idx), whole_tuple(o.whole_tuple) {}
 
 Transform::Transform(ItemFn enc, ItemFn dec, TransformOptions o) : Transform(std::move(o)) {
-  if (enc) enc_.add(any_type(), [enc = std::move(enc)](const Item& x) { return retain_type(x, enc(x)); });
-  if (dec) dec_.add(any_type(), [dec = std::move(dec)](const Item& x) { return retain_type(x, dec(x)); });
+  if (enc) enc_.add(any_type(), [enc = std::move(enc)](const Item& x, const CallState&) { return retain_type(x, enc(x)); });
+  if (dec) dec_.add(any_type(), [dec = std::move(dec)](const Item& x, const CallState&) { return retain_type(x, dec(x)); });
 }
 
 Item Transform::retain_type(const Item& x, Item r) {
@@ -80,30 +56,35 @@ Item Transform::retain_type(const Item& x, Item r) {
   return r;
 }
 
-Item Transform::do_call(const TypeDispatch& d, const Item& x) const {
+Item Transform::do_call(const BasicTypeDispatch<CallFn>& d, const Item& x, const CallState& s) const {
   if (x.empty()) return x;
   if (!whole_tuple && x.is_tuple()) {
     std::vector<Item> out;
     out.reserve(x.size());
-    for (const Item& e : x.elements()) out.push_back(do_call(d, e));
+    for (const Item& e : x.elements()) out.push_back(do_call(d, e, s));
     return Item(x.type(), std::move(out));
   }
-  const ItemFn* f = d.find(x.type());
-  return f ? (*f)(x) : x;
-}
-
-Item Transform::call(const TypeDispatch& d, const Item& x, std::optional<int> split) const {
-  if (split_idx && split != split_idx) return x;
-  return do_call(d, x);
+  const CallFn* f = d.find(x.type());
+  return f ? (*f)(x, s) : x;
 }
 
 Item Transform::operator()(const Item& x, std::optional<int> split) const {
   if (split_idx && split != split_idx) return x;
-  before_call(x, split);
-  return do_call(enc_, x);
+  const CallState s = before_call(x, split);
+  return do_call(enc_, x, s);
 }
-void Transform::before_call(const Item&, std::optional<int>) const {}
-Item Transform::decode(const Item& x, std::optional<int> split) const { return call(dec_, x, split); }
+CallState Transform::before_call(const Item&, std::optional<int>) const { return {}; }
+Item Transform::decode(const Item& x, std::optional<int> split) const {
+  if (split_idx && split != split_idx) return x;
+  return do_call(dec_, x, CallState{});
+}
+
+void Transform::bad_state(const char* wanted, const CallState& got) {
+  throw std::logic_error(std::string("an encodes expects the state its transform's before_call draws (C++ type ") +
+                         wanted + "), but before_call returned " +
+                         (got.has_value() ? std::string("a ") + got.type().name() : std::string("nothing")) +
+                         ": return that type from before_call");
+}
 
 void Transform::setup(const LazyItems&, bool) {}
 

@@ -4,9 +4,9 @@
 
 #include <cstdlib>
 #include <map>
-#include <mutex>
 #include <stdexcept>
 
+#include "fastai/core/registry.h"
 #include "fastai/data/idx.h"
 
 namespace fastai {
@@ -66,32 +66,16 @@ fs::path fastai_home() {
 }
 
 namespace {
-struct DatasetRegistry {
-  std::mutex mutex;
-  std::map<std::string, DatasetMaker> makers;
-};
-DatasetRegistry& datasets() {
-  static DatasetRegistry r;
+Registry<DatasetMaker>& datasets() {
+  static Registry<DatasetMaker> r("data set", "register_dataset(name, make) adds one");
   return r;
 }
 }  // namespace
 
-void register_dataset(const std::string& name, DatasetMaker make) {
-  auto& r = datasets();
-  std::lock_guard lock(r.mutex);
-  r.makers[name] = std::move(make);
-}
+void register_dataset(const std::string& name, DatasetMaker make) { datasets().add(name, std::move(make)); }
 
 fs::path untar_data(const std::string& name, UntarOptions o) {
-  DatasetMaker make;
-  std::string known;
-  {
-    auto& r = datasets();
-    std::lock_guard lock(r.mutex);
-    for (const auto& [n, _] : r.makers) known += (known.empty() ? "" : ", ") + n;
-    if (auto it = r.makers.find(name); it != r.makers.end()) make = it->second;
-  }
-  if (!make) throw std::invalid_argument("untar_data: unknown data set '" + name + "' (known: " + known + ")");
+  const DatasetMaker make = datasets().get(name, "untar_data");
   const fs::path dir = (o.data_dir.empty() ? fastai_home() / "data" : o.data_dir) / name;
   if (fs::exists(dir) && !o.force) return dir;
   fs::create_directories(dir.parent_path());

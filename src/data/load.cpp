@@ -1,5 +1,7 @@
 #include "fastai/data/load.h"
 
+#include "fastai/core/replacing.h"
+
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -285,28 +287,15 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
 
 Item DataLoader::one_batch() {
   if (size() == 0) throw std::runtime_error("This DataLoader does not contain any batches");
-  const auto saved_rng = epoch_rng_;
-  const auto saved_seed = epoch_seed_;
-  const auto saved_epoch = epoch_;
+  auto keep = saving(epoch_rng_, epoch_seed_, epoch_);  // one_batch leaves the epoch's randomness alone
   Item out;
-  try {
-    randomize(*this);
-    auto batches = sample(*this, get_idxs(*this));
-    for (size_t b = 0; b < batches.size() && out.empty(); ++b) out = build_batch(batches[b], static_cast<int64_t>(b));
-    if (out.empty()) throw std::runtime_error("every item of the first batches was skipped");
-    if (opt_.device) out = to_device(out, *opt_.device);
-    RngScope scope(mix_seed(epoch_seed_, 0, 1));
-    out = after_batch(*this, out);
-  } catch (...) {
-    epoch_rng_ = saved_rng;
-    epoch_seed_ = saved_seed;
-    epoch_ = saved_epoch;
-    throw;
-  }
-  epoch_rng_ = saved_rng;
-  epoch_seed_ = saved_seed;
-  epoch_ = saved_epoch;
-  return out;
+  randomize(*this);
+  auto batches = sample(*this, get_idxs(*this));
+  for (size_t b = 0; b < batches.size() && out.empty(); ++b) out = build_batch(batches[b], static_cast<int64_t>(b));
+  if (out.empty()) throw std::runtime_error("every item of the first batches was skipped");
+  if (opt_.device) out = to_device(out, *opt_.device);
+  RngScope scope(mix_seed(epoch_seed_, 0, 1));
+  return after_batch(*this, out);
 }
 
 DataLoader DataLoader::new_(std::optional<DataLoaderOptions> options, Source dataset, std::optional<int64_t> n) const {

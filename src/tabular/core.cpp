@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_set>
 
+#include "fastai/core/registry.h"
 #include "fastai/data/csv.h"
 #include "fastai/tabular/procs.h"
 
@@ -29,32 +29,16 @@ void TabularProc::decode(Table&, const TabularPandas&) const {}
 
 namespace {
 using ProcMaker = std::function<std::shared_ptr<TabularProc>(const json&)>;
-struct ProcRegistry {
-  std::mutex mutex;
-  std::map<std::string, ProcMaker> makers;
-};
-ProcRegistry& proc_registry() {
-  static ProcRegistry r;
+Registry<ProcMaker>& proc_registry() {
+  static Registry<ProcMaker> r("proc", "register_proc(name, make) for your own TabularProc");
   return r;
 }
 }  // namespace
 
-void register_proc(const std::string& name, ProcMaker make) {
-  auto& r = proc_registry();
-  std::lock_guard lock(r.mutex);
-  r.makers[name] = std::move(make);
-}
+void register_proc(const std::string& name, ProcMaker make) { proc_registry().add(name, std::move(make)); }
 
 std::shared_ptr<TabularProc> proc_from_description(const json& j) {
-  const std::string name = j.value("name", "");
-  ProcMaker make;
-  {
-    auto& r = proc_registry();
-    std::lock_guard lock(r.mutex);
-    if (auto it = r.makers.find(name); it != r.makers.end()) make = it->second;
-  }
-  if (!make) throw std::invalid_argument("proc_from_description: no proc '" + name + "' is registered (register_proc)");
-  return make(j);
+  return proc_registry().get(j.value("name", ""), "proc_from_description")(j);
 }
 
 Proc::Proc(const Normalize& n) : p_(std::make_shared<TabularNormalize>()) {

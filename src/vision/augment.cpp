@@ -8,6 +8,7 @@
 #include <random>
 
 #include "fastai/core/describe.h"
+#include "describe_fields.h"
 #include "fastai/core/random.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/points.h"
@@ -15,10 +16,9 @@
 namespace fastai {
 
 namespace {
-// What before_call drew for the current call on this thread (fastai keeps it on self; our
-// transforms are shared by worker threads). Each transform's encodes run right after its own
-// before_call on the same thread, so one slot per thread is enough.
-struct CallState {
+// What an item transform's before_call drew for one call (fastai keeps it on self; ours is
+// handed to that call's encodes, so threads sharing a transform never share a draw).
+struct ItemDraw {
   double pct_x = 0.5, pct_y = 0.5;   // Resize
   int x0 = 0, y0 = 0, cw = 0, ch = 0;  // RandomCrop / RandomResizedCrop: crop box in the original
   int fw = 0, fh = 0;                 // RandomResizedCrop: size before the final centre crop
@@ -26,7 +26,6 @@ struct CallState {
   int k = 0;                          // DihedralItem
   int img_w = 0, img_h = 0;           // the sample's image, for its points
 };
-thread_local CallState t_state;
 
 // Crops the box (x0, y0, cw, ch) — padding where it leaves the image — and resizes it to out_w×out_h.
 at::Tensor crop_pad_resize(const at::Tensor& hwc_in, int x0, int y0, int cw, int ch, int out_w, int out_h, PadMode pad_mode,
@@ -63,8 +62,10 @@ std::optional<std::pair<int, int>> image_hw(const Item& x) {
 }
 
 // Records the sample's image size (points are relative to it).
-void note_size(const Item& x) {
-  if (auto hw = image_hw(x)) t_state.img_h = hw->first, t_state.img_w = hw->second;
+ItemDraw note_size(const Item& x) {
+  ItemDraw s;
+  if (auto hw = image_hw(x)) s.img_h = hw->first, s.img_w = hw->second;
+  return s;
 }
 
 // Points [..., 2] (or boxes [..., 4], two points each) mapped by f on [n, 2] relative coordinates.
@@ -85,38 +86,34 @@ at::Tensor move_points(const Item& x, F f) {
   throw std::invalid_argument(std::string(tfm) + ": the sample has points but no image to place them in");
 }
 
-PadMode pad_from(const std::string& p) { return p == "zeros" ? PadMode::Zeros : p == "border" ? PadMode::Border : PadMode::Reflection; }
-
-const char* method_name(ResizeMethod m) { return m == ResizeMethod::Crop ? "crop" : m == ResizeMethod::Pad ? "pad" : "squish"; }
-const char* pad_name(PadMode p) { return p == PadMode::Zeros ? "zeros" : p == PadMode::Border ? "border" : "reflection"; }
 }  // namespace
 
 Resize::Resize(int64_t h, int64_t w, ResizeMethod method, PadMode pad_mode)
     : Transform({.name = "Resize", .order = 1}), h_(h), w_(w), method_(method), pad_mode_(pad_mode) {
   if (h <= 0 || w <= 0) throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
-  encodes<fastai::Image>([this](const at::Tensor& x) { return resize(x, false); });
-  encodes<Mask>([this](const at::Tensor& x) { return Mask(resize(x, true)); });
-  encodes<TensorPoint>([this](const Item& x) {
-    if (!t_state.img_w) no_image("Resize");
-    const auto [x0, y0, cw, ch] = box(t_state.img_h, t_state.img_w);
-    return move_points(x, [&](const at::Tensor& q) { return crop_points(q, t_state.img_w, t_state.img_h, x0, y0, cw, ch); });
+  encodes<fastai::Image>([this](const at::Tensor& x, const ItemDraw& s) { return resize(x, s.pct_x, s.pct_y, false); });
+  encodes<Mask>([this](const at::Tensor& x, const ItemDraw& s) { return Mask(resize(x, s.pct_x, s.pct_y, true)); });
+  encodes<TensorPoint>([this](const Item& x, const ItemDraw& s) {
+    if (!s.img_w) no_image("Resize");
+    const auto [x0, y0, cw, ch] = box(s.img_h, s.img_w, s.pct_x, s.pct_y);
+    return move_points(x, [&](const at::Tensor& q) { return crop_points(q, s.img_w, s.img_h, x0, y0, cw, ch); });
   });
 }
 
-void Resize::before_call(const Item& x, std::optional<int> split) const {
-  t_state.img_w = t_state.img_h = 0;
-  note_size(x);
+CallState Resize::before_call(const Item& x, std::optional<int> split) const {
+  ItemDraw s = note_size(x);
   if (split && *split == 0) {
     std::uniform_real_distribution<double> u(0.0, 1.0);
     auto& g = rng();
-    t_state.pct_x = u(g);
-    t_state.pct_y = u(g);
+    s.pct_x = u(g);
+    s.pct_y = u(g);
   } else {
-    t_state.pct_x = t_state.pct_y = 0.5;
+    s.pct_x = s.pct_y = 0.5;
   }
+  return s;
 }
 
-std::array<int, 4> Resize::box(int h, int w) const {
+std::array<int, 4> Resize::box(int h, int w, double pct_x, double pct_y) const {
   // fastai: scale m so the crop (or padded area) has the target's aspect ratio.
   int cw = w, ch = h, x0 = 0, y0 = 0;
   if (method_ != ResizeMethod::Squish) {
@@ -125,34 +122,18 @@ std::array<int, 4> Resize::box(int h, int w) const {
     const double m = pick_w ? rw : rh;
     cw = static_cast<int>(m * static_cast<double>(w_));
     ch = static_cast<int>(m * static_cast<double>(h_));
-    x0 = static_cast<int>(t_state.pct_x * (w - cw));
-    y0 = static_cast<int>(t_state.pct_y * (h - ch));
+    x0 = static_cast<int>(pct_x * (w - cw));
+    y0 = static_cast<int>(pct_y * (h - ch));
   }
   return {x0, y0, cw, ch};
 }
 
-at::Tensor Resize::resize(const at::Tensor& hwc, bool nearest) const {
-  const auto [x0, y0, cw, ch] = box(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)));
+at::Tensor Resize::resize(const at::Tensor& hwc, double pct_x, double pct_y, bool nearest) const {
+  const auto [x0, y0, cw, ch] = box(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), pct_x, pct_y);
   return crop_pad_resize(hwc, x0, y0, cw, ch, static_cast<int>(w_), static_cast<int>(h_), pad_mode_, nearest);
 }
 
-nlohmann::json Resize::describe() const {
-  auto j = describe_base();
-  j["size"] = {h_, w_};
-  j["method"] = method_name(method_);
-  j["pad_mode"] = pad_name(pad_mode_);
-  return j;
-}
-
-std::shared_ptr<Resize> Resize::from_description(const nlohmann::json& j) {
-  const std::string m = j.value("method", "crop"), p = j.value("pad_mode", "reflection");
-  auto t = std::make_shared<Resize>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(),
-                                    m == "pad" ? ResizeMethod::Pad : m == "squish" ? ResizeMethod::Squish : ResizeMethod::Crop,
-                                    pad_from(p));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(Resize);
+FASTAI_REGISTER_DESCRIBED(Resize);
 
 
 // ---------------------------------------------------------------- CropPad
@@ -164,92 +145,71 @@ CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode) : Transform({.name = "C
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
   encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
-  encodes<TensorPoint>([this](const Item& x) {
-    if (!t_state.img_w) no_image("CropPad");
-    const int W = t_state.img_w, H = t_state.img_h, tw = static_cast<int>(w_), th = static_cast<int>(h_);
+  encodes<TensorPoint>([this](const Item& x, const ItemDraw& s) {
+    if (!s.img_w) no_image("CropPad");
+    const int W = s.img_w, H = s.img_h, tw = static_cast<int>(w_), th = static_cast<int>(h_);
     return move_points(x, [&](const at::Tensor& q) { return crop_points(q, W, H, (W - tw) / 2, (H - th) / 2, tw, th); });
   });
 }
-void CropPad::before_call(const Item& x, std::optional<int>) const {
-  t_state.img_w = t_state.img_h = 0;
-  note_size(x);
+CallState CropPad::before_call(const Item& x, std::optional<int>) const {
+  ItemDraw s = note_size(x);
+  return s;
 }
-nlohmann::json CropPad::describe() const {
-  auto j = describe_base();
-  j["size"] = {h_, w_};
-  j["pad_mode"] = pad_name(pad_mode_);
-  return j;
-}
-std::shared_ptr<CropPad> CropPad::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<CropPad>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(), pad_from(j.value("pad_mode", "zeros")));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(CropPad);
+FASTAI_REGISTER_DESCRIBED(CropPad);
 
 // ---------------------------------------------------------------- RandomCrop
 
 RandomCrop::RandomCrop(int64_t h, int64_t w) : Transform({.name = "RandomCrop", .order = 1}), h_(h), w_(w) {
-  auto f = [this](const at::Tensor& x, bool nearest) {
+  auto f = [this](const at::Tensor& x, const ItemDraw& s, bool nearest) {
     const int th = static_cast<int>(h_), tw = static_cast<int>(w_);
-    return crop_pad_resize(x, t_state.x0, t_state.y0, tw, th, tw, th, PadMode::Zeros, nearest);
+    return crop_pad_resize(x, s.x0, s.y0, tw, th, tw, th, PadMode::Zeros, nearest);
   };
-  encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
-  encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
-  encodes<TensorPoint>([this](const Item& x) {
-    if (!t_state.img_w) no_image("RandomCrop");
+  encodes<fastai::Image>([f](const at::Tensor& x, const ItemDraw& s) { return f(x, s, false); });
+  encodes<Mask>([f](const at::Tensor& x, const ItemDraw& s) { return Mask(f(x, s, true)); });
+  encodes<TensorPoint>([this](const Item& x, const ItemDraw& s) {
+    if (!s.img_w) no_image("RandomCrop");
     return move_points(x, [&](const at::Tensor& q) {
-      return crop_points(q, t_state.img_w, t_state.img_h, t_state.x0, t_state.y0, static_cast<double>(w_), static_cast<double>(h_));
+      return crop_points(q, s.img_w, s.img_h, s.x0, s.y0, static_cast<double>(w_), static_cast<double>(h_));
     });
   });
 }
-void RandomCrop::before_call(const Item& x, std::optional<int> split) const {
-  t_state.img_w = t_state.img_h = 0;
-  note_size(x);
+CallState RandomCrop::before_call(const Item& x, std::optional<int> split) const {
+  ItemDraw s = note_size(x);
   const auto hw = image_hw(x).value_or(std::pair{static_cast<int>(h_), static_cast<int>(w_)});
   const int hd = hw.first - static_cast<int>(h_), wd = hw.second - static_cast<int>(w_);
   if (split && *split == 0) {
     auto& g = rng();
-    t_state.x0 = wd > 0 ? std::uniform_int_distribution<int>(0, wd)(g) : wd / 2;
-    t_state.y0 = hd > 0 ? std::uniform_int_distribution<int>(0, hd)(g) : hd / 2;
+    s.x0 = wd > 0 ? std::uniform_int_distribution<int>(0, wd)(g) : wd / 2;
+    s.y0 = hd > 0 ? std::uniform_int_distribution<int>(0, hd)(g) : hd / 2;
   } else {
-    t_state.x0 = wd / 2;
-    t_state.y0 = hd / 2;
+    s.x0 = wd / 2;
+    s.y0 = hd / 2;
   }
+  return s;
 }
-nlohmann::json RandomCrop::describe() const {
-  auto j = describe_base();
-  j["size"] = {h_, w_};
-  return j;
-}
-std::shared_ptr<RandomCrop> RandomCrop::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<RandomCrop>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>());
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(RandomCrop);
+FASTAI_REGISTER_DESCRIBED(RandomCrop);
 
 // ---------------------------------------------------------------- RandomResizedCrop
 
 RandomResizedCrop::RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOptions o)
     : Transform({.name = "RandomResizedCrop", .order = 1}), h_(h), w_(w), o_(o) {
-  auto f = [this](const at::Tensor& x, bool nearest) {
+  auto f = [this](const at::Tensor& x, const ItemDraw& s, bool nearest) {
     const PadMode pm = PadMode::Reflection;
-    auto res = crop_pad_resize(x, t_state.x0, t_state.y0, t_state.cw, t_state.ch, t_state.fw, t_state.fh, pm, nearest);
-    if (t_state.fw != w_ || t_state.fh != h_) {  // validation: one final centre crop
+    auto res = crop_pad_resize(x, s.x0, s.y0, s.cw, s.ch, s.fw, s.fh, pm, nearest);
+    if (s.fw != w_ || s.fh != h_) {  // validation: one final centre crop
       const int tw = static_cast<int>(w_), th = static_cast<int>(h_);
-      res = crop_pad_resize(res, (t_state.fw - tw) / 2, (t_state.fh - th) / 2, tw, th, tw, th, pm, nearest);
+      res = crop_pad_resize(res, (s.fw - tw) / 2, (s.fh - th) / 2, tw, th, tw, th, pm, nearest);
     }
     return res;
   };
-  encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
-  encodes<Mask>([f](const at::Tensor& x) { return Mask(f(x, true)); });
-  encodes<TensorPoint>([this](const Item& x) {
-    if (!t_state.img_w) no_image("RandomResizedCrop");
+  encodes<fastai::Image>([f](const at::Tensor& x, const ItemDraw& s) { return f(x, s, false); });
+  encodes<Mask>([f](const at::Tensor& x, const ItemDraw& s) { return Mask(f(x, s, true)); });
+  encodes<TensorPoint>([this](const Item& x, const ItemDraw& s) {
+    if (!s.img_w) no_image("RandomResizedCrop");
     return move_points(x, [&](const at::Tensor& q) {
-      auto r = crop_points(q, t_state.img_w, t_state.img_h, t_state.x0, t_state.y0, t_state.cw, t_state.ch);
+      auto r = crop_points(q, s.img_w, s.img_h, s.x0, s.y0, s.cw, s.ch);
       const int tw = static_cast<int>(w_), th = static_cast<int>(h_);
-      if (t_state.fw != tw || t_state.fh != th) r = crop_points(r, t_state.fw, t_state.fh, (t_state.fw - tw) / 2, (t_state.fh - th) / 2, tw, th);
+      if (s.fw != tw || s.fh != th) r = crop_points(r, s.fw, s.fh, (s.fw - tw) / 2, (s.fh - th) / 2, tw, th);
       return r;
     });
   });
@@ -277,62 +237,39 @@ CropRect random_resized_box(int64_t img_h, int64_t img_w, double min_scale, doub
   return c;
 }
 
-void RandomResizedCrop::before_call(const Item& x, std::optional<int> split) const {
-  t_state.img_w = t_state.img_h = 0;
-  note_size(x);
+CallState RandomResizedCrop::before_call(const Item& x, std::optional<int> split) const {
+  ItemDraw s = note_size(x);
   const auto [h, w] = image_hw(x).value_or(std::pair{static_cast<int>(h_), static_cast<int>(w_)});
   if (!(split && *split == 0)) {  // fastai: the whole image, to the size plus val_xtra rounded up to 8
     const int xtra = static_cast<int>(std::ceil(static_cast<double>(std::max(h_, w_)) * o_.val_xtra / 8.0)) * 8;
-    t_state.fw = static_cast<int>(w_) + xtra;
-    t_state.fh = static_cast<int>(h_) + xtra;
-    t_state.x0 = t_state.y0 = 0;
-    t_state.cw = w, t_state.ch = h;
-    return;
+    s.fw = static_cast<int>(w_) + xtra;
+    s.fh = static_cast<int>(h_) + xtra;
+    s.x0 = s.y0 = 0;
+    s.cw = w, s.ch = h;
+    return s;
   }
-  t_state.fw = static_cast<int>(w_), t_state.fh = static_cast<int>(h_);
+  s.fw = static_cast<int>(w_), s.fh = static_cast<int>(h_);
   const auto r = random_resized_box(h, w, o_.min_scale, o_.max_scale, o_.ratio);
-  t_state.x0 = static_cast<int>(r.x0), t_state.y0 = static_cast<int>(r.y0);
-  t_state.cw = static_cast<int>(r.w), t_state.ch = static_cast<int>(r.h);
+  s.x0 = static_cast<int>(r.x0), s.y0 = static_cast<int>(r.y0);
+  s.cw = static_cast<int>(r.w), s.ch = static_cast<int>(r.h);
+  return s;
 }
-nlohmann::json RandomResizedCrop::describe() const {
-  auto j = describe_base();
-  j["size"] = {h_, w_};
-  j["min_scale"] = o_.min_scale, j["max_scale"] = o_.max_scale, j["ratio"] = {o_.ratio.first, o_.ratio.second};
-  j["val_xtra"] = o_.val_xtra;
-  return j;
-}
-std::shared_ptr<RandomResizedCrop> RandomResizedCrop::from_description(const nlohmann::json& j) {
-  RandomResizedCropOptions o{.min_scale = j.value("min_scale", 0.08), .max_scale = j.value("max_scale", 1.0),
-                             .ratio = {j.at("ratio")[0].get<double>(), j.at("ratio")[1].get<double>()},
-                             .val_xtra = j.value("val_xtra", 0.14)};
-  auto t = std::make_shared<RandomResizedCrop>(j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(), o);
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(RandomResizedCrop);
+FASTAI_REGISTER_DESCRIBED(RandomResizedCrop);
 
 // ---------------------------------------------------------------- flips
 
 FlipItem::FlipItem(double p) : Transform({.name = "FlipItem", .split_idx = 0}), p_(p) {
-  encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? x.flip({1}).contiguous() : x; });
-  encodes<TensorPoint>([](const Item& x) {
-    return t_state.doit ? move_points(x, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); }) : x.get<TensorPoint>();
+  encodes<fastai::Image>([](const at::Tensor& x, const ItemDraw& s) { return s.doit ? x.flip({1}).contiguous() : x; });
+  encodes<TensorPoint>([](const Item& x, const ItemDraw& s) {
+    return s.doit ? move_points(x, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); }) : x.get<TensorPoint>();
   });
 }
-void FlipItem::before_call(const Item&, std::optional<int>) const {
-  t_state.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng()) < p_;
+CallState FlipItem::before_call(const Item&, std::optional<int>) const {
+  ItemDraw s;
+  s.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(rng()) < p_;
+  return s;
 }
-nlohmann::json FlipItem::describe() const {
-  auto j = describe_base();
-  j["p"] = p_;
-  return j;
-}
-std::shared_ptr<FlipItem> FlipItem::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<FlipItem>(j.value("p", 0.5));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(FlipItem);
+FASTAI_REGISTER_DESCRIBED(FlipItem);
 
 at::Tensor DihedralItem::dihedral(const at::Tensor& hwc, int k) {
   at::Tensor x = hwc;
@@ -342,11 +279,11 @@ at::Tensor DihedralItem::dihedral(const at::Tensor& hwc, int k) {
   return x.contiguous();
 }
 DihedralItem::DihedralItem(double p) : Transform({.name = "DihedralItem", .split_idx = 0}), p_(p) {
-  encodes<fastai::Image>([](const at::Tensor& x) { return t_state.doit ? dihedral(x, t_state.k) : x; });
-  encodes<TensorPoint>([](const Item& x) {
-    if (!t_state.doit) return x.get<TensorPoint>();
-    return move_points(x, [](at::Tensor q) {  // the image's three steps, in its order, on (x, y)
-      const int k = t_state.k;
+  encodes<fastai::Image>([](const at::Tensor& x, const ItemDraw& s) { return s.doit ? dihedral(x, s.k) : x; });
+  encodes<TensorPoint>([](const Item& x, const ItemDraw& s) {
+    if (!s.doit) return x.get<TensorPoint>();
+    return move_points(x, [&s](at::Tensor q) {  // the image's three steps, in its order, on (x, y)
+      const int k = s.k;
       if (k == 1 || k == 3 || k == 4 || k == 7) q = q * torch::tensor({-1.f, 1.f});
       if (k == 2 || k == 4 || k == 5 || k == 7) q = q * torch::tensor({1.f, -1.f});
       if (k == 3 || k == 5 || k == 6 || k == 7) q = q.flip({1});
@@ -354,21 +291,13 @@ DihedralItem::DihedralItem(double p) : Transform({.name = "DihedralItem", .split
     });
   });
 }
-void DihedralItem::before_call(const Item&, std::optional<int>) const {
+CallState DihedralItem::before_call(const Item&, std::optional<int>) const {
+  ItemDraw s;
   auto& g = rng();
-  t_state.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(g) < p_;
-  t_state.k = std::uniform_int_distribution<int>(0, 7)(g);
+  s.doit = p_ >= 1.0 || std::uniform_real_distribution<double>(0, 1)(g) < p_;
+  s.k = std::uniform_int_distribution<int>(0, 7)(g);
+  return s;
 }
-nlohmann::json DihedralItem::describe() const {
-  auto j = describe_base();
-  j["p"] = p_;
-  return j;
-}
-std::shared_ptr<DihedralItem> DihedralItem::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<DihedralItem>(j.value("p", 1.0));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(DihedralItem);
+FASTAI_REGISTER_DESCRIBED(DihedralItem);
 
 }  // namespace fastai

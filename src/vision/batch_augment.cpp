@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fastai/core/describe.h"
+#include "describe_fields.h"
 #include "fastai/core/random.h"
 #include "fastai/core/semantic.h"
 #include "fastai/vision/core.h"
@@ -16,11 +17,16 @@ namespace F = torch::nn::functional;
 
 namespace {
 
-// Drawn in before_call for the current call on this (the consuming) thread.
-thread_local at::Tensor t_mat;
-thread_local std::vector<at::Tensor> t_warps;
-thread_local bool t_identity = false;  // validation: no augmentation, only the resize to `size`
-thread_local std::vector<at::Tensor> t_changes;
+// What AffineCoordTfm's before_call drew for one batch: the matrices and the warps' coefficients.
+struct AffineDraw {
+  at::Tensor mat;
+  std::vector<at::Tensor> warps;
+  bool identity = false;  // validation: no augmentation, only the resize to `size`
+};
+// LightingTfm's draw: one factor per batch item per lighting change.
+struct LightingDraw {
+  std::vector<at::Tensor> changes;
+};
 
 int64_t batch_size(const Item& x) {
   if (x.is_tuple()) {
@@ -50,16 +56,6 @@ at::Tensor affine_mat(const at::Tensor& a, const at::Tensor& b, const at::Tensor
                       const at::Tensor& e, const at::Tensor& f) {
   auto z = torch::zeros_like(a), o = torch::ones_like(a);
   return torch::stack({torch::stack({a, b, c}, 1), torch::stack({d, e, f}, 1), torch::stack({z, z, o}, 1)}, 1);
-}
-
-const char* kind_name(AffineAug::Kind k) {
-  switch (k) {
-    case AffineAug::Kind::Flip: return "flip";
-    case AffineAug::Kind::Dihedral: return "dihedral";
-    case AffineAug::Kind::Rotate: return "rotate";
-    case AffineAug::Kind::Warp: return "warp";
-    default: return "zoom";
-  }
 }
 
 at::Tensor sample(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest,
@@ -150,25 +146,27 @@ AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
   // Both sets, as fastai's (split_idx None): the validation set gets the identity matrix, so
   // only `size` changes it — and an identity at the same size is skipped (it would return the
   // pixels themselves).
-  auto unchanged = [this](const at::Tensor& x) {
-    return t_identity && (!o_.size || (o_.size->first == x.size(-2) && o_.size->second == x.size(-1)));
+  auto unchanged = [this](const at::Tensor& x, const AffineDraw& d) {
+    return d.identity && (!o_.size || (o_.size->first == x.size(-2) && o_.size->second == x.size(-1)));
   };
-  encodes<TensorImage>([this, unchanged](const at::Tensor& x) {
-    if (unchanged(x)) return x;
+  encodes<TensorImage>([this, unchanged](const at::Tensor& x, const AffineDraw& d) {
+    if (unchanged(x, d)) return x;
     const bool integral = !x.is_floating_point();
-    auto y = apply(integral ? x.to(torch::kFloat) : x, t_mat, o_, o_.nearest, t_warps);
+    auto y = apply(integral ? x.to(torch::kFloat) : x, d.mat, o_, o_.nearest, d.warps);
     return integral ? y.round().to(x.scalar_type()) : y;
   });
-  encodes<TensorMask>([this, unchanged](const at::Tensor& m) {
-    if (unchanged(m)) return m;
-    auto y = apply(m.unsqueeze(1).to(torch::kFloat), t_mat, o_, true, t_warps);
+  encodes<TensorMask>([this, unchanged](const at::Tensor& m, const AffineDraw& d) {
+    if (unchanged(m, d)) return m;
+    auto y = apply(m.unsqueeze(1).to(torch::kFloat), d.mat, o_, true, d.warps);
     return y.squeeze(1).round().to(m.scalar_type());
   });
   // Points [N, n, 2] (relative, from PointScaler) go where the resampling takes their pixels.
-  encodes<TensorPoint>([](const Item& x) {
+  encodes<TensorPoint>([](const Item& x, const AffineDraw& d) {
     const at::Tensor& p = x.get<TensorPoint>();
     const auto n = p.size(0);
-    auto f = [n](const at::Tensor& q) { return affine_points(q.reshape({n, -1, 2}), t_mat, t_warps).reshape(q.sizes()); };
+    auto f = [n, &d](const at::Tensor& q) {
+      return affine_points(q.reshape({n, -1, 2}), d.mat, d.warps).reshape(q.sizes());
+    };
     if (x.is<TensorBBox>()) return map_boxes(p, f);  // boxes [N, k, 4] through their corners
     return f(p.to(at::kFloat)).to(p.scalar_type());
   });
@@ -180,66 +178,34 @@ at::Tensor AffineCoordTfm::apply(const at::Tensor& x, const at::Tensor& mat, con
   return sample(x, mat, o, nearest, warps);
 }
 
-void AffineCoordTfm::before_call(const Item& x, std::optional<int> split_idx) const {
+CallState AffineCoordTfm::before_call(const Item& x, std::optional<int> split_idx) const {
   const int64_t n = std::max<int64_t>(batch_size(x), 0);
   const auto dev = batch_device(x);
-  at::Tensor mat = torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(dev)).expand({n, 3, 3});
-  t_warps.clear();
-  t_identity = split_idx && *split_idx == 1;
-  if (t_identity) {
-    t_mat = mat;
-    return;
-  }
+  AffineDraw d;
+  d.mat = torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(dev)).expand({n, 3, 3});
+  d.identity = split_idx && *split_idx == 1;
+  if (d.identity) return d;
   for (const auto& a : augs_) {
     if (a.kind == AffineAug::Kind::Warp)
-      t_warps.push_back(a.warp_coeffs(n, dev));
+      d.warps.push_back(a.warp_coeffs(n, dev));
     else
-      mat = torch::bmm(mat, a.draw(n, dev));
+      d.mat = torch::bmm(d.mat, a.draw(n, dev));
   }
-  t_mat = mat;
+  return d;
 }
 
-nlohmann::json AffineCoordTfm::describe() const {
-  auto j = describe_base();
-  j["augs"] = nlohmann::json::array();
-  for (const auto& a : augs_) j["augs"].push_back({{"kind", kind_name(a.kind)}, {"p", a.p}, {"a", a.a}, {"b", a.b}});
-  if (o_.size) j["size"] = {o_.size->first, o_.size->second};
-  j["nearest"] = o_.nearest;
-  j["pad_mode"] = o_.pad_mode == PadMode::Zeros ? "zeros" : o_.pad_mode == PadMode::Border ? "border" : "reflection";
-  j["align_corners"] = o_.align_corners;
-  return j;
-}
-
-std::shared_ptr<AffineCoordTfm> AffineCoordTfm::from_description(const nlohmann::json& j) {
-  std::vector<AffineAug> augs;
-  for (const auto& a : j.at("augs")) {
-    const std::string k = a.at("kind");
-    const auto kind = k == "flip" ? AffineAug::Kind::Flip : k == "dihedral" ? AffineAug::Kind::Dihedral
-                      : k == "rotate" ? AffineAug::Kind::Rotate : k == "warp" ? AffineAug::Kind::Warp : AffineAug::Kind::Zoom;
-    augs.push_back({kind, a.at("p"), a.value("a", 0.0), a.value("b", 0.0)});
-  }
-  AffineOptions o;
-  if (j.contains("size")) o.size = std::pair{j["size"][0].get<int64_t>(), j["size"][1].get<int64_t>()};
-  o.nearest = j.value("nearest", false);
-  const std::string pm = j.value("pad_mode", "reflection");
-  o.pad_mode = pm == "zeros" ? PadMode::Zeros : pm == "border" ? PadMode::Border : PadMode::Reflection;
-  o.align_corners = j.value("align_corners", true);
-  auto t = std::make_shared<AffineCoordTfm>(std::move(augs), o);
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(AffineCoordTfm);
+FASTAI_REGISTER_DESCRIBED(AffineCoordTfm);
 
 // ---------------------------------------------------------------- lighting
 
 LightingTfm::LightingTfm(std::vector<LightingAug> augs)
     : Transform({.name = "LightingTfm", .order = 40, .split_idx = 0}), augs_(std::move(augs)) {
-  encodes<TensorImage>([this](const at::Tensor& x) {
+  encodes<TensorImage>([this](const at::Tensor& x, const LightingDraw& d) {
     if (!x.is_floating_point()) return x;  // lighting works on float images in [0, 1]
     auto l = x.clamp(1e-7, 1 - 1e-7);
     l = -(1.0 / l - 1).log();  // logit
     for (size_t i = 0; i < augs_.size(); ++i) {
-      const auto c = t_changes.at(i).view({-1, 1, 1, 1}).to(x.scalar_type());
+      const auto c = d.changes.at(i).view({-1, 1, 1, 1}).to(x.scalar_type());
       switch (augs_[i].kind) {
         case LightingAug::Kind::Brightness: l = l + (-(1.0 / c - 1).log()); break;
         case LightingAug::Kind::Contrast: l = l * c; break;
@@ -255,42 +221,21 @@ LightingTfm::LightingTfm(std::vector<LightingAug> augs)
   });
 }
 
-void LightingTfm::before_call(const Item& x, std::optional<int>) const {
+CallState LightingTfm::before_call(const Item& x, std::optional<int>) const {
   const int64_t n = std::max<int64_t>(batch_size(x), 0);
   auto opts = torch::TensorOptions().dtype(torch::kFloat).device(batch_device(x));
   auto& g = torch_rng();
-  t_changes.clear();
+  LightingDraw d;
   for (const auto& a : augs_) {
     if (a.kind == LightingAug::Kind::Brightness)
-      t_changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(0.5 * (1 - a.max_lighting), 0.5 * (1 + a.max_lighting), g), a.p, 0.5));
+      d.changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(0.5 * (1 - a.max_lighting), 0.5 * (1 + a.max_lighting), g), a.p, 0.5));
     else  // contrast and saturation: log-uniform factors around 1
-      t_changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - a.max_lighting), -std::log(1 - a.max_lighting), g).exp(), a.p, 1.0));
+      d.changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - a.max_lighting), -std::log(1 - a.max_lighting), g).exp(), a.p, 1.0));
   }
+  return d;
 }
 
-nlohmann::json LightingTfm::describe() const {
-  auto j = describe_base();
-  j["augs"] = nlohmann::json::array();
-  for (const auto& a : augs_)
-    j["augs"].push_back({{"kind", a.kind == LightingAug::Kind::Brightness ? "brightness"
-                                  : a.kind == LightingAug::Kind::Contrast ? "contrast"
-                                                                          : "saturation"},
-                         {"max_lighting", a.max_lighting}, {"p", a.p}});
-  return j;
-}
-
-std::shared_ptr<LightingTfm> LightingTfm::from_description(const nlohmann::json& j) {
-  std::vector<LightingAug> augs;
-  for (const auto& a : j.at("augs"))
-    augs.push_back({a.at("kind") == "brightness" ? LightingAug::Kind::Brightness
-                    : a.at("kind") == "contrast" ? LightingAug::Kind::Contrast
-                                                 : LightingAug::Kind::Saturation,
-                    a.at("max_lighting"), a.at("p")});
-  auto t = std::make_shared<LightingTfm>(std::move(augs));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(LightingTfm);
+FASTAI_REGISTER_DESCRIBED(LightingTfm);
 
 // ---------------------------------------------------------------- HSV
 
@@ -326,39 +271,32 @@ at::Tensor hsv2rgb(const at::Tensor& img) {
 }
 
 namespace {
-thread_local at::Tensor t_hue;
+// HueTfm's draw: one hue shift per batch item.
+struct HueDraw {
+  at::Tensor shift;
+};
 }  // namespace
 
 HueTfm::HueTfm(double max_hue, double p) : Transform({.name = "HueTfm", .order = 41, .split_idx = 0}), max_hue_(max_hue), p_(p) {
-  encodes<TensorImage>([](const at::Tensor& x) {
+  encodes<TensorImage>([](const at::Tensor& x, const HueDraw& d) {
     if (!x.is_floating_point() || x.size(1) != 3) return x;  // hue needs float RGB
     auto hsv = rgb2hsv(x);
     auto parts = hsv.unbind(1);
-    auto h = torch::remainder(parts[0] + t_hue.view({-1, 1, 1}).to(x.scalar_type()), 1.0);
+    auto h = torch::remainder(parts[0] + d.shift.view({-1, 1, 1}).to(x.scalar_type()), 1.0);
     return hsv2rgb(torch::stack({h, parts[1], parts[2]}, 1));
   });
 }
 
-void HueTfm::before_call(const Item& x, std::optional<int>) const {
+CallState HueTfm::before_call(const Item& x, std::optional<int>) const {
   const int64_t n = std::max<int64_t>(batch_size(x), 0);
   auto opts = torch::TensorOptions().dtype(torch::kFloat).device(batch_device(x));
   // fastai draws exp(U(log(1 − max_hue), −log(1 − max_hue))) ≈ 1 ± max_hue (neutral 0); adding it
   // to a hue taken modulo 1 shifts by the part away from 1.
-  t_hue = mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - max_hue_), -std::log(1 - max_hue_), torch_rng()).exp(), p_, 0.0);
+  return HueDraw{mask_tensor(
+      torch::empty({n}, opts).uniform_(std::log(1 - max_hue_), -std::log(1 - max_hue_), torch_rng()).exp(), p_, 0.0)};
 }
 
-nlohmann::json HueTfm::describe() const {
-  auto j = describe_base();
-  j["max_hue"] = max_hue_, j["p"] = p_;
-  return j;
-}
-
-std::shared_ptr<HueTfm> HueTfm::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<HueTfm>(j.value("max_hue", 0.1), j.value("p", 0.75));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(HueTfm);
+FASTAI_REGISTER_DESCRIBED(HueTfm);
 
 // ---------------------------------------------------------------- RandomErasing
 
@@ -390,19 +328,7 @@ RandomErasing::RandomErasing(double p, double sl, double sh, double min_aspect, 
   });
 }
 
-nlohmann::json RandomErasing::describe() const {
-  auto j = describe_base();
-  j["p"] = p_, j["sl"] = sl_, j["sh"] = sh_, j["min_aspect"] = min_aspect_, j["max_count"] = max_count_;
-  return j;
-}
-
-std::shared_ptr<RandomErasing> RandomErasing::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<RandomErasing>(j.value("p", 0.5), j.value("sl", 0.0), j.value("sh", 0.3), j.value("min_aspect", 0.3),
-                                           j.value("max_count", 1));
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(RandomErasing);
+FASTAI_REGISTER_DESCRIBED(RandomErasing);
 
 // ---------------------------------------------------------------- RandomResizedCropGPU
 
@@ -411,7 +337,6 @@ struct CropBox {
   CropRect r;
   int64_t img_h = 0, img_w = 0;
 };
-thread_local CropBox t_crop;
 }  // namespace
 
 RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions o)
@@ -420,27 +345,26 @@ RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCr
   if (o.min_scale <= 0 || o.min_scale > o.max_scale || o.ratio.first <= 0 || o.ratio.first > o.ratio.second || o.valid_scale <= 0 || o.valid_scale > 1)
     throw std::invalid_argument("RandomResizedCropGPU: needs 0 < min_scale <= max_scale, 0 < ratio.first <= ratio.second and 0 < valid_scale <= 1");
   const AffineOptions resize{.size = std::pair{h, w}};
-  auto crop = [](const at::Tensor& x) {
-    const auto& r = t_crop.r;
+  auto crop = [](const at::Tensor& x, const CropBox& b) {
+    const auto& r = b.r;
     return x.slice(-2, r.y0, r.y0 + r.h).slice(-1, r.x0, r.x0 + r.w);
   };
   auto identity = [](const at::Tensor& x) {
     return torch::eye(3, torch::TensorOptions().dtype(torch::kFloat).device(x.device())).expand({x.size(0), 3, 3});
   };
-  encodes<TensorImage>([=, this](const at::Tensor& x) {
+  encodes<TensorImage>([=, this](const at::Tensor& x, const CropBox& b) {
     const bool integral = !x.is_floating_point();
-    const auto c = crop(integral ? x.to(torch::kFloat) : x);
+    const auto c = crop(integral ? x.to(torch::kFloat) : x, b);
     auto y = AffineCoordTfm::apply(c, identity(c), resize, o_.nearest);
     return integral ? y.round().to(x.scalar_type()) : y;
   });
-  encodes<TensorMask>([=](const at::Tensor& m) {
-    const auto c = crop(m).unsqueeze(1).to(torch::kFloat);
+  encodes<TensorMask>([=](const at::Tensor& m, const CropBox& b) {
+    const auto c = crop(m, b).unsqueeze(1).to(torch::kFloat);
     return AffineCoordTfm::apply(c, identity(c), resize, true).squeeze(1).round().to(m.scalar_type());
   });
   // Points (relative) through the box: the same map as an item crop (crop_points).
-  encodes<TensorPoint>([](const Item& x) {
+  encodes<TensorPoint>([](const Item& x, const CropBox& b) {
     const at::Tensor& p = x.get<TensorPoint>();
-    const auto& b = t_crop;
     auto f = [&b](const at::Tensor& q) {
       return crop_points(q, static_cast<double>(b.img_w), static_cast<double>(b.img_h), static_cast<double>(b.r.x0),
                          static_cast<double>(b.r.y0), static_cast<double>(b.r.w), static_cast<double>(b.r.h));
@@ -450,7 +374,7 @@ RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCr
   });
 }
 
-void RandomResizedCropGPU::before_call(const Item& x, std::optional<int> split_idx) const {
+CallState RandomResizedCropGPU::before_call(const Item& x, std::optional<int> split_idx) const {
   const auto hw = image_size(x);
   if (!hw) throw std::invalid_argument("RandomResizedCropGPU: the batch has no TensorImage or TensorMask to crop");
   const auto [h, w] = *hw;
@@ -461,30 +385,10 @@ void RandomResizedCropGPU::before_call(const Item& x, std::optional<int> split_i
     r.w = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(r.w) * o_.valid_scale));
     r.y0 = (h - r.h) / 2, r.x0 = (w - r.w) / 2;
   }
-  t_crop = {.r = r, .img_h = h, .img_w = w};
+  return CropBox{.r = r, .img_h = h, .img_w = w};
 }
 
-nlohmann::json RandomResizedCropGPU::describe() const {
-  auto j = describe_base();
-  j["size"] = {h_, w_};
-  j["min_scale"] = o_.min_scale, j["max_scale"] = o_.max_scale, j["valid_scale"] = o_.valid_scale;
-  j["ratio"] = {o_.ratio.first, o_.ratio.second};
-  j["nearest"] = o_.nearest;
-  return j;
-}
-
-std::shared_ptr<RandomResizedCropGPU> RandomResizedCropGPU::from_description(const nlohmann::json& j) {
-  auto t = std::make_shared<RandomResizedCropGPU>(
-      j.at("size")[0].get<int64_t>(), j.at("size")[1].get<int64_t>(),
-      RandomResizedCropGPUOptions{.min_scale = j.value("min_scale", 0.08),
-                                  .ratio = {j.at("ratio")[0].get<double>(), j.at("ratio")[1].get<double>()},
-                                  .nearest = j.value("nearest", false),
-                                  .valid_scale = j.value("valid_scale", 1.0),
-                                  .max_scale = j.value("max_scale", 1.0)});
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(RandomResizedCropGPU);
+FASTAI_REGISTER_DESCRIBED(RandomResizedCropGPU);
 
 std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
   std::vector<AffineAug> aff;

@@ -129,3 +129,32 @@ TEST(ItemTransforms, FlipAndDihedralAsFastai) {
                         transform_from_description(CropPad(3, 3).describe()), transform_from_description(RandomResizedCrop(4, 6).describe())})
     EXPECT_TRUE(t);
 }
+
+TEST(Describe, FieldListTransformsRoundTripAndRefuseUnknownNames) {
+  const std::vector<std::shared_ptr<Transform>> tfms = {
+      std::make_shared<Resize>(5, 7, ResizeMethod::Pad, PadMode::Border), std::make_shared<CropPad>(3, 4, PadMode::Zeros),
+      std::make_shared<RandomCrop>(2, 3), std::make_shared<RandomResizedCrop>(4, 6, RandomResizedCropOptions{.min_scale = 0.5}),
+      std::make_shared<FlipItem>(0.25), std::make_shared<DihedralItem>(0.75)};
+  for (const auto& t : tfms) {
+    const auto d = t->describe();
+    EXPECT_EQ(transform_from_description(d)->describe(), d) << d.dump();
+  }
+  const auto d = tfms[0]->describe();
+  EXPECT_EQ(d["h"], 5);
+  EXPECT_EQ(d["method"], "pad");
+  EXPECT_EQ(d["pad_mode"], "border");
+  EXPECT_DOUBLE_EQ(tfms[3]->describe()["min_scale"].get<double>(), 0.5);  // options are written flat
+  auto bad = d;
+  bad["pad_mode"] = "mirror";  // used to become reflection without a word
+  try {
+    transform_from_description(bad);
+    ADD_FAILURE() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("PadMode: unknown value 'mirror'"), std::string::npos) << m;
+    EXPECT_NE(m.find("zeros, border, reflection"), std::string::npos) << m;
+  }
+  auto missing = d;
+  missing.erase("w");
+  EXPECT_THROW(transform_from_description(missing), std::runtime_error);  // "malformed description of transform Resize"
+}

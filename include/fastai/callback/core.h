@@ -25,35 +25,56 @@ using LogValue = std::variant<int64_t, double, std::string>;
 /// Example: `format_log_value(0.5) == "0.500000"`.
 std::string format_log_value(const LogValue& v);
 
+/// Every event of the training loop, in fastai's order, declared once: X(name, inner) where
+/// `inner` marks the per-batch events that honour run_train / run_valid. The enum, the names,
+/// the Callback virtuals and their dispatch are all generated from this list.
+/// Example: `#define NAME(e, inner) #e, ... FASTAI_EVENTS(NAME)`
+#define FASTAI_EVENTS(X)          \
+  X(after_create, false)          \
+  X(before_fit, false)            \
+  X(before_epoch, false)          \
+  X(before_train, false)          \
+  X(before_batch, true)           \
+  X(after_pred, true)             \
+  X(after_loss, true)             \
+  X(before_backward, true)        \
+  X(after_cancel_backward, true)  \
+  X(after_backward, true)         \
+  X(before_step, true)            \
+  X(after_cancel_step, true)      \
+  X(after_step, true)             \
+  X(after_cancel_batch, true)     \
+  X(after_batch, true)            \
+  X(after_cancel_train, false)    \
+  X(after_train, false)           \
+  X(before_validate, false)       \
+  X(after_cancel_validate, false) \
+  X(after_validate, false)        \
+  X(after_cancel_epoch, false)    \
+  X(after_epoch, false)           \
+  X(after_cancel_fit, false)      \
+  X(after_fit, false)
+
 /// Every event of the training loop, in fastai's names and order.
 /// Example: `if (e == Event::after_loss) ...`
 enum class Event {
-  after_create,
-  before_fit,
-  before_epoch,
-  before_train,
-  before_batch,
-  after_pred,
-  after_loss,
-  before_backward,
-  after_cancel_backward,
-  after_backward,
-  before_step,
-  after_cancel_step,
-  after_step,
-  after_cancel_batch,
-  after_batch,
-  after_cancel_train,
-  after_train,
-  before_validate,
-  after_cancel_validate,
-  after_validate,
-  after_cancel_epoch,
-  after_epoch,
-  after_cancel_fit,
-  after_fit,
+#define FASTAI_EVENT_ENUM(e, inner) e,
+  FASTAI_EVENTS(FASTAI_EVENT_ENUM)
+#undef FASTAI_EVENT_ENUM
 };
-inline constexpr int n_events = static_cast<int>(Event::after_fit) + 1;
+/// How many events there are. Example: `std::array<int, n_events> counts{};`
+inline constexpr int n_events = 0
+#define FASTAI_EVENT_COUNT(e, inner) +1
+    FASTAI_EVENTS(FASTAI_EVENT_COUNT)
+#undef FASTAI_EVENT_COUNT
+    ;
+
+/// Every event in order. Example: `for (Event e : all_events) std::cout << event_name(e);`
+inline constexpr std::array<Event, n_events> all_events = {
+#define FASTAI_EVENT_VALUE(e, inner) Event::e,
+    FASTAI_EVENTS(FASTAI_EVENT_VALUE)
+#undef FASTAI_EVENT_VALUE
+};
 
 /// The event's fastai name, e.g. "before_batch". Example: `event_name(Event::after_fit) == "after_fit"`.
 std::string_view event_name(Event e);
@@ -116,30 +137,15 @@ class Callback {
   /// Example: `cb->name() == "Recorder"`
   virtual std::string name() const;
 
-  virtual void after_create() {}
-  virtual void before_fit() {}
-  virtual void before_epoch() {}
-  virtual void before_train() {}
-  virtual void before_batch() {}
-  virtual void after_pred() {}
-  virtual void after_loss() {}
-  virtual void before_backward() {}
-  virtual void after_cancel_backward() {}
-  virtual void after_backward() {}
-  virtual void before_step() {}
-  virtual void after_cancel_step() {}
-  virtual void after_step() {}
-  virtual void after_cancel_batch() {}
-  virtual void after_batch() {}
-  virtual void after_cancel_train() {}
-  virtual void after_train() {}
-  virtual void before_validate() {}
-  virtual void after_cancel_validate() {}
-  virtual void after_validate() {}
-  virtual void after_cancel_epoch() {}
-  virtual void after_epoch() {}
-  virtual void after_cancel_fit() {}
-  virtual void after_fit() {}
+  /// Called for every event this callback does not override by name: one method sees them all
+  /// (fastai's test tracer). Example: `void on_event(Event e) override { log.push_back(e); }`
+  virtual void on_event(Event) {}
+
+  // One virtual per event (before_fit(), after_loss(), …), each defaulting to on_event(e).
+#define FASTAI_EVENT_VIRTUAL(e, inner) \
+  virtual void e() { on_event(Event::e); }
+  FASTAI_EVENTS(FASTAI_EVENT_VIRTUAL)
+#undef FASTAI_EVENT_VIRTUAL
 
   /// Runs event `e` if this callback should (run flag, run_train/run_valid); exceptions other
   /// than Cancel*/TrainingError come out as CallbackError naming the callback and event.
@@ -182,33 +188,7 @@ class FuncCallback : public Callback {
   /// Example: `cb->call(Event::after_loss);`
   void call(Event e);
 
-#define FASTAI_FUNC_EVENT(ev) \
-  void ev() override { call(Event::ev); }
-  FASTAI_FUNC_EVENT(after_create)
-  FASTAI_FUNC_EVENT(before_fit)
-  FASTAI_FUNC_EVENT(before_epoch)
-  FASTAI_FUNC_EVENT(before_train)
-  FASTAI_FUNC_EVENT(before_batch)
-  FASTAI_FUNC_EVENT(after_pred)
-  FASTAI_FUNC_EVENT(after_loss)
-  FASTAI_FUNC_EVENT(before_backward)
-  FASTAI_FUNC_EVENT(after_cancel_backward)
-  FASTAI_FUNC_EVENT(after_backward)
-  FASTAI_FUNC_EVENT(before_step)
-  FASTAI_FUNC_EVENT(after_cancel_step)
-  FASTAI_FUNC_EVENT(after_step)
-  FASTAI_FUNC_EVENT(after_cancel_batch)
-  FASTAI_FUNC_EVENT(after_batch)
-  FASTAI_FUNC_EVENT(after_cancel_train)
-  FASTAI_FUNC_EVENT(after_train)
-  FASTAI_FUNC_EVENT(before_validate)
-  FASTAI_FUNC_EVENT(after_cancel_validate)
-  FASTAI_FUNC_EVENT(after_validate)
-  FASTAI_FUNC_EVENT(after_cancel_epoch)
-  FASTAI_FUNC_EVENT(after_epoch)
-  FASTAI_FUNC_EVENT(after_cancel_fit)
-  FASTAI_FUNC_EVENT(after_fit)
-#undef FASTAI_FUNC_EVENT
+  void on_event(Event e) override { call(e); }
 
  private:
   std::string name_;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "fastai/core/transform.h"
@@ -62,3 +63,28 @@ struct TransformRegistrar {
       #Class, [](const nlohmann::json& j) -> std::shared_ptr<::fastai::Transform> {        \
         return Class::from_description(j);                                                 \
       })
+
+/// Declares, inside a transform class, everything describe/rebuild needs from ONE list of its
+/// members: type_name(), describe(), from_description() and the field list itself. The members
+/// must be listed in the order of a constructor's parameters (from_description calls it with
+/// them); a member named `o_` (an options struct) is written flat, the others under their name
+/// without the trailing underscore. The .cpp file then says FASTAI_REGISTER_DESCRIBED(Class).
+///
+/// Example (header, then .cpp):
+///   class Flip : public Transform {
+///    public:
+///     explicit Flip(double p);
+///     FASTAI_DESCRIBED(Flip, p_)
+///    private:
+///     double p_;
+///   };
+///   FASTAI_REGISTER_DESCRIBED(Flip);   // describe() == {"type": "Flip", …, "p": 0.5}
+#define FASTAI_DESCRIBED(Class, ...)                                              \
+ public:                                                                          \
+  std::string type_name() const override { return #Class; }                       \
+  nlohmann::json describe() const override;                                       \
+  static std::shared_ptr<Class> from_description(const nlohmann::json& j);        \
+  /** The described members, in constructor order. */                            \
+  auto described_fields() const { return std::tie(__VA_ARGS__); }                \
+  static constexpr const char* described_names() { return #__VA_ARGS__; }
+

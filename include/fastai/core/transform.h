@@ -2,11 +2,13 @@
 /// Transform (fastcore.transform): encodes/decodes chosen by the item's semantic type with
 /// fallback to its parent types, applied element-wise over tuples, gated by split_idx, with
 /// setup from data and a JSON description so a pipeline can be rebuilt without user code.
+#include <any>
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -53,25 +55,51 @@ class LazyItems {
 using ItemFn = std::function<Item(const Item&)>;
 
 /// Table from semantic type to function with parent-type fallback (fastcore's TypeDispatch).
-/// The most specific registered ancestor of the item's type wins.
+/// The most specific registered ancestor of the item's type wins. `Fn` is the stored function
+/// type (ItemFn for TypeDispatch).
 ///
 /// Example:
 ///   fastai::TypeDispatch d;
 ///   d.add(fastai::TensorImageBase::info(), [](const Item& x) { return x; });
 ///   d.find(fastai::TensorImage::info());  // the TensorImageBase function
-class TypeDispatch {
+template <class Fn>
+class BasicTypeDispatch {
  public:
   /// Registers `f` for type `t`, replacing an earlier one for the same type.
-  void add(const TypeInfo& t, ItemFn f);
+  void add(const TypeInfo& t, Fn f) {
+    for (auto& e : fns_)
+      if (e.first == &t) {
+        e.second = std::move(f);
+        return;
+      }
+    fns_.emplace_back(&t, std::move(f));
+  }
   /// The function for the nearest ancestor of `t` (t itself first), or nullptr.
-  const ItemFn* find(const TypeInfo& t) const;
+  const Fn* find(const TypeInfo& t) const {
+    for (const TypeInfo* cur = &t; cur; cur = cur->parent())
+      for (const auto& e : fns_)
+        if (e.first == cur) return &e.second;
+    return nullptr;
+  }
   bool empty() const noexcept { return fns_.empty(); }
   /// Registered type names, for messages and repr.
-  std::vector<std::string> type_names() const;
+  std::vector<std::string> type_names() const {
+    std::vector<std::string> out;
+    for (const auto& e : fns_) out.emplace_back(e.first->name());
+    return out;
+  }
 
  private:
-  std::vector<std::pair<const TypeInfo*, ItemFn>> fns_;
+  std::vector<std::pair<const TypeInfo*, Fn>> fns_;
 };
+/// Dispatch of item functions by semantic type. Example: see BasicTypeDispatch.
+using TypeDispatch = BasicTypeDispatch<ItemFn>;
+
+/// What a transform's before_call drew for one call (a crop box, a flip, a matrix), handed to
+/// every encodes of that call: an image and its mask see the same draw, and nothing is kept on
+/// the transform or the thread, so any number of threads may call one transform at once.
+/// Empty for transforms that draw nothing. Example: `CallState s = FlipDraw{.doit = true};`
+using CallState = std::any;
 
 /// Two-argument dispatch on (type of a, type of b), e.g. show_batch on (input type × target
 /// type). Lookup walks a's ancestors first, then b's, as fastcore's TypeDispatch does.
@@ -159,9 +187,11 @@ class Transform {
   Item decode(const Item& x, std::optional<int> split_idx = std::nullopt) const;
   /// Called once per encode call, before the element-wise dispatch, when the split gate lets the
   /// call through (fastai's before_call): draw here the random parameters every element of a
-  /// tuple must share (an image and its mask get the same crop). Keep them thread_local:
-  /// transforms are shared by the loader's worker threads.
-  virtual void before_call(const Item& x, std::optional<int> split_idx) const;
+  /// tuple must share (an image and its mask get the same crop) and return them; that call's
+  /// encodes receive them as their second argument (see `encodes`). Draw from fastai::rng()
+  /// (core/random.h), which the loader seeds per item, so batches do not depend on threads.
+  /// Example: `CallState before_call(const Item&, std::optional<int>) const override { return Flip{coin()}; }`
+  virtual CallState before_call(const Item& x, std::optional<int> split_idx) const;
   /// Learns state from `items` (already passed through the transforms before this one in its
   /// pipeline). `train_setup`: use only the training items. Default: nothing to learn.
   virtual void setup(const LazyItems& items, bool train_setup);
@@ -182,8 +212,10 @@ class Transform {
   bool whole_tuple = false;
 
   /// Registers an encodes for semantic type T. `f` takes `const T::payload_type&` (or `const
-  /// Item&`) and returns an Item, a semantic value (e.g. TensorMask(t)), or a payload of T's
-  /// C++ type — which keeps the input item's type.
+  /// Item&`), optionally followed by `const S&` where S is what before_call returns, and
+  /// returns an Item, a semantic value (e.g. TensorMask(t)), or a payload of T's C++ type —
+  /// which keeps the input item's type.
+  /// Example: `encodes<Image>([](const at::Tensor& x, const Flip& s) { return s.doit ? x.flip({1}) : x; });`
   template <class T, class F>
   Transform& encodes(F f) {
     enc_.add(T::info(), wrap<T>(std::move(f)));
@@ -203,19 +235,21 @@ class Transform {
   void apply_base(const nlohmann::json& j);
 
  private:
-  template <class T, class F>
-  static ItemFn wrap(F f) {
-    return [f = std::move(f)](const Item& x) -> Item {
-      using P = typename T::payload_type;
-      if constexpr (std::is_same_v<T, Any> || !std::is_invocable_v<F, const P&>) {
-        static_assert(std::is_invocable_v<F, const Item&>,
-                      "encodes/decodes function must take const T::payload_type& or const Item&");
-        return to_item(x, f(x));
-      } else {
-        return to_item(x, f(x.get<T>()));
-      }
-    };
-  }
+  /// An encodes/decodes as stored: the item and the call's state.
+  using CallFn = std::function<Item(const Item&, const CallState&)>;
+  template <class F>
+  struct Signature : Signature<decltype(&F::operator())> {};
+  template <class C, class R, class... A>
+  struct Signature<R (C::*)(A...) const> {
+    using args = std::tuple<std::decay_t<A>...>;
+  };
+  template <class C, class R, class... A>
+  struct Signature<R (C::*)(A...)> : Signature<R (C::*)(A...) const> {};
+  template <class R, class... A>
+  struct Signature<R (*)(A...)> {
+    using args = std::tuple<std::decay_t<A>...>;
+  };
+
   template <class R>
   static Item to_item(const Item& x, R&& r) {
     using D = std::decay_t<R>;
@@ -228,10 +262,32 @@ class Transform {
     }
   }
   static Item retain_type(const Item& x, Item r);
-  Item call(const TypeDispatch& d, const Item& x, std::optional<int> split_idx) const;
-  Item do_call(const TypeDispatch& d, const Item& x) const;
 
-  TypeDispatch enc_, dec_;
+  template <class T, class F>
+  static CallFn wrap(F f) {
+    using P = typename T::payload_type;
+    if constexpr (!std::is_same_v<T, Any> && std::is_invocable_v<F, const P&>) {
+      return [f = std::move(f)](const Item& x, const CallState&) -> Item { return to_item(x, f(x.get<T>())); };
+    } else if constexpr (std::is_invocable_v<F, const Item&>) {
+      return [f = std::move(f)](const Item& x, const CallState&) -> Item { return to_item(x, f(x)); };
+    } else {
+      using Args = typename Signature<F>::args;
+      static_assert(std::tuple_size_v<Args> == 2,
+                    "encodes/decodes function must take (const T::payload_type& or const Item&[, const State&])");
+      using S = std::tuple_element_t<1, Args>;
+      using X = std::tuple_element_t<0, Args>;
+      return [f = std::move(f)](const Item& x, const CallState& s) -> Item {
+        const S* state = std::any_cast<S>(&s);
+        if (!state) bad_state(typeid(S).name(), s);
+        if constexpr (std::is_same_v<X, Item>) return to_item(x, f(x, *state));
+        else return to_item(x, f(x.get<T>(), *state));
+      };
+    }
+  }
+  [[noreturn]] static void bad_state(const char* wanted, const CallState& got);
+  Item do_call(const BasicTypeDispatch<CallFn>& d, const Item& x, const CallState& s) const;
+
+  BasicTypeDispatch<CallFn> enc_, dec_;
 };
 
 /// Convenience: a transform from a function over items. Example: `auto t = make_transform(f);`

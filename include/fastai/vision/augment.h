@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "fastai/core/describe.h"
 #include "fastai/core/transform.h"
 
 namespace fastai {
@@ -32,14 +33,13 @@ class Resize : public Transform {
   Resize(int64_t h, int64_t w, ResizeMethod method = ResizeMethod::Crop, PadMode pad_mode = PadMode::Reflection);
   explicit Resize(int64_t size, ResizeMethod method = ResizeMethod::Crop, PadMode pad_mode = PadMode::Reflection)
       : Resize(size, size, method, pad_mode) {}
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "Resize"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<Resize> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(Resize, h_, w_, method_, pad_mode_)
 
  private:
-  at::Tensor resize(const at::Tensor& hwc, bool nearest) const;
-  std::array<int, 4> box(int h, int w) const;  // x0, y0, width, height of the region taken
+  at::Tensor resize(const at::Tensor& hwc, double pct_x, double pct_y, bool nearest) const;
+  // x0, y0, width, height of the region taken, at the drawn position (0…1 along each free axis)
+  std::array<int, 4> box(int h, int w, double pct_x, double pct_y) const;
   int64_t h_, w_;
   ResizeMethod method_;
   PadMode pad_mode_;
@@ -50,10 +50,8 @@ class Resize : public Transform {
 class CropPad : public Transform {
  public:
   CropPad(int64_t h, int64_t w, PadMode pad_mode = PadMode::Zeros);
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "CropPad"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<CropPad> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(CropPad, h_, w_, pad_mode_)
 
  private:
   int64_t h_, w_;
@@ -65,10 +63,8 @@ class CropPad : public Transform {
 class RandomCrop : public Transform {
  public:
   RandomCrop(int64_t h, int64_t w);
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "RandomCrop"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<RandomCrop> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(RandomCrop, h_, w_)
 
  private:
   int64_t h_, w_;
@@ -101,10 +97,8 @@ struct RandomResizedCropOptions {
 class RandomResizedCrop : public Transform {
  public:
   RandomResizedCrop(int64_t h, int64_t w, RandomResizedCropOptions options = {});
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "RandomResizedCrop"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<RandomResizedCrop> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(RandomResizedCrop, h_, w_, o_)
 
  private:
   int64_t h_, w_;
@@ -116,10 +110,8 @@ class RandomResizedCrop : public Transform {
 class FlipItem : public Transform {
  public:
   explicit FlipItem(double p = 0.5);
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "FlipItem"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<FlipItem> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(FlipItem, p_)
 
  private:
   double p_;
@@ -132,10 +124,8 @@ class FlipItem : public Transform {
 class DihedralItem : public Transform {
  public:
   explicit DihedralItem(double p = 1.0);
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "DihedralItem"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<DihedralItem> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(DihedralItem, p_)
   /// The dihedral transform k (0–7) of an [H, W, C] image, as fastai's TensorImage.dihedral.
   /// Example: `auto turned = DihedralItem::dihedral(hwc, 6);  // transposed`
   static at::Tensor dihedral(const at::Tensor& hwc, int k);

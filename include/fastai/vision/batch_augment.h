@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fastai/core/describe.h"
 #include "fastai/core/transform.h"
 #include "fastai/vision/augment.h"
 
@@ -59,10 +60,8 @@ struct AffineOptions {
 class AffineCoordTfm : public Transform {
  public:
   explicit AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions options = {});
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "AffineCoordTfm"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<AffineCoordTfm> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(AffineCoordTfm, augs_, o_)
   /// Resamples a float [N, C, H, W] batch with [N, 3, 3] matrices (fastai's affine_coord).
   /// Example: `auto y = AffineCoordTfm::apply(x, AffineAug::flip(1.0).draw(x.size(0), x.device()), {}, false);`
   static at::Tensor apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest,
@@ -93,10 +92,8 @@ struct LightingAug {
 class LightingTfm : public Transform {
  public:
   explicit LightingTfm(std::vector<LightingAug> augs);
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "LightingTfm"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<LightingTfm> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(LightingTfm, augs_)
 
  private:
   std::vector<LightingAug> augs_;
@@ -112,10 +109,8 @@ at::Tensor hsv2rgb(const at::Tensor& img);
 class HueTfm : public Transform {
  public:
   explicit HueTfm(double max_hue = 0.1, double p = 0.75);
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "HueTfm"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<HueTfm> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(HueTfm, max_hue_, p_)
 
  private:
   double max_hue_, p_;
@@ -128,9 +123,7 @@ class HueTfm : public Transform {
 class RandomErasing : public Transform {
  public:
   explicit RandomErasing(double p = 0.5, double sl = 0.0, double sh = 0.3, double min_aspect = 0.3, int max_count = 1);
-  std::string type_name() const override { return "RandomErasing"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<RandomErasing> from_description(const nlohmann::json& j);
+  FASTAI_DESCRIBED(RandomErasing, p_, sl_, sh_, min_aspect_, max_count_)
 
  private:
   double p_, sl_, sh_, min_aspect_;
@@ -155,10 +148,8 @@ struct RandomResizedCropGPUOptions {
 class RandomResizedCropGPU : public Transform {
  public:
   RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions options = {});
-  void before_call(const Item& x, std::optional<int> split_idx) const override;
-  std::string type_name() const override { return "RandomResizedCropGPU"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<RandomResizedCropGPU> from_description(const nlohmann::json& j);
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  FASTAI_DESCRIBED(RandomResizedCropGPU, h_, w_, o_)
 
  private:
   int64_t h_, w_;
