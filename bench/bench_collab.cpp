@@ -66,7 +66,7 @@ Result hand_loop(const TabularPandas& to, uint64_t seed) {
 Result learner_fit(const TabularPandas& to, uint64_t seed) {
   auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed});
   torch::manual_seed(seed);
-  auto learn = collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}, .learner = {.metrics = {mse}}});
+  auto learn = collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}, .metrics = {mse}});
   learn.logger = nullptr;
   Result r;
   r.seconds = bench::seconds_of([&] { learn.fit_one_cycle(kEpochs, kLr, {.wd = kWd}); });

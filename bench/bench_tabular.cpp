@@ -86,7 +86,7 @@ Result learner_fit(const TabularPandas& to, int epochs, uint64_t seed) {
   auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed});
   torch::manual_seed(seed);
   const bool cls = to.is_classification();
-  auto learn = tabular_learner(dls, {.learner = {.metrics = cls ? std::vector<MetricSpec>{accuracy} : std::vector<MetricSpec>{rmse()}}});
+  auto learn = tabular_learner(dls, {.metrics = cls ? std::vector<MetricSpec>{accuracy} : std::vector<MetricSpec>{rmse()}});
   learn.logger = nullptr;
   Result r;
   r.seconds = bench::seconds_of([&] { learn.fit_one_cycle(epochs, 1e-2); });

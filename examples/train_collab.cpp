@@ -21,7 +21,7 @@ int main() {
     auto dls = CollabDataLoaders::from_df(ratings, {.user_name = "userId", .item_name = "movieId", .rating_name = "rating",
                                                     .seed = 42, .bs = 64});
     dls.show_batch({}, {.max_n = 5});
-    auto learn = collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}, .learner = {.metrics = {mse}}});
+    auto learn = collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}, .metrics = {mse}});
     learn.fit_one_cycle(3, 5e-3, {.wd = 0.1});
 
     // The 1,000 most rated movies, with their titles.

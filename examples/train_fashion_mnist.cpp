@@ -24,7 +24,6 @@ int main(int argc, char** argv) try {
   dls.show_batch({}, {.max_n = 9, .path = path / "show_batch.png"});
 
   Learner learn(dls, simple_cnn(), {.metrics = {accuracy}, .path = path});
-  learn.model_spec = simple_cnn_spec(10);  // so export can rebuild the model with no code
   learn.fit_one_cycle(epochs, lr);
 
   learn.show_results(1, {.max_n = 9});  // targets, and predictions in green (right) or red (wrong)

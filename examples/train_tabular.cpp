@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
     dls.show_batch({}, {.max_n = 5});
     const bool regression = name == URLs::DIAMONDS;
     auto learn = tabular_learner(dls, {.layers = {200, 100},
-                                       .learner = {.metrics = regression ? std::vector<MetricSpec>{rmse()}
-                                                                         : std::vector<MetricSpec>{accuracy}}});
+                                       .metrics = regression ? std::vector<MetricSpec>{rmse()}
+                                                             : std::vector<MetricSpec>{accuracy}});
     learn.fit_one_cycle(3, 1e-2);
     learn.show_results(1, {.max_n = 5});
     auto pred = learn.predict(Tabular(df.take({0})));

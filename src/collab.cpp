@@ -204,8 +204,8 @@ Learner collab_learner(DataLoaders dls, CollabLearnerOptions o) {
                 {"users", classes.at(user).items()}, {"items", classes.at(item).items()}, {"y_range", y_range_json(o.y_range)}}
                .dump();
   }
-  if (!o.learner.loss_func) o.learner.loss_func = MSELossFlat();
-  Learner learn(std::move(dls), model, std::move(o.learner));
+  if (!o.loss_func) o.loss_func = MSELossFlat();
+  Learner learn(std::move(dls), model, learner_options(std::move(o)));
   learn.model_spec = spec;
   return learn;
 }

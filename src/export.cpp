@@ -48,8 +48,6 @@ void register_loaders_builder(const std::string& name, LoadersBuilder builder) {
   loaders_builders().add(name, std::move(builder));
 }
 
-std::string simple_cnn_spec(int64_t n_out) { return json{{"builder", "simple_cnn"}, {"n_out", n_out}}.dump(); }
-
 void register_model_builder(const std::string& name, ModelBuilder builder) {
   builders().add(name, std::move(builder));
 }
@@ -60,7 +58,8 @@ void export_learner(Learner& learn, const fs::path& file) {
   if (learn.model_spec.empty())
     throw std::invalid_argument(
         "export_learner: the model was not made by a registered builder (vision_learner, simple_cnn…), so a fresh "
-        "process could not rebuild it; set learn.model_spec and register_model_builder for your model");
+        "process could not rebuild it; register_model_builder(\"mine\", f) for your model and pass "
+        "Model(net).with_spec(R\"({\"builder\": \"mine\"})\") to the Learner");
   TfmdDL& ref = learn.dls.size() > 1 ? learn.dls.valid() : learn.dls.train();
   json meta;
   meta["format"] = kVersion;

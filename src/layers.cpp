@@ -57,10 +57,15 @@ SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
   return s;
 }
 
-torch::nn::Sequential simple_cnn(int64_t n_out) {
-  return torch::nn::Sequential(ConvLayer(1, 8, {.ks = 5, .stride = 2}), ConvLayer(8, 16, {.stride = 2}),
-                               ConvLayer(16, 32, {.stride = 2}), ConvLayer(32, 64, {.stride = 2}),
-                               ConvLayer(64, n_out, {.stride = 2, .act = Act::None}), torch::nn::Flatten());
+SimpleCnn simple_cnn(int64_t n_out) {
+  return SimpleCnn(torch::nn::Sequential(ConvLayer(1, 8, {.ks = 5, .stride = 2}), ConvLayer(8, 16, {.stride = 2}),
+                                         ConvLayer(16, 32, {.stride = 2}), ConvLayer(32, 64, {.stride = 2}),
+                                         ConvLayer(64, n_out, {.stride = 2, .act = Act::None}), torch::nn::Flatten()),
+                   n_out);
+}
+
+std::string SimpleCnn::model_spec() const {
+  return "{\"builder\":\"simple_cnn\",\"n_out\":" + std::to_string(n_out_) + "}";
 }
 
 SequentialBlock LinBnDrop(int64_t n_in, int64_t n_out, LinBnDropOptions o) {

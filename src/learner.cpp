@@ -46,6 +46,7 @@ Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o) : LearnerStat
   wd_bn_bias = o.wd_bn_bias;
   train_bn = o.train_bn;
   moms = o.moms;
+  model_spec = model.spec();  // set by builders that describe their model (simple_cnn)
   init_runtime();
   if (!model) throw std::invalid_argument("Learner: no model given");
   if (!loss_func)

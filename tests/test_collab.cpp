@@ -45,8 +45,8 @@ Table ratings(uint64_t seed = 0) {
 }
 
 Learner quiet(DataLoaders dls, CollabLearnerOptions o = {}) {
-  o.learner.cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
-  o.learner.default_cbs = false;
+  o.cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
+  o.default_cbs = false;
   auto learn = collab_learner(std::move(dls), o);
   learn.logger = nullptr;
   return learn;

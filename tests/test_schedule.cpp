@@ -133,3 +133,25 @@ TEST(Schedule, FineTuneFreezesThenUnfreezesWithDiscriminativeLrs) {
   // second fit: slice(base_lr/2/100, base_lr/2), div 5 → the last group starts at 1e-3/5
   EXPECT_NEAR(learn.recorder->hps.at("lr")[0], 1e-3 / 5, 1e-12);
 }
+
+TEST(Schedule, EveryFitMethodResumesAtStartEpochOnItsOwnSchedule) {
+  // Every fit* method takes FitOptions' fields (wd, cbs, reset_opt, start_epoch): resuming at
+  // epoch 2 of 3 trains only the last epoch, on the learning rates the whole run had there.
+  auto t = make_task(32, 16);
+  auto lrs_of = [&](auto&& run) {
+    auto learn = make_learner(t, {}, {}, 8);  // 4 batches per epoch
+    run(learn);
+    return learn.recorder->hps.at("lr");
+  };
+  const auto cos_all = lrs_of([](Learner& l) { l.fit_flat_cos(3, 1e-2); });
+  const auto cos_end = lrs_of([](Learner& l) { l.fit_flat_cos(3, 1e-2, {.start_epoch = 2}); });
+  const auto sgdr_all = lrs_of([](Learner& l) { l.fit_sgdr(2, 1, 1e-2); });  // 1 + 2 epochs
+  const auto sgdr_end = lrs_of([](Learner& l) { l.fit_sgdr(2, 1, 1e-2, {.start_epoch = 2}); });
+  ASSERT_EQ(cos_all.size(), 12u);
+  ASSERT_EQ(cos_end.size(), 4u);
+  ASSERT_EQ(sgdr_end.size(), 4u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_DOUBLE_EQ(cos_end[i], cos_all[8 + i]) << i;
+    EXPECT_DOUBLE_EQ(sgdr_end[i], sgdr_all[8 + i]) << i;
+  }
+}

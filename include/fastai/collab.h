@@ -97,7 +97,8 @@ struct CollabLearnerOptions {
   std::vector<int64_t> layers;             ///< EmbeddingNN hidden layers
   TabularModelOptions config;              ///< EmbeddingNN's other options
   std::optional<std::pair<double, double>> y_range;
-  LearnerOptions learner;                  ///< loss default: MSELossFlat
+  /// Then the Learner's own keyword arguments (loss_func — default here MSELossFlat —, metrics, cbs, …).
+  FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
 /// fastai's collab_learner: EmbeddingDotBias (or EmbeddingNN with use_nn) sized from the data.

@@ -24,10 +24,6 @@ void register_model_builder(const std::string& name, ModelBuilder builder);
 /// Example: `Model m = build_model(nlohmann::json::parse(learn.model_spec));`
 Model build_model(const nlohmann::json& spec);
 
-/// The model_spec of simple_cnn(n_out), for learners built on it.
-/// Example: `learn.model_spec = simple_cnn_spec(10);`
-std::string simple_cnn_spec(int64_t n_out = 10);
-
 /// Rebuilds inference loaders from DataLoaders::inference_spec ({"builder": name, …}), for
 /// applications whose loaders are not over Datasets (tabular registers "tabular").
 /// Example: `register_loaders_builder("mine", [](const nlohmann::json& j, auto device) { return make_dls(j); });`

@@ -4,6 +4,7 @@
 /// flattened, so ConvLayer returns a Sequential that can be pushed into a bigger one as a module.
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include <torch/nn/modules/container/sequential.h>
 #include <torch/nn/modules/embedding.h>
@@ -87,9 +88,21 @@ TORCH_MODULE(SigmoidRange);
 /// Example: `auto e = Embedding(100, 8);  // e->weight.abs().max() <= 0.02`
 torch::nn::Embedding Embedding(int64_t ni, int64_t nf);
 
+/// simple_cnn's result: the Sequential, plus the description a Learner records for export
+/// (`{"builder": "simple_cnn", "n_out": …}`), so `export_learner` can rebuild it with no user code.
+/// Example: `SimpleCnn m = simple_cnn(3); m->forward(x); m.model_spec();`
+struct SimpleCnn : torch::nn::Sequential {
+  SimpleCnn(torch::nn::Sequential s, int64_t n_out) : torch::nn::Sequential(std::move(s)), n_out_(n_out) {}
+  /// The description the export's model builder "simple_cnn" rebuilds. Example: see SimpleCnn.
+  std::string model_spec() const;
+
+ private:
+  int64_t n_out_;
+};
+
 /// The simple CNN used across the benchmarks and the README example (fastai's
 /// `simple_cnn`-style stack above, for 1-channel 28×28 images and `n_out` classes).
-/// Example: `auto model = fastai::simple_cnn();  // 30,412 parameters`
-torch::nn::Sequential simple_cnn(int64_t n_out = 10);
+/// Example: `Learner learn(dls, fastai::simple_cnn(), {.metrics = {accuracy}});  // 30,412 parameters, exportable`
+SimpleCnn simple_cnn(int64_t n_out = 10);
 
 }  // namespace fastai

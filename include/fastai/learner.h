@@ -54,61 +54,110 @@ struct Lr {
 /// Example: `.splitter = [](const Model& m) { return std::vector<std::vector<at::Tensor>>{body, head}; }`
 using ParamSplitter = std::function<std::vector<std::vector<at::Tensor>>(const Model&)>;
 
-/// Keyword arguments of Learner (fastai's defaults).
+/// Momentums (beta1 of Adam, momentum of SGD): start, middle and end of a one-cycle schedule.
+/// Example: `Moms m = {0.95, 0.85, 0.95};`
+using Moms = std::array<double, 3>;
+
+/// The Learner's keyword arguments, declared once: X(type, name, default) in fastai's order.
+/// LearnerOptions holds them, and so do the application learners' options (vision_learner,
+/// tabular_learner, collab_learner) after their own, so `{.n_out = 3, .metrics = {accuracy}}`
+/// reads as fastai's keyword arguments with no nested `.learner = {…}`.
+///   loss_func    default: from the target block (dls.loss_func)
+///   opt_func     default: Adam
+///   splitter     default: trainable_params (one group)
+///   cbs          added to the default callbacks
+///   wd           default: the optimizer's (Adam: 0.01)
+///   wd_bn_bias   weight decay on norm layers and biases
+///   train_bn     norm layers stay trainable when frozen
+///   default_cbs  TrainEvalCallback, Recorder, ProgressCallback, TerminateOnNaNCallback
+/// Example: `struct MyLearnerOptions { int width = 8; FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION) };`
+#define FASTAI_LEARNER_OPTIONS(X)                               \
+  X(std::shared_ptr<BaseLoss>, loss_func, {})                   \
+  X(OptFunc, opt_func, {})                                      \
+  X(double, lr, 1e-3)                                           \
+  X(ParamSplitter, splitter, {})                                \
+  X(std::vector<std::shared_ptr<Callback>>, cbs, {})            \
+  X(std::vector<MetricSpec>, metrics, {})                       \
+  X(std::filesystem::path, path, ".")                           \
+  X(std::filesystem::path, model_dir, "models")                 \
+  X(std::optional<double>, wd, {})                              \
+  X(bool, wd_bn_bias, false)                                    \
+  X(bool, train_bn, true)                                       \
+  X(Moms, moms, (Moms{0.95, 0.85, 0.95}))                       \
+  X(bool, default_cbs, true)
+/// Declares one option as a member with its default (for FASTAI_LEARNER_OPTIONS).
+#define FASTAI_DECLARE_OPTION(type, name, def) type name = def;
+
+/// Keyword arguments of Learner (fastai's defaults; see FASTAI_LEARNER_OPTIONS).
 /// Example: `Learner learn(dls, model, {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});`
 struct LearnerOptions {
-  std::shared_ptr<BaseLoss> loss_func;       ///< default: from the target block (dls.loss_func)
-  OptFunc opt_func;                          ///< default: Adam
-  double lr = 1e-3;
-  ParamSplitter splitter;                       ///< default: trainable_params (one group)
-  std::vector<std::shared_ptr<Callback>> cbs;
-  std::vector<MetricSpec> metrics;
-  std::filesystem::path path = ".";
-  std::filesystem::path model_dir = "models";
-  std::optional<double> wd;                  ///< default: the optimizer's (Adam: 0.01)
-  bool wd_bn_bias = false;                   ///< weight decay on norm layers and biases
-  bool train_bn = true;                      ///< norm layers stay trainable when frozen
-  std::array<double, 3> moms = {0.95, 0.85, 0.95};
-  bool default_cbs = true;                   ///< TrainEvalCallback, Recorder, ProgressCallback, TerminateOnNaN
+  FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION)
 };
+
+/// The LearnerOptions part of an application learner's options (every FASTAI_LEARNER_OPTIONS
+/// field). From an rvalue only those fields are moved: the application's own stay usable.
+/// Example: `Learner learn(dls, model, learner_options(std::move(vision_options)));`
+template <class O>
+LearnerOptions learner_options(O&& o) {
+  LearnerOptions r;
+#define FASTAI_COPY_OPTION(type, name, def) r.name = std::forward<O>(o).name;
+  FASTAI_LEARNER_OPTIONS(FASTAI_COPY_OPTION)
+#undef FASTAI_COPY_OPTION
+  return r;
+}
+
+/// The keyword arguments every fit method shares, declared once: X(type, name, default).
+///   wd           weight decay for this fit (default: the learner's, then the optimizer's)
+///   cbs          callbacks added for this fit only
+///   reset_opt    a fresh optimizer (and its state) for this fit
+///   start_epoch  skip the first epochs (resuming an interrupted schedule)
+/// Example: `struct MyScheduleOptions { double peak = 1; FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION) };`
+#define FASTAI_FIT_OPTIONS(X)                        \
+  X(std::optional<double>, wd, {})                   \
+  X(std::vector<std::shared_ptr<Callback>>, cbs, {}) \
+  X(bool, reset_opt, false)                          \
+  X(int64_t, start_epoch, 0)
 
 /// Keyword arguments of Learner::fit.
 /// Example: `learn.fit(2, 1e-3, {.wd = 0.1, .cbs = {std::make_shared<GradientClip>()}});`
 struct FitOptions {
-  std::optional<double> wd;
-  std::vector<std::shared_ptr<Callback>> cbs;  ///< added for this fit only
-  bool reset_opt = false;
-  int64_t start_epoch = 0;                     ///< skip the first epochs (resuming)
+  FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
-/// Keyword arguments of fit_one_cycle (fastai's defaults).
+/// The FitOptions part of a schedule's options, with `extra` callbacks first (the schedule's own).
+/// Example: `fit(n, std::nullopt, fit_options(o, {scheduler}));`
+template <class O>
+FitOptions fit_options(const O& o, std::vector<std::shared_ptr<Callback>> extra = {}) {
+  FitOptions r;
+#define FASTAI_COPY_OPTION(type, name, def) r.name = o.name;
+  FASTAI_FIT_OPTIONS(FASTAI_COPY_OPTION)
+#undef FASTAI_COPY_OPTION
+  extra.insert(extra.end(), r.cbs.begin(), r.cbs.end());
+  r.cbs = std::move(extra);
+  return r;
+}
+
+/// Keyword arguments of fit_one_cycle (fastai's defaults), then FitOptions' (wd, cbs, …).
 /// Example: `learn.fit_one_cycle(1, 1e-2, {.pct_start = 0.3});`
 struct OneCycleOptions {
   double div = 25.0;
   double div_final = 1e5;
   double pct_start = 0.25;
-  std::optional<double> wd;
-  std::optional<std::array<double, 3>> moms;   ///< default: the learner's
-  std::vector<std::shared_ptr<Callback>> cbs;
-  bool reset_opt = false;
-  int64_t start_epoch = 0;
+  std::optional<Moms> moms;   ///< default: the learner's
+  FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
-/// Keyword arguments of fit_flat_cos. Example: `learn.fit_flat_cos(2, 1e-3, {.pct_start = 0.5});`
+/// Keyword arguments of fit_flat_cos, then FitOptions'. Example: `learn.fit_flat_cos(2, 1e-3, {.pct_start = 0.5});`
 struct FlatCosOptions {
   double div_final = 1e5;
   double pct_start = 0.75;
-  std::optional<double> wd;
-  std::vector<std::shared_ptr<Callback>> cbs;
-  bool reset_opt = false;
+  FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
-/// Keyword arguments of fit_sgdr. Example: `learn.fit_sgdr(3, 1, 1e-3, {.cycle_mult = 2});`
+/// Keyword arguments of fit_sgdr, then FitOptions'. Example: `learn.fit_sgdr(3, 1, 1e-3, {.cycle_mult = 2});`
 struct SgdrOptions {
   int64_t cycle_mult = 2;
-  std::optional<double> wd;
-  std::vector<std::shared_ptr<Callback>> cbs;
-  bool reset_opt = false;
+  FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
 /// Keyword arguments of fine_tune (fastai's defaults).
@@ -199,7 +248,7 @@ struct LearnerState {
   std::filesystem::path path, model_dir;
   std::optional<double> wd;
   bool wd_bn_bias{}, train_bn{};
-  std::array<double, 3> moms{};
+  Moms moms{};
   std::unique_ptr<Optimizer> opt;
 
   std::vector<at::Tensor> xb, yb;   ///< inputs and targets of the current batch

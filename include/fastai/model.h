@@ -40,7 +40,9 @@ class Model {
       { h.ptr() } -> std::convertible_to<std::shared_ptr<torch::nn::Module>>;
     }
   Model(H holder)  // NOLINT: implicit by design
-      : Model(holder.ptr()) {}
+      : Model(holder.ptr()) {
+    if constexpr (requires { { holder.model_spec() } -> std::convertible_to<std::string>; }) spec_ = holder.model_spec();
+  }
 
   /// From a shared_ptr to a module with forward(Tensor[, Tensor[, Tensor]]).
 /// Example: `Model m = std::make_shared<MyNetImpl>();`
@@ -58,6 +60,17 @@ class Model {
   torch::nn::Module& operator*() const { return *module_; }
   const std::shared_ptr<torch::nn::Module>& module() const noexcept { return module_; }
   explicit operator bool() const noexcept { return static_cast<bool>(module_); }
+  /// How the model was built, as JSON ({"builder": …}) for export_learner, when its builder
+  /// says (simple_cnn; vision_learner & co. set it on the learner). Empty otherwise.
+  /// Example: `Model m = simple_cnn(3); m.spec();  // {"builder":"simple_cnn","n_out":3}`
+  const std::string& spec() const noexcept { return spec_; }
+  /// The same model with `spec` as its description (for a builder of your own, registered with
+  /// register_model_builder). Example: `Model m = Model(net).with_spec(R"({"builder":"mine"})");`
+  Model with_spec(std::string spec) const {
+    Model m = *this;
+    m.spec_ = std::move(spec);
+    return m;
+  }
   /// The module as its concrete type (nullptr when it is another type).
   /// Example: `auto seq = learn.model.as<torch::nn::SequentialImpl>();`
   template <class M>
@@ -86,6 +99,7 @@ class Model {
 
   std::shared_ptr<torch::nn::Module> module_;
   Forward forward_;
+  std::string spec_;
 };
 
 /// Parameters of every normalisation layer (BatchNorm, InstanceNorm, LayerNorm, GroupNorm) and,

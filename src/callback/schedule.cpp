@@ -228,11 +228,6 @@ std::vector<double> group_values(const Optimizer& opt, const std::string& key) {
   for (size_t g = 0; g < opt.n_groups(); ++g) v.push_back(opt.hyper(key, g));
   return v;
 }
-std::vector<std::shared_ptr<Callback>> with(std::shared_ptr<Callback> first, const std::vector<std::shared_ptr<Callback>>& rest) {
-  std::vector<std::shared_ptr<Callback>> v{std::move(first)};
-  v.insert(v.end(), rest.begin(), rest.end());
-  return v;
-}
 }  // namespace
 
 void Learner::fit_one_cycle(int64_t n, std::optional<Lr> lr_max, OneCycleOptions o) {
@@ -242,9 +237,7 @@ void Learner::fit_one_cycle(int64_t n, std::optional<Lr> lr_max, OneCycleOptions
   for (double m : group_values(*opt, "lr")) lr_s.push_back(combined_cos(o.pct_start, m / o.div, m, m / o.div_final));
   const auto ms = o.moms.value_or(moms);
   ScheduleMap scheds{{"lr", lr_s}, {"mom", {combined_cos(o.pct_start, ms[0], ms[1], ms[2])}}};
-  fit(n, std::nullopt,
-      {.wd = o.wd, .cbs = with(std::make_shared<ParamScheduler>(scheds), o.cbs), .reset_opt = o.reset_opt,
-       .start_epoch = o.start_epoch});
+  fit(n, std::nullopt, fit_options(o, {std::make_shared<ParamScheduler>(scheds)}));
 }
 
 void Learner::fit_flat_cos(int64_t n, std::optional<Lr> lr_, FlatCosOptions o) {
@@ -252,8 +245,7 @@ void Learner::fit_flat_cos(int64_t n, std::optional<Lr> lr_, FlatCosOptions o) {
   (lr_ ? *lr_ : Lr(lr)).apply(*opt);
   std::vector<Schedule> lr_s;
   for (double m : group_values(*opt, "lr")) lr_s.push_back(combined_cos(o.pct_start, m, m, m / o.div_final));
-  fit(n, std::nullopt,
-      {.wd = o.wd, .cbs = with(std::make_shared<ParamScheduler>(ScheduleMap{{"lr", lr_s}}), o.cbs), .reset_opt = o.reset_opt});
+  fit(n, std::nullopt, fit_options(o, {std::make_shared<ParamScheduler>(ScheduleMap{{"lr", lr_s}})}));
 }
 
 void Learner::fit_sgdr(int64_t n_cycles, int64_t cycle_len, std::optional<Lr> lr_max, SgdrOptions o) {
@@ -270,8 +262,7 @@ void Learner::fit_sgdr(int64_t n_cycles, int64_t cycle_len, std::optional<Lr> lr
     std::vector<Schedule> cyc(static_cast<size_t>(n_cycles), SchedCos(m, 0));
     lr_s.push_back(combine_scheds(pcts, cyc));
   }
-  fit(n_epoch_total, std::nullopt,
-      {.wd = o.wd, .cbs = with(std::make_shared<ParamScheduler>(ScheduleMap{{"lr", lr_s}}), o.cbs), .reset_opt = o.reset_opt});
+  fit(n_epoch_total, std::nullopt, fit_options(o, {std::make_shared<ParamScheduler>(ScheduleMap{{"lr", lr_s}})}));
 }
 
 void Learner::fine_tune(int64_t epochs, FineTuneOptions o) {

@@ -18,7 +18,7 @@ Learner tabular_learner(DataLoaders dls, TabularLearnerOptions o) {
   if (o.y_range) cfg.y_range = o.y_range;
   const auto n_cont = static_cast<int64_t>(to.cont_names().size());
   TabularModel model(emb_szs, n_cont, n_out, cfg);
-  Learner learn(std::move(dls), model, std::move(o.learner));
+  Learner learn(std::move(dls), model, learner_options(std::move(o)));
   learn.model_spec = tabular_model_spec(emb_szs, n_cont, n_out, cfg);
   return learn;
 }

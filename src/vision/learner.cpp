@@ -216,8 +216,8 @@ std::pair<int64_t, int64_t> model_sizes(DataLoaders& dls, const VisionLearnerOpt
 Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o) {
   const auto [n_out, n_in] = model_sizes(dls, o);
   auto model = create_vision_model(arch, n_out, n_in, o.head, o.cut, o.model);
-  if (!o.learner.splitter) o.learner.splitter = xresnet_split;
-  Learner learn(std::move(dls), model, std::move(o.learner));
+  if (!o.splitter) o.splitter = xresnet_split;
+  Learner learn(std::move(dls), model, learner_options(std::move(o)));
   if (const auto name = arch_name(arch); !name.empty()) {
     nlohmann::json spec{{"builder", "create_vision_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},
                         {"head", head_json(o.head)}, {"model", arch_json(o.model)}};
@@ -289,8 +289,8 @@ Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o)
       for (size_t i = 0; i < dls.size(); ++i) dls[i].after_batch_tfms().append(norm);
     }
   }
-  if (!o.learner.splitter) o.learner.splitter = resnet_split;
-  Learner learn(std::move(dls), model, std::move(o.learner));
+  if (!o.splitter) o.splitter = resnet_split;
+  Learner learn(std::move(dls), model, learner_options(std::move(o)));
   if (pretrained) learn.freeze();
   if (const auto name = resnet_name(arch); !name.empty())
     learn.model_spec = nlohmann::json{{"builder", "create_resnet_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},

@@ -50,10 +50,10 @@ TabularLoadersOptions loader_opts() {
 }
 
 Learner quiet(DataLoaders dls, const std::filesystem::path& path, TabularLearnerOptions o = {}) {
-  o.learner.cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
-  o.learner.metrics = {accuracy};
-  o.learner.path = path;
-  o.learner.default_cbs = false;
+  o.cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
+  o.metrics = {accuracy};
+  o.path = path;
+  o.default_cbs = false;
   auto learn = tabular_learner(std::move(dls), o);
   learn.logger = nullptr;
   return learn;
@@ -199,7 +199,7 @@ TEST(TabularLearner, RegressionWithYRange) {
   auto dls = TabularDataLoaders::from_df(df, o);
   EXPECT_EQ(dls.loss_func->name, "MSELossFlat");
   TabularLearnerOptions lo{.y_range = std::pair{0.0, 4.0}};
-  lo.learner.metrics = {};
+  lo.metrics = {};
   auto learn = tabular_learner(dls, lo);
   learn.logger = nullptr;
   auto p = learn.get_preds();

@@ -44,7 +44,7 @@ TEST(VisionLearner, BuildsFromTheDataAndTrains) {
       }
   auto dls = ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
   torch::manual_seed(0);
-  auto learn = vision_learner(dls, xresnet18, {.learner = {.metrics = {accuracy}, .path = dir.path, .default_cbs = false}});
+  auto learn = vision_learner(dls, xresnet18, {.metrics = {accuracy}, .path = dir.path, .default_cbs = false});
   learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
   learn.logger = nullptr;
   learn.create_opt();
@@ -64,8 +64,8 @@ TEST(VisionLearner, BuildsFromTheDataAndTrains) {
 TEST(VisionLearner, PassesArchitectureOptionsAndExportsThem) {
   auto x = torch::rand({8, 1, 16, 16}), y = torch::randint(0, 2, {8});
   auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 4, .x_type = &TensorImage::info()});
-  auto learn = vision_learner(dls, xresnet18, {.learner = {.loss_func = CrossEntropyLossFlat()}, .n_out = 2, .n_in = 1,
-                                               .model = {.stem_szs = {16, 32, 64}, .sa = true}});
+  auto learn = vision_learner(dls, xresnet18, {.n_out = 2, .n_in = 1, .model = {.stem_szs = {16, 32, 64}, .sa = true},
+                                               .loss_func = CrossEntropyLossFlat()});
   const auto params = learn.model->named_parameters();
   EXPECT_TRUE(params.contains("0.4.1.convpath.2.gamma"));            // self-attention in the body
   EXPECT_EQ(params["0.0.0.weight"].size(0), 16);                      // the stem's first conv
@@ -77,7 +77,7 @@ TEST(VisionLearner, PassesArchitectureOptionsAndExportsThem) {
     ASSERT_TRUE(again.contains(p.key())) << p.key();
     EXPECT_EQ(again[p.key()].sizes(), p.value().sizes()) << p.key();
   }
-  EXPECT_THROW_WITH(vision_learner(dls, xresnet18, {.learner = {.loss_func = CrossEntropyLossFlat()}, .n_out = 2, .n_in = 1,
-                                                     .model = {.stem_szs = {16, 32}}}),
+  EXPECT_THROW_WITH(vision_learner(dls, xresnet18, {.n_out = 2, .n_in = 1, .model = {.stem_szs = {16, 32}},
+                                                     .loss_func = CrossEntropyLossFlat()}),
                     std::invalid_argument, "stem must end with 64");
 }

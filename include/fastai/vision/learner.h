@@ -58,9 +58,8 @@ int64_t num_features_model(SequentialBlock& body, int64_t n_in = 3);
 using XResNetArch = torch::nn::Sequential (*)(XResNetOptions);
 
 /// Keyword arguments of vision_learner: the Learner's, plus the model's.
-/// Example: `vision_learner(dls, xresnet18, {.learner = {.metrics = {error_rate}}, .n_in = 1})`
+/// Example: `vision_learner(dls, xresnet18, {.n_in = 1, .metrics = {error_rate}})`
 struct VisionLearnerOptions {
-  LearnerOptions learner;                 ///< loss (default from the data), metrics, callbacks…
   std::optional<int64_t> n_out;           ///< default: the number of classes of the targets
   std::optional<int64_t> n_in;            ///< default: the channels of the loaders' images
   HeadOptions head;
@@ -74,6 +73,8 @@ struct VisionLearnerOptions {
   /// kwargs to the arch): dropout, stem sizes, widen, activation, kernel size, stride, shortcut
   /// pooling, self-attention. `c_in` and `n_out` come from n_in / n_out above. Exported with the model.
   XResNetOptions model;
+  /// Then the Learner's own keyword arguments (loss_func, opt_func, lr, splitter, cbs, metrics, path, …).
+  FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
 /// Body of `arch` + create_head, head initialised kaiming-normal (fastai's create_vision_model).
@@ -87,7 +88,7 @@ std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m);
 
 /// fastai's vision_learner: create_vision_model sized from the data, the architecture's
 /// splitter, and a Learner. (fastai's cnn_learner is the same function.)
-/// Example: `auto learn = vision_learner(dls, xresnet18, {.learner = {.metrics = {accuracy}}});`
+/// Example: `auto learn = vision_learner(dls, xresnet18, {.metrics = {accuracy}});`
 Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions options = {});
 /// A torchvision ResNet as vision_learner takes it (resnet18, resnet34, resnet50).
 /// Example: `ResNetArch arch = resnet34;`
