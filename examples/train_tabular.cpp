@@ -57,9 +57,10 @@ int main(int argc, char** argv) {
                                                 .valid_pct = 0.2, .seed = 42, .bs = 64});
     dls.show_batch({}, {.max_n = 5});
     const bool regression = name == URLs::DIAMONDS;
-    auto learn = tabular_learner(dls, {.layers = {200, 100},
-                                       .metrics = regression ? std::vector<MetricSpec>{rmse()}
-                                                             : std::vector<MetricSpec>{accuracy}});
+    const auto metric = regression ? MetricSpec(rmse()) : MetricSpec(accuracy);
+    // A named options value: as a temporary here, g++ 12 reports a false -Wmaybe-uninitialized.
+    const TabularLearnerOptions options{.layers = {200, 100}, .metrics = {metric}};
+    auto learn = tabular_learner(dls, options);
     learn.fit_one_cycle(3, 1e-2);
     learn.show_results(1, {.max_n = 5});
     auto pred = learn.predict(Tabular(df.take({0})));

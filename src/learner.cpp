@@ -56,7 +56,10 @@ Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o) : LearnerStat
   for (const auto& m : o.metrics) metrics.push_back(m.make());
   logger = [](const std::vector<LogValue>& row) {
     std::string line;
-    for (const auto& v : row) line += (line.empty() ? "" : " ") + format_log_value(v);
+    for (const auto& v : row) {
+      if (!line.empty()) line += ' ';  // not `"" or " " + value`: g++ 12 -Wstringop-overflow misfires on it
+      line += format_log_value(v);
+    }
     std::cout << line << std::endl;
   };
   if (auto dev = dls.device()) model->to(*dev);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fastai/callback/core.h"
+#include "fastai/core/options.h"
 #include "fastai/callback/recorder.h"  // learn.recorder-> works with learner.h alone
 #include "fastai/data/core.h"
 #include "fastai/losses.h"
@@ -85,8 +86,6 @@ using Moms = std::array<double, 3>;
   X(bool, train_bn, true)                                       \
   X(Moms, moms, (Moms{0.95, 0.85, 0.95}))                       \
   X(bool, default_cbs, true)
-/// Declares one option as a member with its default (for FASTAI_LEARNER_OPTIONS).
-#define FASTAI_DECLARE_OPTION(type, name, def) type name = def;
 
 /// Keyword arguments of Learner (fastai's defaults; see FASTAI_LEARNER_OPTIONS).
 /// Example: `Learner learn(dls, model, {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});`
@@ -100,9 +99,9 @@ struct LearnerOptions {
 template <class O>
 LearnerOptions learner_options(O&& o) {
   LearnerOptions r;
-#define FASTAI_COPY_OPTION(type, name, def) r.name = std::forward<O>(o).name;
-  FASTAI_LEARNER_OPTIONS(FASTAI_COPY_OPTION)
-#undef FASTAI_COPY_OPTION
+#define FASTAI_FORWARD_OPTION(type, name, def) r.name = std::forward<O>(o).name;
+  FASTAI_LEARNER_OPTIONS(FASTAI_FORWARD_OPTION)
+#undef FASTAI_FORWARD_OPTION
   return r;
 }
 
@@ -127,14 +126,12 @@ struct FitOptions {
 /// The FitOptions part of a schedule's options, with `extra` callbacks first (the schedule's own).
 /// Example: `fit(n, std::nullopt, fit_options(o, {scheduler}));`
 template <class O>
-FitOptions fit_options(const O& o, std::vector<std::shared_ptr<Callback>> extra = {}) {
-  FitOptions r;
-#define FASTAI_COPY_OPTION(type, name, def) r.name = o.name;
+FitOptions fit_options(const O& from, std::vector<std::shared_ptr<Callback>> extra = {}) {
+  FitOptions to;
   FASTAI_FIT_OPTIONS(FASTAI_COPY_OPTION)
-#undef FASTAI_COPY_OPTION
-  extra.insert(extra.end(), r.cbs.begin(), r.cbs.end());
-  r.cbs = std::move(extra);
-  return r;
+  extra.insert(extra.end(), to.cbs.begin(), to.cbs.end());
+  to.cbs = std::move(extra);
+  return to;
 }
 
 /// Keyword arguments of fit_one_cycle (fastai's defaults), then FitOptions' (wd, cbs, …).

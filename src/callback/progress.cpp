@@ -106,7 +106,10 @@ void CSVLogger::before_fit() {
   active_ = true;
   l.logger = [this, old, f](const std::vector<LogValue>& row) {
     std::string line;
-    for (const auto& v : row) line += (line.empty() ? "" : ",") + csv_cell(v);
+    for (const auto& v : row) {
+      if (!line.empty()) line += ',';  // not `"" or "," + cell`: g++ 12 -Wstringop-overflow misfires on it
+      line += csv_cell(v);
+    }
     content_ += line + "\n";
     write_atomically(f, [&](const std::filesystem::path& tmp) { std::ofstream(tmp, std::ios::binary) << content_; });
     if (old) old(row);

@@ -135,7 +135,8 @@ void Recorder::after_epoch() {
   values.push_back(rec);
   const double t = now_s() - start_epoch_;
   times.push_back(t);
-  if (opt_.add_time) log_.push_back(ProgressBar::format_time(t));
+  // in place: moving a temporary LogValue trips g++ 12's -Wmaybe-uninitialized inside <variant>
+  if (opt_.add_time) log_.emplace_back(std::in_place_type<std::string>, ProgressBar::format_time(t));
   if (l.logger) l.logger(log_);
   iters.push_back(static_cast<int64_t>(losses.size()));
   log_.clear();

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fastai/core/describe.h"
+
 namespace fastai {
 
 // ---- LazyItems ----
@@ -87,6 +89,18 @@ void Transform::bad_state(const char* wanted, const CallState& got) {
 }
 
 void Transform::setup(const LazyItems&, bool) {}
+
+Transform::operator std::shared_ptr<Transform>() const {
+  nlohmann::json d;
+  try {
+    d = describe();
+  } catch (const NotDescribableError& e) {
+    throw NotDescribableError(std::string(e.what()) +
+                              ". Used as a value, a transform is copied through its description; pass this one as "
+                              "std::make_shared<…>(…) instead");
+  }
+  return transform_from_description(d);
+}
 
 nlohmann::json Transform::describe_base() const {
   nlohmann::json j;

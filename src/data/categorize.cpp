@@ -119,7 +119,7 @@ void Categorize::setup(const LazyItems& items, bool train_setup) {
 
 json Categorize::describe() const {
   auto j = describe_base();
-  j["vocab"] = vocab().items();
+  j["vocab"] = vocab_ ? json(vocab_->items()) : json(nullptr);  // null: not set up yet
   j["sort"] = sort_;
   j["add_na"] = add_na_;
   return j;
@@ -129,7 +129,8 @@ std::shared_ptr<BaseLoss> Categorize::loss_func() const { return CrossEntropyLos
 
 std::shared_ptr<Categorize> Categorize::from_description(const json& j) {
   auto t = std::make_shared<Categorize>(std::nullopt, j.at("sort").get<bool>(), j.at("add_na").get<bool>());
-  t->vocab_ = CategoryMap::from_items(j.at("vocab").get<std::vector<std::string>>(), j.at("add_na").get<bool>());
+  if (!j.at("vocab").is_null())
+    t->vocab_ = CategoryMap::from_items(j.at("vocab").get<std::vector<std::string>>(), j.at("add_na").get<bool>());
   t->apply_base(j);
   return t;
 }
@@ -172,7 +173,7 @@ void MultiCategorize::setup(const LazyItems& items, bool train_setup) {
 
 json MultiCategorize::describe() const {
   auto j = describe_base();
-  j["vocab"] = vocab().items();
+  j["vocab"] = vocab_ ? json(vocab_->items()) : json(nullptr);  // null: not set up yet
   j["add_na"] = add_na_;
   return j;
 }
@@ -181,7 +182,8 @@ std::shared_ptr<BaseLoss> MultiCategorize::loss_func() const { return BCEWithLog
 
 std::shared_ptr<MultiCategorize> MultiCategorize::from_description(const json& j) {
   auto t = std::make_shared<MultiCategorize>(std::nullopt, j.at("add_na").get<bool>());
-  t->vocab_ = CategoryMap::from_items(j.at("vocab").get<std::vector<std::string>>(), j.at("add_na").get<bool>());
+  if (!j.at("vocab").is_null())
+    t->vocab_ = CategoryMap::from_items(j.at("vocab").get<std::vector<std::string>>(), j.at("add_na").get<bool>());
   t->apply_base(j);
   return t;
 }

@@ -97,8 +97,8 @@ at::Tensor apply_perspective(const at::Tensor& coords, const at::Tensor& coeffs)
 at::Tensor AffineAug::warp_coeffs(int64_t n, c10::Device device) const {
   auto opts = torch::TensorOptions().dtype(torch::kFloat).device(device);
   auto& g = torch_rng();
-  auto xt = mask_tensor(torch::empty({n}, opts).uniform_(-a, a, g), p, 0.0);
-  auto yt = mask_tensor(torch::empty({n}, opts).uniform_(-a, a, g), p, 0.0);
+  auto xt = mask_tensor(torch::empty({n}, opts).uniform_(-magnitude, magnitude, g), p, 0.0);
+  auto yt = mask_tensor(torch::empty({n}, opts).uniform_(-magnitude, magnitude, g), p, 0.0);
   auto orig = torch::tensor({-1.f, -1.f, -1.f, 1.f, 1.f, -1.f, 1.f, 1.f}, opts).view({1, 4, 2}).expand({n, 4, 2});
   auto targ = torch::stack({torch::stack({-1 - yt, -1 - xt}), torch::stack({-1 + yt, 1 + xt}), torch::stack({1 + yt, -1 + xt}),
                             torch::stack({1 - yt, 1 - xt})})
@@ -127,13 +127,13 @@ at::Tensor AffineAug::draw(int64_t n, c10::Device device) const {
       return affine_mat(xs * m0, xs * m1, z, ys * m1, ys * m0, z);
     }
     case Kind::Rotate: {
-      auto deg = mask_tensor(torch::empty({n}, opts).uniform_(-a, a, g), p, 0.0);
+      auto deg = mask_tensor(torch::empty({n}, opts).uniform_(-max_deg, max_deg, g), p, 0.0);
       auto th = deg * (M_PI / 180.0);
       auto z = torch::zeros({n}, opts);
       return affine_mat(th.cos(), th.sin(), z, -th.sin(), th.cos(), z);
     }
     default: {  // zoom: s = 1/draw, centred at a random point
-      auto s = 1.0 / mask_tensor(torch::empty({n}, opts).uniform_(a, b, g), p, 1.0);
+      auto s = 1.0 / mask_tensor(torch::empty({n}, opts).uniform_(min_zoom, max_zoom, g), p, 1.0);
       auto col = torch::empty({n}, opts).uniform_(0, 1, g), row = torch::empty({n}, opts).uniform_(0, 1, g);
       auto z = torch::zeros({n}, opts);
       return affine_mat(s, z, (1 - s) * (2 * col - 1), z, s, (1 - s) * (2 * row - 1));
@@ -389,6 +389,49 @@ CallState RandomResizedCropGPU::before_call(const Item& x, std::optional<int> sp
 }
 
 FASTAI_REGISTER_DESCRIBED(RandomResizedCropGPU);
+
+// ---------------------------------------------------------------- fastai's named batch transforms
+
+namespace {
+template <class O>
+AffineOptions resampling(const O& from) {
+  AffineOptions to;
+  FASTAI_AFFINE_RESAMPLING(FASTAI_COPY_OPTION)
+  return to;
+}
+template <class T>
+std::shared_ptr<Transform> named(std::shared_ptr<T> t, const char* name) {
+  t->name = name;
+  return t;
+}
+}  // namespace
+
+std::shared_ptr<Transform> Flip(FlipOptions o) {
+  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::flip(o.p)}, resampling(o)), "Flip");
+}
+std::shared_ptr<Transform> Dihedral(FlipOptions o) {
+  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::dihedral(o.p)}, resampling(o)), "Dihedral");
+}
+std::shared_ptr<Transform> Rotate(RotateOptions o) {
+  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::rotate(o.max_deg, o.p)}, resampling(o)), "Rotate");
+}
+std::shared_ptr<Transform> Zoom(ZoomOptions o) {
+  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::zoom(o.min_zoom, o.max_zoom, o.p)}, resampling(o)),
+               "Zoom");
+}
+std::shared_ptr<Transform> Warp(WarpOptions o) {
+  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::warp(o.magnitude, o.p)}, resampling(o)), "Warp");
+}
+std::shared_ptr<Transform> Brightness(LightingOptions o) {
+  return named(std::make_shared<LightingTfm>(std::vector{LightingAug::brightness(o.max_lighting, o.p)}), "Brightness");
+}
+std::shared_ptr<Transform> Contrast(LightingOptions o) {
+  return named(std::make_shared<LightingTfm>(std::vector{LightingAug::contrast(o.max_lighting, o.p)}), "Contrast");
+}
+std::shared_ptr<Transform> Saturation(LightingOptions o) {
+  return named(std::make_shared<LightingTfm>(std::vector{LightingAug::saturation(o.max_lighting, o.p)}), "Saturation");
+}
+std::shared_ptr<Transform> Hue(HueOptions o) { return named(std::make_shared<HueTfm>(o.max_hue, o.p), "Hue"); }
 
 std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
   std::vector<AffineAug> aff;

@@ -16,7 +16,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RandomResizedCropGPUOptions, min
 FASTAI_JSON_ENUM(AffineAug::Kind, {{AffineAug::Kind::Flip, "flip"}, {AffineAug::Kind::Dihedral, "dihedral"},
                                    {AffineAug::Kind::Rotate, "rotate"}, {AffineAug::Kind::Zoom, "zoom"},
                                    {AffineAug::Kind::Warp, "warp"}})
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AffineAug, kind, p, a, b)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AffineAug, kind, p, max_deg, min_zoom, max_zoom, magnitude)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(AffineOptions, size, nearest, pad_mode, align_corners)
 FASTAI_JSON_ENUM(LightingAug::Kind, {{LightingAug::Kind::Brightness, "brightness"},
                                      {LightingAug::Kind::Contrast, "contrast"},

@@ -111,7 +111,7 @@ TEST(Pipeline, SplitIdxReachesItsTransforms) {
 }
 
 TEST(Pipeline, ErrorsNameTheTransformAndTheItem) {
-  auto boom = make_transform([](const Item& x) -> Item { throw std::runtime_error("bad value"); }, nullptr,
+  auto boom = make_transform([](const Item&) -> Item { throw std::runtime_error("bad value"); }, nullptr,
                              {.name = "Boom"});
   Pipeline p({boom});
   EXPECT_THROW_WITH(p(Float(7)), TransformError, "\"Boom\"", "Float(7)", "bad value");

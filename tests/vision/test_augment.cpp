@@ -7,6 +7,7 @@
 
 #include "fastai/core/describe.h"
 #include "fastai/core/random.h"
+#include "fastai/data/transforms.h"
 #include "fastai/vision/core.h"
 
 using namespace fastai;
@@ -157,4 +158,22 @@ TEST(Describe, FieldListTransformsRoundTripAndRefuseUnknownNames) {
   auto missing = d;
   missing.erase("w");
   EXPECT_THROW(transform_from_description(missing), std::runtime_error);  // "malformed description of transform Resize"
+}
+
+TEST(Describe, TransformsWrittenAsValuesBecomeSharedCopies) {
+  // `.item_tfms = {Resize(4), FlipItem(1.0)}` reads like fastai; each value is rebuilt from its description.
+  std::vector<std::shared_ptr<Transform>> tfms = {Resize(4, 4, ResizeMethod::Squish), FlipItem(1.0)};
+  ASSERT_EQ(tfms.size(), 2u);
+  EXPECT_EQ(tfms[0]->type_name(), "Resize");
+  EXPECT_EQ(tfms[0]->describe(), Resize(4, 4, ResizeMethod::Squish).describe());
+  auto img = Item(ImageBW(coords(8, 8)));
+  auto viaValue = (*tfms[1])((*tfms[0])(img, 0), 0).get<ImageBW>();
+  auto direct = FlipItem(1.0)(Resize(4, 4, ResizeMethod::Squish)(img, 0), 0).get<ImageBW>();
+  EXPECT_TRUE(torch::equal(viaValue, direct));
+  auto lambda = [] { return std::shared_ptr<Transform>(Transform([](const Item& x) { return x; })); };
+  EXPECT_THROW(lambda(), NotDescribableError);  // no description to copy: the message says to use make_shared
+  // docs/data.md writes these as values too
+  std::vector<std::shared_ptr<Transform>> data = {Categorize(), IntToFloatTensor(), Normalize(), ItemGetter(1)};
+  EXPECT_EQ(data[0]->type_name(), "Categorize");
+  EXPECT_EQ(data[3]->type_name(), "ItemGetter");
 }

@@ -91,8 +91,8 @@ TEST(BatchAugment, AugTransformsDefaultsAndDescriptions) {
   const auto d = tfms[0]->describe();
   EXPECT_EQ(d["augs"].size(), 4u);  // flip, warp, rotate, zoom (fastai's order)
   EXPECT_EQ(d["augs"][1]["kind"], "warp");
-  EXPECT_EQ(d["augs"][1]["a"], 0.2);
-  EXPECT_EQ(d["augs"][2]["a"], 10.0);
+  EXPECT_EQ(d["augs"][1]["magnitude"], 0.2);
+  EXPECT_EQ(d["augs"][2]["max_deg"], 10.0);
   EXPECT_EQ(d["augs"][2]["p"], 0.75);
   auto again = transform_from_description(d);
   set_seed(5);
@@ -247,4 +247,41 @@ TEST(BatchAugment, ValidationIsOnlyResizedToSize) {
   const auto resized = torch::nn::functional::interpolate(
       x, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{16, 16}).mode(torch::kBilinear).align_corners(true));
   EXPECT_TRUE(torch::allclose(v, resized, 1e-4, 1e-5));
+}
+
+TEST(BatchAugment, FastaisNamedTransformsTakeFastaisArguments) {
+  // Each named transform is the single augmentation with fastai's defaults: same draw, same pixels.
+  torch::manual_seed(0);
+  auto x = Item(TensorImage(torch::rand({4, 3, 8, 8})));
+  auto same = [&](const std::shared_ptr<Transform>& named, const Transform& plain, const std::string& name) {
+    EXPECT_EQ(named->name, name);
+    set_seed(9);
+    auto a = tensor_of((*named)(x, 0));
+    set_seed(9);
+    auto b = tensor_of(plain(x, 0));
+    EXPECT_TRUE(torch::allclose(a, b)) << name;
+    EXPECT_FALSE(torch::equal(a, tensor_of(x))) << name << " changed nothing";
+    auto again = transform_from_description(named->describe());  // describable like any built-in
+    set_seed(9);
+    EXPECT_TRUE(torch::allclose(tensor_of((*again)(x, 0)), a)) << name;
+  };
+  same(Rotate({.max_deg = 30, .p = 1.0}), AffineCoordTfm({AffineAug::rotate(30, 1.0)}), "Rotate");
+  same(Zoom({.max_zoom = 1.5, .p = 1.0}), AffineCoordTfm({AffineAug::zoom(1.0, 1.5, 1.0)}), "Zoom");
+  same(Flip({.p = 1.0}), AffineCoordTfm({AffineAug::flip(1.0)}), "Flip");
+  same(Dihedral({.p = 1.0}), AffineCoordTfm({AffineAug::dihedral(1.0)}), "Dihedral");
+  same(Warp({.magnitude = 0.4, .p = 1.0}), AffineCoordTfm({AffineAug::warp(0.4, 1.0)}), "Warp");
+  same(Brightness({.p = 1.0}), LightingTfm({LightingAug::brightness(0.2, 1.0)}), "Brightness");
+  same(Contrast({.max_lighting = 0.5, .p = 1.0}), LightingTfm({LightingAug::contrast(0.5, 1.0)}), "Contrast");
+  same(Hue({.max_hue = 0.3, .p = 1.0}), HueTfm(0.3, 1.0), "Hue");
+  auto rgb = Item(TensorImage(torch::rand({2, 3, 8, 8})));
+  set_seed(4);
+  auto s1 = tensor_of((*Saturation({.p = 1.0}))(rgb, 0));
+  set_seed(4);
+  EXPECT_TRUE(torch::allclose(s1, tensor_of(LightingTfm({LightingAug::saturation(0.2, 1.0)})(rgb, 0))));
+  // fastai's defaults and the resampling arguments
+  const auto d = Rotate()->describe();
+  EXPECT_EQ(d["augs"][0]["max_deg"], 10.0);
+  EXPECT_EQ(d["augs"][0]["p"], 0.5);
+  EXPECT_EQ(Zoom({.size = ImageSize{6, 6}, .pad_mode = PadMode::Zeros})->describe()["pad_mode"], "zeros");
+  EXPECT_EQ(tensor_of((*Zoom({.size = ImageSize{6, 6}}))(x, 1)).size(-1), 6);
 }

@@ -161,7 +161,7 @@ TEST(Boxes, BlockPadsDecodesAndFollowsTheImage) {
     return i % 2 ? torch::tensor({{2., 3., 6., 7.}, {10., 4., 14., 9.}}) : torch::tensor({{2., 3., 6., 7.}});
   };
   DataBlock dblock({.blocks = {TransformBlock{}, BBoxBlock(), BBoxLblBlock()},
-                    .get_x = {[](const Item& i) { return Item(fastai::Image(dot_image(12, 16, 5, 4))); }},
+                    .get_x = {[](const Item&) { return Item(fastai::Image(dot_image(12, 16, 5, 4))); }},
                     .get_y = {[boxes_of](const Item& i) { return Item(TensorBase(boxes_of(i.get<Int>()))); },
                               [](const Item& i) {
                                 return Item(MultiCategory(i.get<Int>() % 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"b"}));

@@ -6,6 +6,8 @@
 #include <random>
 #include <set>
 
+#include "fastai/core/describe.h"
+#include "fastai/core/json.h"
 #include "fastai/core/random.h"
 #include "fastai/data/core.h"
 #include "fastai/vision/core.h"
@@ -55,7 +57,44 @@ std::vector<std::pair<at::Tensor, at::Tensor>> epoch(int workers) {
   return out;
 }
 
+// docs/ARCHITECTURE.md's recipe for a new transform, verbatim.
+struct Shift1 {
+  double by;
+};
+class RandomBrightness : public Transform {
+ public:
+  explicit RandomBrightness(double max = 0.1) : Transform({.name = "RandomBrightness", .split_idx = 0}), max_(max) {
+    encodes<TensorImage>([](const at::Tensor& x, const Shift1& s) { return (x + s.by).clamp(0, 1); });
+  }
+  CallState before_call(const Item&, std::optional<int>) const override {
+    return Shift1{std::uniform_real_distribution<double>(-max_, max_)(rng())};
+  }
+  FASTAI_DESCRIBED(RandomBrightness, max_)
+ private:
+  double max_;
+};
+
 }  // namespace
+
+FASTAI_REGISTER_DESCRIBED(RandomBrightness);
+
+TEST(UserTransform, TheArchitectureRecipeDescribesRebuildsAndDraws) {
+  RandomBrightness t(0.2);
+  const auto d = t.describe();
+  EXPECT_EQ(d["type"], "RandomBrightness");
+  EXPECT_DOUBLE_EQ(d["max"].get<double>(), 0.2);
+  auto again = transform_from_description(d);
+  EXPECT_EQ(again->describe(), d);
+  const auto x = Item(TensorImage(torch::full({2, 1, 2, 2}, 0.5)));
+  set_seed(5);
+  const auto a = tensor_of((*again)(x, 0));
+  set_seed(5);
+  const auto b = tensor_of(t(x, 0));
+  EXPECT_TRUE(torch::equal(a, b));                     // same seed, same draw
+  EXPECT_LE((a - 0.5).abs().max().item<double>(), 0.2);
+  EXPECT_GT((a - 0.5).abs().max().item<double>(), 0.0);  // it did move
+  EXPECT_TRUE(torch::equal(tensor_of(t(x, 1)), tensor_of(x)));  // training only
+}
 
 TEST(UserTransform, RandomDrawIsSharedByImageAndMaskAndIndependentOfWorkers) {
   const int saved = at::get_num_threads();

@@ -181,6 +181,13 @@ class Transform {
   Transform(const Transform&) = delete;
   Transform& operator=(const Transform&) = delete;
 
+  /// A transform written as a value where a shared transform is wanted — `.item_tfms = {Resize(32)}`,
+  /// `Pipeline({Resize(8), FlipItem()})` — becomes a shared copy rebuilt from its description
+  /// (every built-in transform is describable, learned state included). A transform without a
+  /// description (a C++ lambda) throws NotDescribableError: hold it in a std::shared_ptr instead.
+  /// Example: `std::vector<std::shared_ptr<Transform>> tfms = {Resize(32), FlipItem(0.5)};`
+  operator std::shared_ptr<Transform>() const;  // NOLINT: implicit by design
+
   /// Encodes `x`, or returns it unchanged when `split_idx` doesn't match this transform's.
   Item operator()(const Item& x, std::optional<int> split_idx = std::nullopt) const;
   /// Decodes `x` (inverse of operator()) under the same split gating.

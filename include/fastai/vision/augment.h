@@ -27,7 +27,7 @@ enum class PadMode { Zeros, Border, Reflection };
 /// The position is drawn once per call, so an image and its mask get the same crop; points
 /// (TensorPoint, relative to the image after PointScaler) move with it, as in every item
 /// transform here.
-/// Example: `DataBlock({.blocks = {ImageBlock(), CategoryBlock()}, .item_tfms = {std::make_shared<Resize>(128, 128)}})`
+/// Example: `DataBlock({.blocks = {ImageBlock(), CategoryBlock()}, .item_tfms = {Resize(128)}})`
 class Resize : public Transform {
  public:
   Resize(int64_t h, int64_t w, ResizeMethod method = ResizeMethod::Crop, PadMode pad_mode = PadMode::Reflection);

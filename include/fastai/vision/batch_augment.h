@@ -8,11 +8,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fastai/core/describe.h"
+#include "fastai/core/options.h"
 #include "fastai/core/transform.h"
 #include "fastai/vision/augment.h"
+
+namespace fastai {
+/// An image size, (height, width). Example: `ImageSize s{224, 224};`
+using ImageSize = std::pair<int64_t, int64_t>;
+}  // namespace fastai
 
 namespace fastai {
 
@@ -21,16 +28,20 @@ namespace fastai {
 /// Example: `AffineAug::rotate(10, 0.75)`
 struct AffineAug {
   enum class Kind { Flip, Dihedral, Rotate, Zoom, Warp };
-  Kind kind;
-  double p;
-  double a = 0, b = 0;  ///< rotate: max degrees; zoom: min and max zoom
-  static AffineAug flip(double p = 0.5) { return {Kind::Flip, p}; }
-  static AffineAug dihedral(double p = 0.5) { return {Kind::Dihedral, p}; }
-  static AffineAug rotate(double max_deg = 10, double p = 0.5) { return {Kind::Rotate, p, max_deg}; }
-  static AffineAug zoom(double min_zoom = 1.0, double max_zoom = 1.1, double p = 0.5) { return {Kind::Zoom, p, min_zoom, max_zoom}; }
+  Kind kind = Kind::Flip;
+  double p = 0.5;
+  double max_deg = 0;                     ///< Rotate: up to ± this many degrees
+  double min_zoom = 1, max_zoom = 1;      ///< Zoom: drawn uniformly in [min_zoom, max_zoom]
+  double magnitude = 0;                   ///< Warp: corners moved by up to this much
+  static AffineAug flip(double p = 0.5) { return {.kind = Kind::Flip, .p = p}; }
+  static AffineAug dihedral(double p = 0.5) { return {.kind = Kind::Dihedral, .p = p}; }
+  static AffineAug rotate(double max_deg = 10, double p = 0.5) { return {.kind = Kind::Rotate, .p = p, .max_deg = max_deg}; }
+  static AffineAug zoom(double min_zoom = 1.0, double max_zoom = 1.1, double p = 0.5) {
+    return {.kind = Kind::Zoom, .p = p, .min_zoom = min_zoom, .max_zoom = max_zoom};
+  }
   /// A perspective warp of the sampling grid (fastai's Warp: corners moved by up to
   /// `magnitude`); applied to the grid after the matrices, still one resampling.
-  static AffineAug warp(double magnitude = 0.2, double p = 0.5) { return {Kind::Warp, p, magnitude}; }
+  static AffineAug warp(double magnitude = 0.2, double p = 0.5) { return {.kind = Kind::Warp, .p = p, .magnitude = magnitude}; }
   /// The [N, 3, 3] matrices for a batch of n images (drawn from fastai::torch_rng()); identity
   /// for Warp, whose effect is warp_coeffs.
   at::Tensor draw(int64_t n, c10::Device device) const;
@@ -45,12 +56,17 @@ at::Tensor find_coeffs(const at::Tensor& p1, const at::Tensor& p2);
 /// Example: `auto grid2 = apply_perspective(grid, c);`
 at::Tensor apply_perspective(const at::Tensor& coords, const at::Tensor& coeffs);
 
+/// The resampling arguments every affine batch transform takes (fastai's size, mode, pad_mode,
+/// align_corners), declared once: X(type, name, default).
+#define FASTAI_AFFINE_RESAMPLING(X)                      \
+  X(std::optional<ImageSize>, size, {})                  \
+  X(bool, nearest, false)                                \
+  X(PadMode, pad_mode, PadMode::Reflection)              \
+  X(bool, align_corners, true)
+
 /// Keyword arguments of AffineCoordTfm. Example: `AffineCoordTfm({AffineAug::flip()}, {.pad_mode = PadMode::Zeros})`
 struct AffineOptions {
-  std::optional<std::pair<int64_t, int64_t>> size;  ///< output h×w (default: the input's)
-  bool nearest = false;                             ///< images sampled nearest instead of bilinear
-  PadMode pad_mode = PadMode::Reflection;
-  bool align_corners = true;
+  FASTAI_AFFINE_RESAMPLING(FASTAI_DECLARE_OPTION)
 };
 
 /// Composes `augs` into one matrix per image and resamples TensorImage batches once (masks with
@@ -76,9 +92,9 @@ class AffineCoordTfm : public Transform {
 /// Example: `LightingAug::brightness(0.2, 0.75)`
 struct LightingAug {
   enum class Kind { Brightness, Contrast, Saturation };
-  Kind kind;
-  double max_lighting;
-  double p;
+  Kind kind = Kind::Brightness;
+  double max_lighting = 0.2;
+  double p = 0.75;
   static LightingAug brightness(double max_lighting = 0.2, double p = 0.75) { return {Kind::Brightness, max_lighting, p}; }
   static LightingAug contrast(double max_lighting = 0.2, double p = 0.75) { return {Kind::Contrast, max_lighting, p}; }
   /// Blends each image with its greyscale version (ITU-R 601 weights) by a factor drawn
@@ -155,6 +171,64 @@ class RandomResizedCropGPU : public Transform {
   int64_t h_, w_;
   RandomResizedCropGPUOptions o_;
 };
+
+// ---------------------------------------------------------------- fastai's named batch transforms
+// Each is one AffineCoordTfm / LightingTfm / HueTfm with fastai's name and arguments; aug_transforms
+// composes the same augmentations into one AffineCoordTfm (one resampling) and one LightingTfm.
+
+/// fastai's Flip / Dihedral arguments. Example: `Flip({.p = 0.5})`
+struct FlipOptions {
+  double p = 0.5;
+  FASTAI_AFFINE_RESAMPLING(FASTAI_DECLARE_OPTION)
+};
+/// fastai's Rotate arguments. Example: `Rotate({.max_deg = 20, .p = 0.75})`
+struct RotateOptions {
+  double max_deg = 10;
+  double p = 0.5;
+  FASTAI_AFFINE_RESAMPLING(FASTAI_DECLARE_OPTION)
+};
+/// fastai's Zoom arguments. Example: `Zoom({.max_zoom = 1.2})`
+struct ZoomOptions {
+  double min_zoom = 1.0;
+  double max_zoom = 1.1;
+  double p = 0.5;
+  FASTAI_AFFINE_RESAMPLING(FASTAI_DECLARE_OPTION)
+};
+/// fastai's Warp arguments. Example: `Warp({.magnitude = 0.3})`
+struct WarpOptions {
+  double magnitude = 0.2;
+  double p = 0.5;
+  FASTAI_AFFINE_RESAMPLING(FASTAI_DECLARE_OPTION)
+};
+/// fastai's Brightness / Contrast / Saturation arguments. Example: `Contrast({.max_lighting = 0.4})`
+struct LightingOptions {
+  double max_lighting = 0.2;
+  double p = 0.75;
+};
+/// fastai's Hue arguments. Example: `Hue({.max_hue = 0.2})`
+struct HueOptions {
+  double max_hue = 0.1;
+  double p = 0.75;
+};
+
+/// Left-right flips with probability p (fastai's Flip). Example: `.batch_tfms = {Flip(), Rotate()}`
+std::shared_ptr<Transform> Flip(FlipOptions options = {});
+/// One of the 8 dihedral symmetries with probability p (fastai's Dihedral). Example: `Dihedral({.p = 1})`
+std::shared_ptr<Transform> Dihedral(FlipOptions options = {});
+/// Rotation by up to ±max_deg degrees (fastai's Rotate). Example: `Rotate({.max_deg = 30})`
+std::shared_ptr<Transform> Rotate(RotateOptions options = {});
+/// Zoom by a factor in [min_zoom, max_zoom] around a random centre (fastai's Zoom). Example: `Zoom()`
+std::shared_ptr<Transform> Zoom(ZoomOptions options = {});
+/// Perspective warp by up to `magnitude` (fastai's Warp). Example: `Warp({.magnitude = 0.1})`
+std::shared_ptr<Transform> Warp(WarpOptions options = {});
+/// Brightness change in logit space (fastai's Brightness). Example: `Brightness({.max_lighting = 0.3})`
+std::shared_ptr<Transform> Brightness(LightingOptions options = {});
+/// Contrast change in logit space (fastai's Contrast). Example: `Contrast()`
+std::shared_ptr<Transform> Contrast(LightingOptions options = {});
+/// Saturation change in logit space (fastai's Saturation). Example: `Saturation()`
+std::shared_ptr<Transform> Saturation(LightingOptions options = {});
+/// Hue shift in HSV space (fastai's Hue). Example: `Hue({.max_hue = 0.2})`
+std::shared_ptr<Transform> Hue(HueOptions options = {});
 
 /// Keyword arguments of aug_transforms (fastai's defaults).
 /// Example: `aug_transforms({.max_rotate = 15, .max_zoom = 1.2})`

@@ -8,11 +8,6 @@ namespace fastai {
 
 namespace {
 
-torch::nn::AnyModule act_module(Act a) {
-  if (a == Act::Sigmoid) return torch::nn::AnyModule(torch::nn::Sigmoid());
-  return torch::nn::AnyModule(torch::nn::ReLU());
-}
-
 at::Tensor apply_act(Act a, const at::Tensor& x) {
   switch (a) {
     case Act::ReLU: return torch::relu(x);
