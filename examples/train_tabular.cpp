@@ -36,8 +36,10 @@ Recipe recipe(const std::string& name, Table& df) {
     auto [cont, cat] = cont_cat_split(df, 20, "class");
     return {"credit-g.arff", cat, cont, "class"};
   }
-  return {"credit_data.csv", {"Home", "Marital", "Records", "Job"},
-          {"Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price"}, "Status"};
+  return {"credit_data.csv",
+          {"Home", "Marital", "Records", "Job"},
+          {"Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price"},
+          "Status"};
 }
 
 }  // namespace
@@ -53,14 +55,16 @@ int main(int argc, char** argv) {
     const Recipe r = recipe(name, df);
     std::cout << df.head(5) << "\n";
     auto dls = TabularDataLoaders::from_df(df, {.procs = {Categorify(), FillMissing(), Normalize()},
-                                                .cat_names = r.cat_names, .cont_names = r.cont_names, .y_names = {r.y},
-                                                .valid_pct = 0.2, .seed = 42, .bs = 64});
+                                                .cat_names = r.cat_names,
+                                                .cont_names = r.cont_names,
+                                                .y_names = {r.y},
+                                                .valid_pct = 0.2,
+                                                .seed = 42,
+                                                .bs = 64});
     dls.show_batch({}, {.max_n = 5});
     const bool regression = name == URLs::DIAMONDS;
     const auto metric = regression ? MetricSpec(rmse()) : MetricSpec(accuracy);
-    // A named options value: as a temporary here, g++ 12 reports a false -Wmaybe-uninitialized.
-    const TabularLearnerOptions options{.layers = {200, 100}, .metrics = {metric}};
-    auto learn = tabular_learner(dls, options);
+    auto learn = tabular_learner(dls, {.layers = {200, 100}, .metrics = {metric}});
     learn.fit_one_cycle(3, 1e-2);
     learn.show_results(1, {.max_n = 5});
     auto pred = learn.predict(Tabular(df.take({0})));
@@ -69,8 +73,9 @@ int main(int argc, char** argv) {
     export_learner(learn, file);
     auto inf = load_learner(file);
     auto again = inf.predict(Tabular(df.take({0})));
-    std::cout << "exported to " << file.string() << "; reloaded learner predicts the same: "
-              << (at::allclose(again.probs, pred.probs) ? "yes" : "NO") << "\n";
+    std::cout << "exported to " << file.string()
+              << "; reloaded learner predicts the same: " << (at::allclose(again.probs, pred.probs) ? "yes" : "NO")
+              << "\n";
   } catch (const std::exception& e) {
     std::cerr << "train_tabular: " << e.what() << "\n";
     return 1;

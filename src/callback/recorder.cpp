@@ -11,9 +11,7 @@
 namespace fastai {
 
 namespace {
-double now_s() {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
+double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 MetricBatch metric_batch(const Learner& l) {
   MetricBatch b;
   b.pred = l.pred;
@@ -135,8 +133,7 @@ void Recorder::after_epoch() {
   values.push_back(rec);
   const double t = now_s() - start_epoch_;
   times.push_back(t);
-  // in place: moving a temporary LogValue trips g++ 12's -Wmaybe-uninitialized inside <variant>
-  if (opt_.add_time) log_.emplace_back(std::in_place_type<std::string>, ProgressBar::format_time(t));
+  if (opt_.add_time) log_.push_back(ProgressBar::format_time(t));
   if (l.logger) l.logger(log_);
   iters.push_back(static_cast<int64_t>(losses.size()));
   log_.clear();
@@ -173,7 +170,8 @@ std::filesystem::path Recorder::plot_loss(int64_t skip_start, bool with_valid, s
 
 std::filesystem::path Recorder::plot_sched(std::filesystem::path file) const {
   if (file.empty()) file = default_plot("sched");
-  if (hps.empty()) throw std::logic_error("Recorder::plot_sched: no scheduled hyper-parameters (fit with a schedule first)");
+  if (hps.empty())
+    throw std::logic_error("Recorder::plot_sched: no scheduled hyper-parameters (fit with a schedule first)");
   std::vector<std::vector<PlotSeries>> panels;
   std::vector<PlotOptions> opts;
   for (const auto& [name, vals] : hps) {
@@ -193,11 +191,13 @@ std::filesystem::path Recorder::plot_lr_find(
   const int64_t end = n - skip_end > 1 ? n - skip_end : n;
   if (end < 1) throw std::logic_error("Recorder::plot_lr_find: nothing recorded (run lr_find first)");
   PlotSeries curve{.label = "loss"};
-  for (int64_t i = 0; i < end; ++i) curve.x.push_back(lrs[static_cast<size_t>(i)]), curve.y.push_back(losses[static_cast<size_t>(i)]);
+  for (int64_t i = 0; i < end; ++i)
+    curve.x.push_back(lrs[static_cast<size_t>(i)]), curve.y.push_back(losses[static_cast<size_t>(i)]);
   std::vector<PlotSeries> series{curve};
   for (const auto& [name, pt] : suggestions)
     series.push_back({.label = name, .x = {pt.first}, .y = {pt.second}, .points = true});
-  return plot_lines(file, series, {.title = "Learning rate finder", .xlabel = "Learning Rate", .ylabel = "Loss", .logx = true});
+  return plot_lines(file, series,
+                    {.title = "Learning rate finder", .xlabel = "Learning Rate", .ylabel = "Loss", .logx = true});
 }
 
 }  // namespace fastai

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fastai/core/describe.h"
+#include "fastai/data/block.h"
 #include "fastai/data/csv.h"
 #include "fastai/data/df.h"
 #include "test_util.h"
@@ -11,7 +12,9 @@
 using namespace fastai;
 
 namespace {
-Table labels() { return read_csv_string("name,label,tags,is_valid,n\na.png,cat,x y,False,1\nb.png,dog,y,True,2\nc.png,cat,,False,3\n"); }
+Table labels() {
+  return read_csv_string("name,label,tags,is_valid,n\na.png,cat,x y,False,1\nb.png,dog,y,True,2\nc.png,cat,,False,3\n");
+}
 }  // namespace
 
 TEST(ColReader, ReadsColumnsByNameOrIndexWithPrefSuffAndDelim) {
@@ -24,7 +27,8 @@ TEST(ColReader, ReadsColumnsByNameOrIndexWithPrefSuffAndDelim) {
   Item p = ColReader("name", {.pref = "/data/train/", .suff = ".bak"})(items[0]);
   ASSERT_TRUE(p.is<Path>());
   EXPECT_EQ(p.get<Path>(), std::filesystem::path("/data/train/a.png.bak"));
-  EXPECT_EQ(ColReader("tags", {.label_delim = " "})(items[0]).get<MultiCategory>(), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(ColReader("tags", {.label_delim = " "})(items[0]).get<MultiCategory>(),
+            (std::vector<std::string>{"x", "y"}));
   Item both = ColReader(std::vector<Col>{"name", "label"})(items[1]);
   ASSERT_TRUE(both.is_tuple());
   EXPECT_EQ(both[1].get<Str>(), "dog");
@@ -50,4 +54,16 @@ TEST(ColSplitter, ValidWhereTheColumnIsTrue) {
   auto by_number = ColSplitter("n")(items);  // non-zero numbers are true
   EXPECT_EQ(by_number[1].size(), 3u);
   EXPECT_THROW_WITH(ColSplitter()(std::vector<Item>{Str("x")}), std::invalid_argument, "item 0", "rows_of");
+}
+
+TEST(ColReader, GettersWrittenAsValuesReadTheColumns) {
+  // docs/data.md's form: `.get_x = {ColReader("name", {.pref = …})}, .get_y = {ColReader("label")}`
+  DataBlock dblock({.blocks = {TransformBlock{}, CategoryBlock()},
+                    .get_x = {ColReader("name", {.pref = "imgs/"})},
+                    .get_y = {ColReader("label")},
+                    .splitter = ColSplitter()});
+  auto dsets = dblock.datasets(rows_of(labels()));
+  EXPECT_EQ(dsets.train()[0][0].get<Path>(), "imgs/a.png");
+  EXPECT_EQ(dsets.train()[0][1].get<TensorCategory>().item<int64_t>(), 0);  // "cat"
+  EXPECT_EQ(dsets.valid().size(), 1u);
 }

@@ -31,7 +31,7 @@ using TfmFactory = std::function<TfmList()>;
 ///   TransformBlock block({.batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }});
 struct TransformBlock {
   TfmFactory type_tfms;
-  TfmFactory item_tfms;   ///< ToTensor is always added, as in fastai
+  TfmFactory item_tfms;  ///< ToTensor is always added, as in fastai
   TfmFactory batch_tfms;
   TfmFactory before_batch;  ///< on the batch's samples before collation (fastai's dls_kwargs before_batch, e.g. bb_pad)
 };
@@ -66,9 +66,12 @@ TransformBlock RegressionBlock(std::optional<int64_t> n_out = std::nullopt);
 struct Getter {
   std::shared_ptr<Transform> tfm;
   Getter(std::shared_ptr<Transform> t) : tfm(std::move(t)) {}  // NOLINT: implicit by design
+  /// A transform written as a value (`.get_y = {ColReader("label")}`), copied through its description.
+  template <class T>
+  requires std::derived_from<T, Transform> Getter(const T& t) : tfm(t) {}  // NOLINT: implicit by design
   template <class F>
-    requires std::invocable<F, const Item&> && (!std::convertible_to<F, std::shared_ptr<Transform>>)
-  Getter(F f)  // NOLINT: implicit by design
+  requires std::invocable<F, const Item&> &&
+      (!std::convertible_to<F, std::shared_ptr<Transform>>)Getter(F f)  // NOLINT: implicit by design
       : tfm(std::make_shared<Transform>(ItemFn(std::move(f)), nullptr,
                                         TransformOptions{.name = "getter", .whole_tuple = true})) {}
 };
@@ -76,16 +79,16 @@ struct Getter {
 /// Keyword arguments of DataBlock.
 /// Example: `DataBlock({.blocks = {...}, .get_items = image_files_getter(), .splitter = RandomSplitter(0.2, 42)})`
 struct DataBlockOptions {
-  std::vector<TransformBlock> blocks;   ///< default: two plain TransformBlocks
+  std::vector<TransformBlock> blocks;  ///< default: two plain TransformBlocks
   /// Collects the items from the source (a Path for folders and files). Default: the source
   /// must already be the items (use `datasets(std::vector<Item>)`).
   std::function<std::vector<Item>(const Item& source)> get_items;
-  std::vector<Getter> get_x;            ///< one per input
-  std::vector<Getter> get_y;            ///< one per target
-  std::vector<Getter> getters;          ///< one per block (get_x/get_y override parts)
-  Splitter splitter;                    ///< default RandomSplitter(0.2)
-  std::optional<int> n_inp;             ///< default: all blocks but the last
-  TfmList item_tfms;                    ///< added to the blocks' (same type_name replaces)
+  std::vector<Getter> get_x;    ///< one per input
+  std::vector<Getter> get_y;    ///< one per target
+  std::vector<Getter> getters;  ///< one per block (get_x/get_y override parts)
+  Splitter splitter;            ///< default RandomSplitter(0.2)
+  std::optional<int> n_inp;     ///< default: all blocks but the last
+  TfmList item_tfms;            ///< added to the blocks' (same type_name replaces)
   TfmList batch_tfms;
 };
 
