@@ -55,7 +55,8 @@ int main(int argc, char** argv) {
   std::vector<double> cpp;
   for (int s = 0; s < seeds; ++s) {
     set_seed(static_cast<uint64_t>(s));
-    auto dls = DataLoaders::from_tensors(x, train.labels, xv, test.labels, {.bs = 128, .seed = static_cast<uint64_t>(s)});
+    auto dls =
+        DataLoaders::from_tensors(x, train.labels, xv, test.labels, {.bs = 128, .seed = static_cast<uint64_t>(s)});
     Learner learn(dls, simple_cnn(), {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});
     learn.logger = nullptr;
     learn.fit_one_cycle(1, 1e-2);
@@ -63,8 +64,8 @@ int main(int argc, char** argv) {
     std::printf("  fastai.cpp seed %2d: %.4f\n", s, cpp.back());
   }
 
-  const std::string py = "/usr/bin/python3 " FASTAI_BENCH_DIR "/simple_cnn_accuracy.py " + dir.string() +
-                         " --seeds " + std::to_string(seeds) + " --threads " + std::to_string(threads);
+  const std::string py = "/usr/bin/python3 " FASTAI_BENCH_DIR "/simple_cnn_accuracy.py " + dir.string() + " --seeds " +
+                         std::to_string(seeds) + " --threads " + std::to_string(threads);
   std::vector<double> torch_py;
   if (std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(py.c_str(), "r"), pclose); pipe) {
     char line[256];

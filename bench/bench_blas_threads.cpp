@@ -26,8 +26,8 @@ void matmul_report(int threads) {
   auto t = fastai::bench::time_it([&] { c = torch::mm(a, b); }, {.warmup = 1, .reps = 5});
   double gflops = 2.0 * n * n * n / t.median_s / 1e9;
   double rel = ((c.to(torch::kFloat64) - ref).norm() / ref.norm()).item<double>();
-  std::printf("matmul %ldx%ld fp32, %d thread(s): %.1f GFLOP/s, rel. error vs float64 %.2e\n", n, n,
-              threads, gflops, rel);
+  std::printf("matmul %ldx%ld fp32, %d thread(s): %.1f GFLOP/s, rel. error vs float64 %.2e\n", n, n, threads, gflops,
+              rel);
 }
 
 struct Net : torch::nn::Module {
@@ -83,6 +83,6 @@ int main() {
   for (int th : {1, 2}) matmul_report(th);
   for (int th : {1, 2})
     for (bool busy : {false, true})
-      std::printf("CNN train step bs128, %d thread(s), %s: %.1f ms\n", th,
-                  busy ? "with a busy worker thread" : "alone", step_ms(th, busy));
+      std::printf("CNN train step bs128, %d thread(s), %s: %.1f ms\n", th, busy ? "with a busy worker thread" : "alone",
+                  step_ms(th, busy));
 }

@@ -48,7 +48,8 @@ Result hand_loop(const TabularPandas& to, uint64_t seed) {
     for (int64_t b = 0; b < nb; ++b, ++it) {
       sched.apply(*opt, it);
       auto idx = perm.slice(0, b * bs, (b + 1) * bs);
-      auto loss = torch::mse_loss(model->forward(tr.cats().index_select(0, idx)), tr.ys().index_select(0, idx).view(-1));
+      auto loss =
+          torch::mse_loss(model->forward(tr.cats().index_select(0, idx)), tr.ys().index_select(0, idx).view(-1));
       loss.backward();
       opt->step();
       opt->zero_grad();
@@ -85,11 +86,17 @@ int main(int argc, char** argv) {
   Table df = read_csv(path / (ml ? "ratings.csv" : "insteval.csv"));
   const std::string u = ml ? "userId" : "s", i = ml ? "movieId" : "d", y = ml ? "rating" : "y";
   const auto splits = RandomSplitter(0.2, 42)(range_of(df.n_rows()));
-  TabularPandas to(df.select({u, i, y}), {.procs = {Categorify()}, .cat_names = {u, i}, .y_names = {y}, .y_block = TransformBlock{},
-                                          .splits = splits, .with_cont = false});
-  std::printf("%s: %zu ratings (%zu train), %zu users, %zu items; n_factors 50, fit_one_cycle(%d, %.0e, wd %.1f), bs 64, %d threads\n",
-              which.c_str(), df.n_rows(), to.train().size(), to.classes().at(u).size() - 1, to.classes().at(i).size() - 1, kEpochs, kLr,
-              kWd, threads);
+  TabularPandas to(df.select({u, i, y}), {.procs = {Categorify()},
+                                          .cat_names = {u, i},
+                                          .y_names = {y},
+                                          .y_block = TransformBlock{},
+                                          .splits = splits,
+                                          .with_cont = false});
+  std::printf(
+      "%s: %zu ratings (%zu train), %zu users, %zu items; n_factors 50, fit_one_cycle(%d, %.0e, wd %.1f), bs 64, %d "
+      "threads\n",
+      which.c_str(), df.n_rows(), to.train().size(), to.classes().at(u).size() - 1, to.classes().at(i).size() - 1,
+      kEpochs, kLr, kWd, threads);
   std::vector<double> hand_s, learn_s, hand_m, learn_m;
   for (int k = 0; k < reps; ++k) {
     auto h = hand_loop(to, 42 + static_cast<uint64_t>(k));
@@ -98,7 +105,8 @@ int main(int argc, char** argv) {
     learn_s.push_back(l.seconds);
     hand_m.push_back(h.mse);
     learn_m.push_back(l.mse);
-    std::printf("  rep %d: hand loop %.3f s (valid mse %.4f) | Learner %.3f s (valid mse %.4f)\n", k, h.seconds, h.mse, l.seconds, l.mse);
+    std::printf("  rep %d: hand loop %.3f s (valid mse %.4f) | Learner %.3f s (valid mse %.4f)\n", k, h.seconds, h.mse,
+                l.seconds, l.mse);
     std::fflush(stdout);
   }
   const auto lt = bench::summarize(learn_s);
@@ -107,8 +115,10 @@ int main(int argc, char** argv) {
     const double fastai_s = 11.5, fastai_mse = 0.789;
     double mean = 0;
     for (double m : learn_m) mean += m / static_cast<double>(learn_m.size());
-    std::printf("  %.3f s/epoch vs fastai 2.7's %.1f s/epoch: %.1fx faster | valid mse mean %.4f median %.4f (fastai %.3f)\n",
-                lt.median_s / kEpochs, fastai_s, fastai_s / (lt.median_s / kEpochs), mean, bench::summarize(learn_m).median_s, fastai_mse);
+    std::printf(
+        "  %.3f s/epoch vs fastai 2.7's %.1f s/epoch: %.1fx faster | valid mse mean %.4f median %.4f (fastai %.3f)\n",
+        lt.median_s / kEpochs, fastai_s, fastai_s / (lt.median_s / kEpochs), mean, bench::summarize(learn_m).median_s,
+        fastai_mse);
   }
   return 0;
 }

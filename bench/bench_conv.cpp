@@ -32,12 +32,17 @@ int main(int argc, char** argv) {
   for (auto dtype : {torch::kFloat, torch::kBFloat16}) {
     double total_onednn = 0, total_gemm = 0, total_best = 0;
     for (const auto& s : shapes) {
-      auto x = torch::randn({128, s.ci, s.hw, s.hw}).to(dtype).contiguous(at::MemoryFormat::ChannelsLast).requires_grad_();
-      auto w = (torch::randn({s.co, s.ci, s.k, s.k}) * 0.05).to(dtype).contiguous(at::MemoryFormat::ChannelsLast).requires_grad_();
+      auto x =
+          torch::randn({128, s.ci, s.hw, s.hw}).to(dtype).contiguous(at::MemoryFormat::ChannelsLast).requires_grad_();
+      auto w = (torch::randn({s.co, s.ci, s.k, s.k}) * 0.05)
+                   .to(dtype)
+                   .contiguous(at::MemoryFormat::ChannelsLast)
+                   .requires_grad_();
       auto step = [&](bool gemm) {
         x.mutable_grad().reset();
         w.mutable_grad().reset();
-        auto y = gemm ? fastai::conv2d_gemm(x, w, {}, {s.stride, s.stride}, {s.pad, s.pad}) : at::conv2d(x, w, {}, s.stride, s.pad);
+        auto y = gemm ? fastai::conv2d_gemm(x, w, {}, {s.stride, s.stride}, {s.pad, s.pad})
+                      : at::conv2d(x, w, {}, s.stride, s.pad);
         y.backward(torch::ones_like(y));
       };
       const auto gemm = fastai::bench::time_it([&] { step(true); }, {.warmup = 2, .reps = reps});
@@ -47,11 +52,14 @@ int main(int argc, char** argv) {
       total_onednn += o * s.per_batch, total_gemm += g * s.per_batch;
       total_best += (out * out <= 16 ? g : o) * s.per_batch;
       std::printf("%s %3ld->%3ld %2ldx%-2ld k%ld s%ld (out %2ldx%-2ld): oneDNN %6.2f ms, GEMM %6.2f ms, ratio %.2f%s\n",
-                  dtype == torch::kFloat ? "fp32" : "bf16", s.ci, s.co, s.hw, s.hw, s.k, s.stride, out, out, o, g, g / o,
-                  s.hw == 1 && out == 1 ? "  (Conv2d: centre tap, any dtype)" : out * out <= 16 ? "  <- Conv2d's GEMM path under bf16" : "");
+                  dtype == torch::kFloat ? "fp32" : "bf16", s.ci, s.co, s.hw, s.hw, s.k, s.stride, out, out, o, g,
+                  g / o,
+                  s.hw == 1 && out == 1 ? "  (Conv2d: centre tap, any dtype)"
+                  : out * out <= 16     ? "  <- Conv2d's GEMM path under bf16"
+                                        : "");
     }
-    std::printf("%s per xresnet18 step: oneDNN everywhere %.1f ms, GEMM everywhere %.1f ms", dtype == torch::kFloat ? "fp32" : "bf16",
-                total_onednn, total_gemm);
+    std::printf("%s per xresnet18 step: oneDNN everywhere %.1f ms, GEMM everywhere %.1f ms",
+                dtype == torch::kFloat ? "fp32" : "bf16", total_onednn, total_gemm);
     if (dtype == torch::kBFloat16) std::printf(", GEMM where <= 16 output pixels %.1f ms", total_best);
     std::printf("\n");
   }

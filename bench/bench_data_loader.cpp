@@ -7,9 +7,9 @@
 //     decoding one costs ~10 µs like a small PNG): items/s with 2 worker threads vs 0.
 //
 // Usage: bench_data_loader [reps=5]
-#include <fastai/fastai.h>
 #include <fastai/data/core.h>
 #include <fastai/data/transforms.h>
+#include <fastai/fastai.h>
 #include <torch/torch.h>
 #include <zlib.h>
 
@@ -66,9 +66,11 @@ int main(int argc, char** argv) {
     auto t = item_indices(idx);
     return Item(Tuple({TensorImage(x.index_select(0, t).unsqueeze(1)), TensorCategory(y.index_select(0, t))}));
   };
-  TfmdDL boxed_dl(boxed, {.after_batch = {std::make_shared<IntToFloatTensor>(), Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
+  TfmdDL boxed_dl(boxed, {.after_batch = {std::make_shared<IntToFloatTensor>(),
+                                          Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
                           .do_setup = false});
-  TfmdDL dl(base, {.after_batch = {std::make_shared<IntToFloatTensor>(), Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
+  TfmdDL dl(base, {.after_batch = {std::make_shared<IntToFloatTensor>(),
+                                   Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
                    .do_setup = false});
   double sink = 0;
   auto api = [&] {
@@ -95,9 +97,13 @@ int main(int argc, char** argv) {
   bench::compare("data_api_boxed_indices_vs_slicing", api_boxed, hand, {.warmup = 1, .reps = reps});
 
   // 2. per-item path: one item per index through create_item and collate
-  TfmdDL per_item(DataLoader([x, y](int64_t i) { return Item(Tuple({TensorImage(x[i].unsqueeze(0)), TensorCategory(y[i])})); },
-                             n, {.bs = bs, .shuffle = true, .seed = 1}),
-                  {.after_batch = {std::make_shared<IntToFloatTensor>(), Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
+  TfmdDL per_item(DataLoader(
+                      [x, y](int64_t i) {
+                        return Item(Tuple({TensorImage(x[i].unsqueeze(0)), TensorCategory(y[i])}));
+                      },
+                      n, {.bs = bs, .shuffle = true, .seed = 1}),
+                  {.after_batch = {std::make_shared<IntToFloatTensor>(),
+                                   Normalize::from_stats(fashion_stats.mean, fashion_stats.std)},
                    .do_setup = false});
   auto api_items = [&] {
     for (const Item& b : per_item) {
@@ -110,10 +116,15 @@ int main(int argc, char** argv) {
   // 3. decode-heavy items: 0 vs 2 worker threads
   const int64_t m = 20000;
   const int64_t side = 128;
-  auto big = torch::nn::functional::interpolate(
-                 x.slice(0, 0, m).unsqueeze(1).to(torch::kFloat),
-                 torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{side, side}).mode(torch::kBilinear).align_corners(false))
-                 .squeeze(1).round().clamp(0, 255).to(torch::kUInt8);
+  auto big = torch::nn::functional::interpolate(x.slice(0, 0, m).unsqueeze(1).to(torch::kFloat),
+                                                torch::nn::functional::InterpolateFuncOptions()
+                                                    .size(std::vector<int64_t>{side, side})
+                                                    .mode(torch::kBilinear)
+                                                    .align_corners(false))
+                 .squeeze(1)
+                 .round()
+                 .clamp(0, 255)
+                 .to(torch::kUInt8);
   auto packed = std::make_shared<std::vector<std::vector<unsigned char>>>(compress_all(big));
   auto decode = [packed, side](int64_t i) {
     auto img = torch::empty({1, side, side}, torch::kUInt8);
@@ -130,7 +141,7 @@ int main(int argc, char** argv) {
     };
   };
   auto c = bench::compare("decode_items_2_workers_vs_0", run(w2), run(w0), {.warmup = 1, .reps = reps});
-  std::printf("decode-heavy items: %.0f items/s with 0 workers, %.0f with 2 workers: %.2fx\n",
-              m / c.reference.median_s, m / c.candidate.median_s, c.reference.median_s / c.candidate.median_s);
+  std::printf("decode-heavy items: %.0f items/s with 0 workers, %.0f with 2 workers: %.2fx\n", m / c.reference.median_s,
+              m / c.candidate.median_s, c.reference.median_s / c.candidate.median_s);
   std::printf("(checksum %.0f)\n", sink);
 }

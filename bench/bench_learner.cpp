@@ -39,7 +39,8 @@ struct Result {
 };
 
 // The hand-written loop: everything the Learner does for this fit, written out.
-Result hand_loop(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv, const at::Tensor& yv, int epochs, uint64_t seed) {
+Result hand_loop(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv, const at::Tensor& yv, int epochs,
+                 uint64_t seed) {
   torch::manual_seed(seed);
   auto model = simple_cnn();
   std::vector<at::Tensor> params = model->parameters();
@@ -82,7 +83,8 @@ Result hand_loop(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv,
   return r;
 }
 
-Result learner_fit(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv, const at::Tensor& yv, int epochs, uint64_t seed) {
+Result learner_fit(const at::Tensor& x, const at::Tensor& y, const at::Tensor& xv, const at::Tensor& yv, int epochs,
+                   uint64_t seed) {
   auto dls = DataLoaders::from_tensors(x, y, xv, yv, {.bs = kBs, .seed = seed});
   torch::manual_seed(seed);
   Learner learn(dls, simple_cnn(), {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});
@@ -104,8 +106,9 @@ int main(int argc, char** argv) {
   const auto valid = load_mnist_idx(dir, "test");
   const auto x = prepare(train.images), xv = prepare(valid.images);
   const auto y = train.labels, yv = valid.labels;
-  std::printf("Fashion-MNIST, simple CNN (%ld params), fit_one_cycle(%d, %.0e), bs %ld, Adam wd 0.01, %d threads, %d reps\n",
-              static_cast<long>(total_params(*simple_cnn())), epochs, kLr, kBs, threads, reps);
+  std::printf(
+      "Fashion-MNIST, simple CNN (%ld params), fit_one_cycle(%d, %.0e), bs %ld, Adam wd 0.01, %d threads, %d reps\n",
+      static_cast<long>(total_params(*simple_cnn())), epochs, kLr, kBs, threads, reps);
 
   std::vector<double> hand_s, learn_s;
   for (int i = 0; i < reps; ++i) {
@@ -113,8 +116,10 @@ int main(int argc, char** argv) {
     auto l = learner_fit(x, y, xv, yv, epochs, 42 + i);
     hand_s.push_back(h.seconds);
     learn_s.push_back(l.seconds);
-    std::printf("  rep %d: hand loop %.2f s (valid loss %.4f, accuracy %.4f) | Learner %.2f s (valid loss %.4f, accuracy %.4f)\n",
-                i, h.seconds, h.valid_loss, h.accuracy, l.seconds, l.valid_loss, l.accuracy);
+    std::printf(
+        "  rep %d: hand loop %.2f s (valid loss %.4f, accuracy %.4f) | Learner %.2f s (valid loss %.4f, accuracy "
+        "%.4f)\n",
+        i, h.seconds, h.valid_loss, h.accuracy, l.seconds, l.valid_loss, l.accuracy);
     std::fflush(stdout);
   }
   bench::report("learner_fit_vs_hand_loop", bench::summarize(learn_s), bench::summarize(hand_s));
@@ -127,7 +132,8 @@ int main(int argc, char** argv) {
     torch::manual_seed(1);
     std::vector<std::shared_ptr<Callback>> cbs;
     if (bf16) cbs.push_back(std::make_shared<MixedPrecision>(AmpMode::bf16));
-    Learner learn(dls, bench::reference_model(), {.loss_func = CrossEntropyLossFlat(), .cbs = cbs, .metrics = {accuracy}});
+    Learner learn(dls, bench::reference_model(),
+                  {.loss_func = CrossEntropyLossFlat(), .cbs = cbs, .metrics = {accuracy}});
     learn.logger = nullptr;
     const double s = bench::seconds_of([&] { learn.fit_one_cycle(1, 1e-2); });
     std::printf("  %s: %.2f s, valid accuracy %.4f\n", bf16 ? "bf16" : "fp32", s, learn.recorder->values.back().at(2));

@@ -3,8 +3,8 @@
 // hyper-parameters, gradients fixed, in the same run.
 //
 // Usage: bench_optimizer [reps=20]
-#include <fastai/optimizer.h>
 #include <fastai/core/runtime.h>
+#include <fastai/optimizer.h>
 #include <torch/torch.h>
 
 #include <cstdio>
@@ -16,15 +16,28 @@ namespace {
 std::vector<std::vector<int64_t>> resnet18_shapes() {
   std::vector<std::vector<int64_t>> s{{64, 3, 7, 7}, {64}, {64}};
   auto block = [&](int64_t ci, int64_t co, bool down) {
-    s.push_back({co, ci, 3, 3}); s.push_back({co}); s.push_back({co});
-    s.push_back({co, co, 3, 3}); s.push_back({co}); s.push_back({co});
-    if (down) { s.push_back({co, ci, 1, 1}); s.push_back({co}); s.push_back({co}); }
+    s.push_back({co, ci, 3, 3});
+    s.push_back({co});
+    s.push_back({co});
+    s.push_back({co, co, 3, 3});
+    s.push_back({co});
+    s.push_back({co});
+    if (down) {
+      s.push_back({co, ci, 1, 1});
+      s.push_back({co});
+      s.push_back({co});
+    }
   };
-  block(64, 64, false); block(64, 64, false);
-  block(64, 128, true); block(128, 128, false);
-  block(128, 256, true); block(256, 256, false);
-  block(256, 512, true); block(512, 512, false);
-  s.push_back({1000, 512}); s.push_back({1000});
+  block(64, 64, false);
+  block(64, 64, false);
+  block(64, 128, true);
+  block(128, 128, false);
+  block(128, 256, true);
+  block(256, 256, false);
+  block(256, 512, true);
+  block(512, 512, false);
+  s.push_back({1000, 512});
+  s.push_back({1000});
   return s;
 }
 
@@ -49,10 +62,10 @@ int main(int argc, char** argv) {
   std::printf("ResNet-18 parameter set: %zu tensors, %.1f M values, %d intra-op threads\n", a.size(), n / 1e6, threads);
   auto ours = fastai::Adam(a, {.lr = 1e-3, .wd = 0.0});
   torch::optim::Adam theirs(b, torch::optim::AdamOptions(1e-3).betas({0.9, 0.99}).eps(1e-5));
-  fastai::bench::compare("adam_step_fastai_vs_torch_optim", [&] { ours->step(); }, [&] { theirs.step(); },
-                         {.warmup = 2, .reps = reps});
+  fastai::bench::compare(
+      "adam_step_fastai_vs_torch_optim", [&] { ours->step(); }, [&] { theirs.step(); }, {.warmup = 2, .reps = reps});
   auto sgd = fastai::SGD(a, {.lr = 1e-3, .mom = 0.9});
   torch::optim::SGD tsgd(b, torch::optim::SGDOptions(1e-3).momentum(0.9));
-  fastai::bench::compare("sgd_mom_step_fastai_vs_torch_optim", [&] { sgd->step(); }, [&] { tsgd.step(); },
-                         {.warmup = 2, .reps = reps});
+  fastai::bench::compare(
+      "sgd_mom_step_fastai_vs_torch_optim", [&] { sgd->step(); }, [&] { tsgd.step(); }, {.warmup = 2, .reps = reps});
 }

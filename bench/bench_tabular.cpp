@@ -86,7 +86,8 @@ Result learner_fit(const TabularPandas& to, int epochs, uint64_t seed) {
   auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed});
   torch::manual_seed(seed);
   const bool cls = to.is_classification();
-  auto learn = tabular_learner(dls, {.metrics = cls ? std::vector<MetricSpec>{accuracy} : std::vector<MetricSpec>{rmse()}});
+  auto learn =
+      tabular_learner(dls, {.metrics = cls ? std::vector<MetricSpec>{accuracy} : std::vector<MetricSpec>{rmse()}});
   learn.logger = nullptr;
   Result r;
   r.seconds = bench::seconds_of([&] { learn.fit_one_cycle(epochs, 1e-2); });
@@ -102,21 +103,38 @@ int main(int argc, char** argv) {
   const int threads = init_runtime();
   const int epochs = 3;
   const std::vector<Set> sets = {
-      {"credit_data", "credit_data.csv", "Status", {"Home", "Marital", "Records", "Job"},
-       {"Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price"}, false, 0.37, 0.794},
+      {"credit_data",
+       "credit_data.csv",
+       "Status",
+       {"Home", "Marital", "Records", "Job"},
+       {"Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price"},
+       false,
+       0.37,
+       0.794},
       {"wa_churn", "wa_churn.csv", "churn", {}, {}, false, 0.62, 0.798},
-      {"diamonds", "diamonds.csv", "price", {"cut", "color", "clarity"}, {"carat", "depth", "table", "x", "y", "z"}, true, 4.3, 0.116},
+      {"diamonds",
+       "diamonds.csv",
+       "price",
+       {"cut", "color", "clarity"},
+       {"carat", "depth", "table", "x", "y", "z"},
+       true,
+       4.3,
+       0.116},
   };
-  std::printf("tabular: fit_one_cycle(%d, 1e-2), bs 64, layers [200,100], Adam wd 0.01, %d threads, %d reps\n", epochs, threads, reps);
+  std::printf("tabular: fit_one_cycle(%d, 1e-2), bs 64, layers [200,100], Adam wd 0.01, %d threads, %d reps\n", epochs,
+              threads, reps);
   for (Set s : sets) {
     if (which.find(s.name) == std::string::npos) continue;
     Table df = load(s);
     if (s.cat.empty()) std::tie(s.cont, s.cat) = cont_cat_split(df, 20, s.y);
     const auto splits = RandomSplitter(0.2, 42)(range_of(df.n_rows()));
-    TabularPandas to(df, {.procs = {Categorify(), FillMissing(), Normalize()}, .cat_names = s.cat, .cont_names = s.cont,
-                          .y_names = {s.y}, .splits = splits});
-    std::printf("%s: %zu rows (%zu train), %zu cat + %zu cont columns\n", s.name.c_str(), df.n_rows(), to.train().size(),
-                to.cat_names().size(), to.cont_names().size());
+    TabularPandas to(df, {.procs = {Categorify(), FillMissing(), Normalize()},
+                          .cat_names = s.cat,
+                          .cont_names = s.cont,
+                          .y_names = {s.y},
+                          .splits = splits});
+    std::printf("%s: %zu rows (%zu train), %zu cat + %zu cont columns\n", s.name.c_str(), df.n_rows(),
+                to.train().size(), to.cat_names().size(), to.cont_names().size());
     std::vector<double> hand_s, learn_s, hand_m, learn_m;
     for (int i = 0; i < reps; ++i) {
       auto h = hand_loop(to, epochs, 42 + static_cast<uint64_t>(i));
@@ -125,8 +143,9 @@ int main(int argc, char** argv) {
       learn_s.push_back(l.seconds);
       hand_m.push_back(h.metric);
       learn_m.push_back(l.metric);
-      std::printf("  rep %d: hand loop %.3f s (%s %.4f) | Learner %.3f s (%s %.4f)\n", i, h.seconds, to.is_classification() ? "accuracy" : "rmse",
-                  h.metric, l.seconds, to.is_classification() ? "accuracy" : "rmse", l.metric);
+      std::printf("  rep %d: hand loop %.3f s (%s %.4f) | Learner %.3f s (%s %.4f)\n", i, h.seconds,
+                  to.is_classification() ? "accuracy" : "rmse", h.metric, l.seconds,
+                  to.is_classification() ? "accuracy" : "rmse", l.metric);
       std::fflush(stdout);
     }
     const auto lt = bench::summarize(learn_s);
@@ -138,9 +157,11 @@ int main(int argc, char** argv) {
     };
     const auto [lmean, lmed] = stats(learn_m);
     const auto [hmean, hmed] = stats(hand_m);
-    std::printf("  %s: %.3f s/epoch vs fastai 2.7's %.2f s/epoch: %.1fx faster | %s mean %.4f median %.4f (hand loop %.4f / %.4f; fastai %.3f)\n",
-                s.name.c_str(), lt.median_s / epochs, s.fastai_s_per_epoch, s.fastai_s_per_epoch / (lt.median_s / epochs),
-                to.is_classification() ? "accuracy" : "rmse", lmean, lmed, hmean, hmed, s.fastai_metric);
+    std::printf(
+        "  %s: %.3f s/epoch vs fastai 2.7's %.2f s/epoch: %.1fx faster | %s mean %.4f median %.4f (hand loop %.4f / "
+        "%.4f; fastai %.3f)\n",
+        s.name.c_str(), lt.median_s / epochs, s.fastai_s_per_epoch, s.fastai_s_per_epoch / (lt.median_s / epochs),
+        to.is_classification() ? "accuracy" : "rmse", lmean, lmed, hmean, hmed, s.fastai_metric);
   }
   return 0;
 }

@@ -23,8 +23,8 @@ bool run_python(const std::string& cmd, fastai::bench::LoopResult& out) {
   char line[512];
   bool ok = false;
   while (std::fgets(line, sizeof line, pipe.get()))
-    if (std::sscanf(line, "train_seconds=%lf last_train_loss=%lf valid_accuracy=%lf batches=%ld",
-                    &out.train_seconds, &out.last_train_loss, &out.valid_accuracy, &out.batches) == 4)
+    if (std::sscanf(line, "train_seconds=%lf last_train_loss=%lf valid_accuracy=%lf batches=%ld", &out.train_seconds,
+                    &out.last_train_loss, &out.valid_accuracy, &out.batches) == 4)
       ok = true;
   return ok;
 }
@@ -42,9 +42,9 @@ int main(int argc, char** argv) {
   std::printf("Fashion-MNIST reference loop: bs %ld, %ld batches/epoch, %d intra-op threads, %d reps\n", cfg.bs,
               max_batches, threads, reps);
 
-  const std::string py = "/usr/bin/python3 " FASTAI_BENCH_DIR "/reference_loop.py " + dir.string() +
-                         " --bs " + std::to_string(cfg.bs) + " --max-batches " + std::to_string(max_batches) +
-                         " --threads " + std::to_string(threads) + " --seed " + std::to_string(cfg.seed);
+  const std::string py = "/usr/bin/python3 " FASTAI_BENCH_DIR "/reference_loop.py " + dir.string() + " --bs " +
+                         std::to_string(cfg.bs) + " --max-batches " + std::to_string(max_batches) + " --threads " +
+                         std::to_string(threads) + " --seed " + std::to_string(cfg.seed);
   std::vector<double> cpp_s, py_s;
   for (int i = 0; i < reps; ++i) {
     auto r = fastai::bench::reference_train_loop(train, valid, cfg);

@@ -6,8 +6,8 @@
 //     the same fit from in-memory tensors.
 //
 // Usage: bench_vision [reps=2] [max_batches=200]
-#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
+#include <opencv2/imgcodecs.hpp>
 
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   const int threads = init_runtime();
   const auto path = untar_data(URLs::FASHION_MNIST);
   const auto files = get_image_files(path / "train");
-  std::printf("Fashion-MNIST PNG folders at %s: %zu training files, %d intra-op threads\n", path.c_str(), files.size(), threads);
+  std::printf("Fashion-MNIST PNG folders at %s: %zu training files, %d intra-op threads\n", path.c_str(), files.size(),
+              threads);
 
   // ---- 1. loading alone
   const int64_t bs = 128, n_items = max_batches * bs;
@@ -36,7 +37,8 @@ int main(int argc, char** argv) {
     for (int64_t b = 0; b < max_batches; ++b) {
       std::vector<at::Tensor> xs;
       for (int64_t i = 0; i < bs; ++i) {
-        cv::Mat m = cv::imread(files[static_cast<size_t>(perm[b * bs + i].item<int64_t>())].string(), cv::IMREAD_GRAYSCALE);
+        cv::Mat m =
+            cv::imread(files[static_cast<size_t>(perm[b * bs + i].item<int64_t>())].string(), cv::IMREAD_GRAYSCALE);
         xs.push_back(torch::from_blob(m.data, {1, m.rows, m.cols}, torch::kUInt8).clone());
       }
       auto x = torch::stack(xs).to(torch::kFloat).div_(255);
@@ -44,8 +46,8 @@ int main(int argc, char** argv) {
     }
   };
   for (int workers : {0, 2}) {  // NOLINT
-    auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = bs,
-                                                    .num_workers = workers});
+    auto dls = ImageDataLoaders::from_folder(
+        path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = bs, .num_workers = workers});
     auto loader = [&] {
       int64_t b = 0;
       for (auto it = dls.train().begin(); it != dls.train().end() && b < max_batches; ++it) ++b;
@@ -53,7 +55,8 @@ int main(int argc, char** argv) {
     auto c = bench::compare("png_loading_" + std::to_string(workers) + "_workers_vs_hand_loop", loader, hand,
                             {.warmup = 1, .reps = reps});
     std::printf("  ImageDataLoaders, %d workers: %.0f items/s; hand-written loop (0 workers): %.0f items/s\n", workers,
-                static_cast<double>(n_items) / c.candidate.median_s, static_cast<double>(n_items) / c.reference.median_s);
+                static_cast<double>(n_items) / c.candidate.median_s,
+                static_cast<double>(n_items) / c.reference.median_s);
   }
 
   // ---- 2. a whole epoch: PNG folders vs in-memory tensors
@@ -63,7 +66,8 @@ int main(int argc, char** argv) {
   std::vector<double> png_s, mem_s;
   for (int i = 0; i < reps; ++i) {
     {
-      auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = bs});
+      auto dls =
+          ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = bs});
       torch::manual_seed(i);
       Learner learn(dls, simple_cnn(), {.metrics = {accuracy}});
       learn.logger = nullptr;

@@ -46,16 +46,19 @@ int main(int argc, char** argv) {
   const double fraction = argc > 1 ? std::atof(argv[1]) : 1.0;
   const int threads = init_runtime();
   const auto path = untar_data(URLs::FASHION_MNIST);
-  std::printf("xresnet18 (c_in 1, n_out 10), Fashion-MNIST PNG folders, %.0f%% of an epoch, bs 128, %d intra-op threads\n",
-              100 * fraction, threads);
+  std::printf(
+      "xresnet18 (c_in 1, n_out 10), Fashion-MNIST PNG folders, %.0f%% of an epoch, bs 128, %d intra-op threads\n",
+      100 * fraction, threads);
   const auto ref = one_epoch(path, fraction, false, false);
   std::printf("  fp32, libtorch convolutions:       %7.1f s, accuracy %.4f\n", ref.seconds, ref.accuracy);
   const auto fp32 = one_epoch(path, fraction, true, false);
   std::printf("  fp32, fastai::Conv2d:              %7.1f s, accuracy %.4f\n", fp32.seconds, fp32.accuracy);
   const auto bf16 = one_epoch(path, fraction, true, true);
   std::printf("  bf16 + channels-last, fastai::Conv2d: %4.1f s, accuracy %.4f\n", bf16.seconds, bf16.accuracy);
-  bench::report("xresnet18_epoch_fp32_vs_libtorch_convs", bench::summarize({fp32.seconds}), bench::summarize({ref.seconds}));
-  bench::report("xresnet18_epoch_bf16_channels_last_vs_fp32", bench::summarize({bf16.seconds}), bench::summarize({fp32.seconds}));
+  bench::report("xresnet18_epoch_fp32_vs_libtorch_convs", bench::summarize({fp32.seconds}),
+                bench::summarize({ref.seconds}));
+  bench::report("xresnet18_epoch_bf16_channels_last_vs_fp32", bench::summarize({bf16.seconds}),
+                bench::summarize({fp32.seconds}));
   if (fraction < 1) {
     std::printf("(the ratios to fastai's %.0f s epoch need a whole epoch: bench_xresnet 1)\n", kFastaiEpochSeconds);
     return 0;

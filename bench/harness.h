@@ -64,8 +64,8 @@ inline Comparison report(const std::string& name, Timing candidate, Timing refer
   Comparison out{candidate, reference, candidate.median_s / reference.median_s};
   std::printf("%s: candidate %.4g s | reference %.4g s | ratio %.3f (candidate/reference, lower is faster)\n",
               name.c_str(), candidate.median_s, reference.median_s, out.ratio);
-  std::printf("RESULT %s candidate_s=%.6g reference_s=%.6g ratio=%.4f\n", name.c_str(),
-              candidate.median_s, reference.median_s, out.ratio);
+  std::printf("RESULT %s candidate_s=%.6g reference_s=%.6g ratio=%.4f\n", name.c_str(), candidate.median_s,
+              reference.median_s, out.ratio);
   std::fflush(stdout);
   return out;
 }

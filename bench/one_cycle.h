@@ -16,7 +16,9 @@ namespace fastai::bench {
 class OneCycle {
  public:
   OneCycle(double lr_max, int64_t total_steps)
-      : total_(total_steps), lr_(combined_cos(0.25, lr_max / 25, lr_max, lr_max / 1e5)), mom_(combined_cos(0.25, 0.95, 0.85, 0.95)) {}
+      : total_(total_steps),
+        lr_(combined_cos(0.25, lr_max / 25, lr_max, lr_max / 1e5)),
+        mom_(combined_cos(0.25, 0.95, 0.85, 0.95)) {}
   /// Sets the optimizer's lr and mom for step `it` of `total_steps`.
   void apply(Optimizer& opt, int64_t it) const {
     const double pos = static_cast<double>(it) / static_cast<double>(total_);

@@ -1,8 +1,8 @@
 // The precompiled header shared by every target of the build (never installed).
 // Public headers must not rely on it: they include what they use, narrowly.
 #pragma once
-#include <nlohmann/json.hpp>
 #include <torch/torch.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>

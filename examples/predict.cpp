@@ -19,7 +19,8 @@ int main(int argc, char** argv) try {
   for (int i = 2; i < argc; ++i) {
     auto [label, idx, probs] = learn.predict(Path(argv[i]));
     const std::string text = label.is<Str>() ? label.get<Str>() : label.repr();
-    std::printf("%s\t%s\t%.6f\n", argv[i], text.c_str(), probs.flatten()[idx.flatten()[0].item<int64_t>()].item<double>());
+    std::printf("%s\t%s\t%.6f\n", argv[i], text.c_str(),
+                probs.flatten()[idx.flatten()[0].item<int64_t>()].item<double>());
   }
   return 0;
 } catch (const std::exception& e) {

@@ -18,8 +18,8 @@ int main() {
     const auto path = untar_data(URLs::ML_LATEST_SMALL);
     Table ratings = read_csv(path / "ratings.csv");
     std::cout << ratings.head(5) << "\n";
-    auto dls = CollabDataLoaders::from_df(ratings, {.user_name = "userId", .item_name = "movieId", .rating_name = "rating",
-                                                    .seed = 42, .bs = 64});
+    auto dls = CollabDataLoaders::from_df(
+        ratings, {.user_name = "userId", .item_name = "movieId", .rating_name = "rating", .seed = 42, .bs = 64});
     dls.show_batch({}, {.max_n = 5});
     auto learn = collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}, .metrics = {mse}});
     learn.fit_one_cycle(3, 5e-3, {.wd = 0.1});
@@ -56,15 +56,16 @@ int main() {
     const auto pc = pca(model->weight(top), 3).select(1, 0);
     const auto pc_order = pc.argsort();
     std::cout << "first principal component of the movie factors, one end:\n";
-    for (int64_t k = 0; k < 5; ++k) std::cout << "  " << title[top[static_cast<size_t>(pc_order[k].item<int64_t>())]] << "\n";
+    for (int64_t k = 0; k < 5; ++k)
+      std::cout << "  " << title[top[static_cast<size_t>(pc_order[k].item<int64_t>())]] << "\n";
     std::cout << "the other end:\n";
     for (int64_t k = 1; k <= 5; ++k)
       std::cout << "  " << title[top[static_cast<size_t>(pc_order[pc_order.size(0) - k].item<int64_t>())]] << "\n";
 
     Table one = ratings.take({0}).select({"userId", "movieId"});
     auto [row, value, pred] = learn.predict(Tabular(one));
-    std::cout << "user " << one["userId"].cell(0) << " would rate '" << title[one["movieId"].cell(0)] << "' " << pred.item<float>()
-              << " (they gave " << ratings["rating"].cell(0) << ")\n";
+    std::cout << "user " << one["userId"].cell(0) << " would rate '" << title[one["movieId"].cell(0)] << "' "
+              << pred.item<float>() << " (they gave " << ratings["rating"].cell(0) << ")\n";
     const auto file = learn.path / learn.model_dir / "collab_export.fai";
     export_learner(learn, file);
     std::cout << "exported to " << file.string() << "\n";

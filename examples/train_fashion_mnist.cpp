@@ -1,8 +1,8 @@
 // The README's main job: the paper's first example on Fashion-MNIST — PNG folders from
 // untar_data, ImageDataLoaders.from_folder, fastai's simple CNN, fit_one_cycle with progress
 // bars and the epoch table, then show_batch/show_results/confusion-matrix pictures, a prediction on one image
-// file, the loss curve as a PNG, and export → load_learner → the same prediction. (vision_learner with xresnet18 replaces the simple CNN as the vision issue
-// goes on.)
+// file, the loss curve as a PNG, and export → load_learner → the same prediction. (vision_learner with xresnet18
+// replaces the simple CNN as the vision issue goes on.)
 //
 // Usage: train_fashion_mnist [epochs=1] [batch_size=128] [lr=1e-2]
 #include <fastai/vision/all.h>
@@ -34,7 +34,8 @@ int main(int argc, char** argv) try {
     std::cerr << "(no confusion matrix picture: " << e.what() << ")\n";
   }
   std::cout << "Most confused (actual, predicted, count):\n";
-  for (const auto& [actual, predicted, n] : interp.most_confused(100)) std::printf("  %-12s %-12s %ld\n", actual.c_str(), predicted.c_str(), static_cast<long>(n));
+  for (const auto& [actual, predicted, n] : interp.most_confused(100))
+    std::printf("  %-12s %-12s %ld\n", actual.c_str(), predicted.c_str(), static_cast<long>(n));
   const auto image = get_image_files(path / "test").front();
   auto [label, idx, probs] = learn.predict(Path(image));
   std::printf("\npredict(%s): %s (p = %.3f)\n", image.string().c_str(), label.get<Category>().c_str(),

@@ -19,13 +19,15 @@ int main(int argc, char** argv) try {
   const int64_t size = argc > 3 ? std::atol(argv[3]) : 56;
   set_seed(42);
   auto path = untar_data(URLs::FASHION_MNIST);
-  auto tfms = aug_transforms({.max_rotate = 0, .max_zoom = 1.0, .max_lighting = 0, .max_warp = 0, .size = std::pair{size, size}});
-  auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .batch_tfms = tfms, .img_cls = ImageCreate::Kind::ImageBW, .bs = 128});
+  auto tfms = aug_transforms(
+      {.max_rotate = 0, .max_zoom = 1.0, .max_lighting = 0, .max_warp = 0, .size = std::pair{size, size}});
+  auto dls = ImageDataLoaders::from_folder(
+      path, {.valid = "test", .batch_tfms = tfms, .img_cls = ImageCreate::Kind::ImageBW, .bs = 128});
   auto learn = vision_learner(dls, xresnet18, {.metrics = {accuracy}, .path = path});
   learn.to_channelslast();  // bf16 autocast + channels-last on the CPU
   learn.fit_one_cycle(epochs, lr);
-  std::printf("xresnet18, %d epochs at %ldx%ld: test accuracy %.4f\n", epochs, static_cast<long>(size), static_cast<long>(size),
-              learn.recorder->values.back().back());
+  std::printf("xresnet18, %d epochs at %ldx%ld: test accuracy %.4f\n", epochs, static_cast<long>(size),
+              static_cast<long>(size), learn.recorder->values.back().back());
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "train_xresnet: %s\n", e.what());

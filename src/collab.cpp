@@ -17,8 +17,9 @@ using YRange = std::optional<std::pair<double, double>>;
 std::shared_ptr<ReadTabBatch> read_tab_batch(DataLoaders& dls) {
   for (const auto& t : dls.at(0).after_batch_tfms().transforms())
     if (auto r = std::dynamic_pointer_cast<ReadTabBatch>(t)) return r;
-  throw std::invalid_argument("collab: the loaders are not collab/tabular loaders (no ReadTabBatch); build them with "
-                              "CollabDataLoaders::from_df or from_csv");
+  throw std::invalid_argument(
+      "collab: the loaders are not collab/tabular loaders (no ReadTabBatch); build them with "
+      "CollabDataLoaders::from_df or from_csv");
 }
 
 // Predicting for a user or item without factors is an error, not a silent '#na#' (fastai's
@@ -40,9 +41,11 @@ void refuse_unknown_ids(DataLoaders& dls) {
         for (size_t r = 0; r < c.size(); ++r) {
           const std::string key = c.is_missing(r) ? std::string("(missing)") : Categorify::key(c, r);
           if (c.is_missing(r) || !voc.contains(key) || key == "#na#")
-            throw std::invalid_argument(std::string(k == 0 ? "user" : "item") + " '" + key + "' (column '" + name + "', row " +
-                                        std::to_string(r) + ") is not in the training data, so the model has no factors for it; "
-                                        "if it was in your original data, the split may have put all its ratings in the validation set");
+            throw std::invalid_argument(
+                std::string(k == 0 ? "user" : "item") + " '" + key + "' (column '" + name + "', row " +
+                std::to_string(r) +
+                ") is not in the training data, so the model has no factors for it; "
+                "if it was in your original data, the split may have put all its ratings in the validation set");
         }
       }
     }
@@ -52,19 +55,25 @@ void refuse_unknown_ids(DataLoaders& dls) {
 
 }  // namespace
 
-const std::map<std::string, CategoryMap>& collab_classes(DataLoaders& dls) { return read_tab_batch(dls)->to().classes(); }
+const std::map<std::string, CategoryMap>& collab_classes(DataLoaders& dls) {
+  return read_tab_batch(dls)->to().classes();
+}
 
 DataLoaders CollabDataLoaders::from_df(const Table& ratings, CollabLoadersOptions o) {
   const auto names = ratings.names();
   if (names.size() < 3 && (o.user_name.empty() || o.item_name.empty() || o.rating_name.empty()))
-    throw TableError("CollabDataLoaders: the ratings table needs user, item and rating columns (it has " + std::to_string(names.size()) + ")");
+    throw TableError("CollabDataLoaders: the ratings table needs user, item and rating columns (it has " +
+                     std::to_string(names.size()) + ")");
   const std::string user = o.user_name.empty() ? names[0] : o.user_name;
   const std::string item = o.item_name.empty() ? names[1] : o.item_name;
   const std::string rating = o.rating_name.empty() ? names[2] : o.rating_name;
   const auto splits = RandomSplitter(o.valid_pct, o.seed)(range_of(ratings.n_rows()));
-  TabularPandas to(ratings.select({user, item, rating}),
-                   {.procs = {Categorify()}, .cat_names = {user, item}, .y_names = {rating}, .y_block = TransformBlock{},
-                    .splits = splits, .with_cont = false});
+  TabularPandas to(ratings.select({user, item, rating}), {.procs = {Categorify()},
+                                                          .cat_names = {user, item},
+                                                          .y_names = {rating},
+                                                          .y_block = TransformBlock{},
+                                                          .splits = splits,
+                                                          .with_cont = false});
   DataLoaders dls = tabular_dataloaders(to, {.bs = o.bs, .val_bs = o.val_bs, .seed = o.seed, .device = o.device});
   auto spec = json::parse(dls.inference_spec);
   spec["builder"] = "collab";
@@ -92,15 +101,18 @@ EmbeddingDotBiasImpl::EmbeddingDotBiasImpl(int64_t n_factors, int64_t n_users, i
   i_bias = register_module("i_bias", Embedding(n_items, 1));
 }
 
-std::shared_ptr<EmbeddingDotBiasImpl> EmbeddingDotBiasImpl::from_classes(int64_t n_factors, const std::map<std::string, CategoryMap>& classes,
-                                                                         const std::string& user, const std::string& item, YRange y_range) {
+std::shared_ptr<EmbeddingDotBiasImpl> EmbeddingDotBiasImpl::from_classes(
+    int64_t n_factors, const std::map<std::string, CategoryMap>& classes, const std::string& user,
+    const std::string& item, YRange y_range) {
   auto find = [&](const std::string& n) -> const CategoryMap& {
     auto it = classes.find(n);
-    if (it == classes.end()) throw std::invalid_argument("EmbeddingDotBias::from_classes: no classes for column '" + n + "'");
+    if (it == classes.end())
+      throw std::invalid_argument("EmbeddingDotBias::from_classes: no classes for column '" + n + "'");
     return it->second;
   };
   const CategoryMap &u = find(user), &i = find(item);
-  auto m = std::make_shared<EmbeddingDotBiasImpl>(n_factors, static_cast<int64_t>(u.size()), static_cast<int64_t>(i.size()), y_range);
+  auto m = std::make_shared<EmbeddingDotBiasImpl>(n_factors, static_cast<int64_t>(u.size()),
+                                                  static_cast<int64_t>(i.size()), y_range);
   m->users_ = u;
   m->items_ = i;
   return m;
@@ -116,14 +128,16 @@ at::Tensor EmbeddingDotBiasImpl::forward(const at::Tensor& x) {
 at::Tensor EmbeddingDotBiasImpl::index_of(const std::vector<std::string>& names, bool is_item) const {
   const auto& voc = is_item ? items_ : users_;
   if (!voc)
-    throw std::logic_error("EmbeddingDotBias: build the model with from_classes (collab_learner does) to look items up by name");
+    throw std::logic_error(
+        "EmbeddingDotBias: build the model with from_classes (collab_learner does) to look items up by name");
   std::vector<int64_t> idx;
   idx.reserve(names.size());
   for (const auto& n : names) {
     if (!voc->contains(n) || n == "#na#")
-      throw std::invalid_argument(std::string("EmbeddingDotBias: ") + (is_item ? "item" : "user") + " '" + n +
-                                  "' is not in the training data; if it was in your original data, it may have been split such "
-                                  "that it's only present in the validation set");
+      throw std::invalid_argument(
+          std::string("EmbeddingDotBias: ") + (is_item ? "item" : "user") + " '" + n +
+          "' is not in the training data; if it was in your original data, it may have been split such "
+          "that it's only present in the validation set");
     idx.push_back(voc->index_of(n));
   }
   return torch::tensor(idx, torch::kLong);
@@ -156,7 +170,8 @@ const bool registered = [] {
     const std::string user = j.at("user"), item = j.at("item");
     classes[user] = CategoryMap::from_items(j.at("users").get<std::vector<std::string>>(), true);
     classes[item] = CategoryMap::from_items(j.at("items").get<std::vector<std::string>>(), true);
-    return Model(EmbeddingDotBiasImpl::from_classes(j.at("n_factors").get<int64_t>(), classes, user, item, y_range_from(j.at("y_range"))));
+    return Model(EmbeddingDotBiasImpl::from_classes(j.at("n_factors").get<int64_t>(), classes, user, item,
+                                                    y_range_from(j.at("y_range"))));
   });
   register_model_builder("collab_nn", [](const json& j) {
     TabularModelOptions o{.layers = j.at("layers").get<std::vector<int64_t>>(),
@@ -184,7 +199,8 @@ const bool registered = [] {
 Learner collab_learner(DataLoaders dls, CollabLearnerOptions o) {
   auto read = read_tab_batch(dls);
   const TabularPandas& to = read->to();
-  if (to.cat_names().size() < 2) throw std::invalid_argument("collab_learner: the loaders need a user and an item column");
+  if (to.cat_names().size() < 2)
+    throw std::invalid_argument("collab_learner: the loaders need a user and an item column");
   const auto& classes = to.classes();
   const std::string user = to.cat_names()[0], item = to.cat_names()[1];
   Model model;
@@ -200,8 +216,13 @@ Learner collab_learner(DataLoaders dls, CollabLearnerOptions o) {
     spec = j.dump();
   } else {
     model = EmbeddingDotBiasImpl::from_classes(o.n_factors, classes, user, item, o.y_range);
-    spec = json{{"builder", "collab_dot"}, {"n_factors", o.n_factors}, {"user", user}, {"item", item},
-                {"users", classes.at(user).items()}, {"items", classes.at(item).items()}, {"y_range", y_range_json(o.y_range)}}
+    spec = json{{"builder", "collab_dot"},
+                {"n_factors", o.n_factors},
+                {"user", user},
+                {"item", item},
+                {"users", classes.at(user).items()},
+                {"items", classes.at(item).items()},
+                {"y_range", y_range_json(o.y_range)}}
                .dump();
   }
   if (!o.loss_func) o.loss_func = MSELossFlat();

@@ -90,16 +90,26 @@ at::Tensor conv2d_gemm(const at::Tensor& x, const at::Tensor& weight, const at::
   TORCH_CHECK(x.dim() == 4 && weight.dim() == 4 && x.size(1) == weight.size(1),
               "conv2d_gemm: expected input [N, C, H, W] and weight [O, C, kh, kw] with the same C, got ", x.sizes(),
               " and ", weight.sizes());
-  const Geometry g{x.size(0), x.size(1), x.size(2), x.size(3),
+  const Geometry g{x.size(0),
+                   x.size(1),
+                   x.size(2),
+                   x.size(3),
                    (x.size(2) + 2 * padding[0] - weight.size(2)) / stride[0] + 1,
                    (x.size(3) + 2 * padding[1] - weight.size(3)) / stride[1] + 1,
-                   weight.size(2), weight.size(3), stride[0], stride[1], padding[0], padding[1]};
+                   weight.size(2),
+                   weight.size(3),
+                   stride[0],
+                   stride[1],
+                   padding[0],
+                   padding[1]};
   TORCH_CHECK(g.ho > 0 && g.wo > 0, "conv2d_gemm: kernel ", weight.sizes(), " larger than padded input ", x.sizes());
   const auto w = weight.to(x.scalar_type());
   const auto o = weight.size(0);
   at::Tensor cols;
   if (g.kh == 1 && g.kw == 1 && g.ph == 0 && g.pw == 0)  // a 1×1 kernel needs no im2col, only the strided pixels
-    cols = x.permute({0, 2, 3, 1}).slice(1, 0, (g.ho - 1) * g.sh + 1, g.sh).slice(2, 0, (g.wo - 1) * g.sw + 1, g.sw)
+    cols = x.permute({0, 2, 3, 1})
+               .slice(1, 0, (g.ho - 1) * g.sh + 1, g.sh)
+               .slice(2, 0, (g.wo - 1) * g.sw + 1, g.sw)
                .reshape({g.n * g.ho * g.wo, g.c});
   else
     cols = Im2Col::apply(x, g);
@@ -113,8 +123,8 @@ at::Tensor Conv2dImpl::forward(const at::Tensor& input) {
   const bool autocast_bf16 = at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16;
   const bool plain = input.dim() == 4 && input.device().is_cpu() && o.groups() == 1 &&
                      c10::holds_alternative<torch::ExpandingArray<2>>(o.padding()) &&
-                     c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) &&
-                     (*o.dilation())[0] == 1 && (*o.dilation())[1] == 1 && !o.transposed();
+                     c10::holds_alternative<torch::enumtype::kZeros>(o.padding_mode()) && (*o.dilation())[0] == 1 &&
+                     (*o.dilation())[1] == 1 && !o.transposed();
   const auto p = conv_gemm_policy();
   if (!plain || !p.enabled) return torch::nn::Conv2dImpl::forward(input);
   const auto& pad = c10::get<torch::ExpandingArray<2>>(o.padding());

@@ -33,7 +33,6 @@ constexpr char kMagic[16] = {'F', 'A', 'S', 'T', 'A', 'I', 'C', 'P', 'P', '-', '
 constexpr uint32_t kVersion = 2;
 constexpr size_t kHeader = sizeof(kMagic) + sizeof(uint32_t) + sizeof(uint64_t);
 
-
 const bool registered = [] {
   register_model_builder("simple_cnn", [](const json& j) { return Model(simple_cnn(j.value("n_out", int64_t{10}))); });
   return true;
@@ -48,9 +47,7 @@ void register_loaders_builder(const std::string& name, LoadersBuilder builder) {
   loaders_builders().add(name, std::move(builder));
 }
 
-void register_model_builder(const std::string& name, ModelBuilder builder) {
-  builders().add(name, std::move(builder));
-}
+void register_model_builder(const std::string& name, ModelBuilder builder) { builders().add(name, std::move(builder)); }
 
 Model build_model(const json& spec) { return builders().get(spec.value("builder", ""))(spec); }
 
@@ -87,8 +84,9 @@ namespace {
 // needs, and the loader's three pipelines.
 void describe_pipelines(TfmdDL& ref, json& meta) {
   if (!ref.datasets())
-    throw std::invalid_argument("export_learner: the loaders were not built from Datasets (e.g. from_tensors): there is no "
-                                "inference pipeline to export");
+    throw std::invalid_argument(
+        "export_learner: the loaders were not built from Datasets (e.g. from_tensors): there is no "
+        "inference pipeline to export");
   const Datasets& ds = *ref.datasets();
   meta["n_inp"] = ds.n_inp();
   meta["inputs"] = json::array();
@@ -129,7 +127,8 @@ void write_export(Learner& learn, const json& meta, const fs::path& file) {
     bytes.append(static_cast<const char*>(data), n);
     return n;
   });
-  const uint32_t crc = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
+  const uint32_t crc =
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(bytes.size())));
   const uint64_t len = bytes.size();
   write_atomically(file, [&](const fs::path& tmp) {
     std::ofstream out(tmp, std::ios::binary);
@@ -146,7 +145,8 @@ void write_export(Learner& learn, const json& meta, const fs::path& file) {
 
 Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   std::ifstream in(file, std::ios::binary | std::ios::ate);
-  if (!in) throw ExportError("load_learner: " + file.string() + (fs::exists(file) ? " cannot be opened" : " does not exist"));
+  if (!in)
+    throw ExportError("load_learner: " + file.string() + (fs::exists(file) ? " cannot be opened" : " does not exist"));
   const auto size = static_cast<size_t>(in.tellg());
   std::string data(size, '\0');
   in.seekg(0);
@@ -158,15 +158,17 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   std::memcpy(&version, data.data() + sizeof kMagic, sizeof version);
   std::memcpy(&len, data.data() + sizeof kMagic + sizeof version, sizeof len);
   if (version != kVersion)
-    throw ExportError("load_learner: " + file.string() + " has export format " + std::to_string(version) + "; this build reads " +
-                      std::to_string(kVersion) + " (export the learner again with this build)");
+    throw ExportError("load_learner: " + file.string() + " has export format " + std::to_string(version) +
+                      "; this build reads " + std::to_string(kVersion) + " (export the learner again with this build)");
   if (size != kHeader + len + sizeof(uint32_t))
     throw ExportError("load_learner: " + file.string() + " is truncated or has extra bytes (" + std::to_string(size) +
                       " bytes, expected " + std::to_string(kHeader + len + sizeof(uint32_t)) + ")");
   uint32_t crc = 0;
   std::memcpy(&crc, data.data() + kHeader + len, sizeof crc);
-  const auto actual = static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data() + kHeader), static_cast<uInt>(len)));
-  if (crc != actual) throw ExportError("load_learner: " + file.string() + " is corrupt or was modified (checksum mismatch)");
+  const auto actual =
+      static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(data.data() + kHeader), static_cast<uInt>(len)));
+  if (crc != actual)
+    throw ExportError("load_learner: " + file.string() + " is corrupt or was modified (checksum mismatch)");
 
   torch::serialize::InputArchive ar;
   ar.load_from(data.data() + kHeader, static_cast<size_t>(len));
@@ -183,7 +185,9 @@ Learner load_learner(const fs::path& file, std::optional<c10::Device> device) {
   learn.model_spec = meta.at("model").dump();
   for (const auto& n : meta.at("batch_types")) {
     const auto* t = find_type(n.get<std::string>());
-    if (!t) throw ExportError("load_learner: the export uses semantic type '" + n.get<std::string>() + "', unknown in this program");
+    if (!t)
+      throw ExportError("load_learner: the export uses semantic type '" + n.get<std::string>() +
+                        "', unknown in this program");
     learn.batch_types.push_back(t);
   }
   learn.model->eval();
@@ -198,7 +202,8 @@ namespace {
 
 DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device) {
   std::vector<TfmdLists> tls;
-  for (const auto& p : meta.at("inputs")) tls.push_back(TfmdLists::from_pipeline({}, Pipeline::from_description(p), {.split_idx = 1}));
+  for (const auto& p : meta.at("inputs"))
+    tls.push_back(TfmdLists::from_pipeline({}, Pipeline::from_description(p), {.split_idx = 1}));
   for (const auto& t : meta.at("targets")) {
     std::vector<std::shared_ptr<Transform>> tfms;
     for (const auto& d : t) tfms.push_back(transform_from_description(d));
@@ -208,8 +213,11 @@ DataLoaders pipelines_from(const json& meta, std::optional<c10::Device> device) 
   }
   Datasets ds(std::move(tls), meta.at("n_inp").get<int>());
   auto pipe = [](const json& j) { return Pipeline::from_description(j).transforms(); };
-  TfmdDL dl(ds, {.bs = 64, .after_item = pipe(meta.at("after_item")), .before_batch = pipe(meta.at("before_batch")),
-                 .after_batch = pipe(meta.at("after_batch")), .do_setup = false});
+  TfmdDL dl(ds, {.bs = 64,
+                 .after_item = pipe(meta.at("after_item")),
+                 .before_batch = pipe(meta.at("before_batch")),
+                 .after_batch = pipe(meta.at("after_batch")),
+                 .do_setup = false});
   dl.after_item_tfms().split_idx = dl.before_batch_tfms().split_idx = dl.after_batch_tfms().split_idx = 1;
   return DataLoaders({dl}, device);
 }

@@ -54,11 +54,13 @@ std::filesystem::path ClassificationInterpretation::plot_confusion_matrix(const 
   const auto cm = confusion_matrix().to(torch::kDouble);
   std::vector<std::vector<double>> m(vocab_.size(), std::vector<double>(vocab_.size()));
   for (size_t i = 0; i < vocab_.size(); ++i)
-    for (size_t j = 0; j < vocab_.size(); ++j) m[i][j] = cm[static_cast<int64_t>(i)][static_cast<int64_t>(j)].item<double>();
+    for (size_t j = 0; j < vocab_.size(); ++j)
+      m[i][j] = cm[static_cast<int64_t>(i)][static_cast<int64_t>(j)].item<double>();
   return plot_matrix(file, m, vocab_, vocab_, {.title = "Confusion matrix", .xlabel = "Predicted", .ylabel = "Actual"});
 }
 
-std::vector<std::tuple<std::string, std::string, int64_t>> ClassificationInterpretation::most_confused(int64_t min_val) const {
+std::vector<std::tuple<std::string, std::string, int64_t>> ClassificationInterpretation::most_confused(
+    int64_t min_val) const {
   const auto cm = confusion_matrix();
   std::vector<std::tuple<std::string, std::string, int64_t>> res;
   for (size_t i = 0; i < vocab_.size(); ++i)
@@ -66,7 +68,8 @@ std::vector<std::tuple<std::string, std::string, int64_t>> ClassificationInterpr
       const auto n = cm[static_cast<int64_t>(i)][static_cast<int64_t>(j)].item<int64_t>();
       if (i != j && n >= min_val) res.emplace_back(vocab_[i], vocab_[j], n);
     }
-  std::stable_sort(res.begin(), res.end(), [](const auto& a, const auto& b) { return std::get<2>(a) > std::get<2>(b); });
+  std::stable_sort(res.begin(), res.end(),
+                   [](const auto& a, const auto& b) { return std::get<2>(a) > std::get<2>(b); });
   return res;
 }
 
@@ -76,7 +79,8 @@ std::pair<at::Tensor, at::Tensor> ClassificationInterpretation::top_losses(int64
   return {v, i};
 }
 
-std::filesystem::path ClassificationInterpretation::plot_top_losses(int64_t k, const std::filesystem::path& file) const {
+std::filesystem::path ClassificationInterpretation::plot_top_losses(int64_t k,
+                                                                    const std::filesystem::path& file) const {
   auto [losses, idx] = top_losses(k);
   TfmdDL& dl = learn_->dls[ds_idx_];
   if (learn_->batch_types.empty()) {
@@ -99,7 +103,8 @@ std::filesystem::path ClassificationInterpretation::plot_top_losses(int64_t k, c
     const auto i = idx[r].item<int64_t>();
     const auto pred = p_.decoded[i].item<int64_t>(), targ = p_.targs[i].item<int64_t>();
     std::printf("%-6ld %-20s %-20s %-10.4f %.4f\n", static_cast<long>(i), vocab_.at(static_cast<size_t>(pred)).c_str(),
-                vocab_.at(static_cast<size_t>(targ)).c_str(), losses[r].item<double>(), p_.preds[i][pred].item<double>());
+                vocab_.at(static_cast<size_t>(targ)).c_str(), losses[r].item<double>(),
+                p_.preds[i][pred].item<double>());
   }
   ShowBatchOptions o{.max_n = k, .path = file};
   return dl.show_results(Item(Tuple(actual)), Item(Tuple(predicted)), o);

@@ -17,10 +17,14 @@ torch::nn::AnyModule BatchNorm(int64_t nf, int ndim, NormType norm_type) {
     return torch::nn::AnyModule(bn);
   };
   switch (ndim) {
-    case 1: return init(torch::nn::BatchNorm1d(nf));
-    case 2: return init(torch::nn::BatchNorm2d(nf));
-    case 3: return init(torch::nn::BatchNorm3d(nf));
-    default: throw std::invalid_argument("BatchNorm: ndim must be 1, 2 or 3, got " + std::to_string(ndim));
+    case 1:
+      return init(torch::nn::BatchNorm1d(nf));
+    case 2:
+      return init(torch::nn::BatchNorm2d(nf));
+    case 3:
+      return init(torch::nn::BatchNorm3d(nf));
+    default:
+      throw std::invalid_argument("BatchNorm: ndim must be 1, 2 or 3, got " + std::to_string(ndim));
   }
 }
 
@@ -38,10 +42,20 @@ SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
     s->push_back(conv);
   };
   switch (o.ndim) {
-    case 1: setup(torch::nn::Conv1d(torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
-    case 2: setup(Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
-    case 3: setup(torch::nn::Conv3d(torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups))); break;
-    default: throw std::invalid_argument("ConvLayer: ndim must be 1, 2 or 3, got " + std::to_string(o.ndim));
+    case 1:
+      setup(torch::nn::Conv1d(
+          torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups)));
+      break;
+    case 2:
+      setup(
+          Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups)));
+      break;
+    case 3:
+      setup(torch::nn::Conv3d(
+          torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups)));
+      break;
+    default:
+      throw std::invalid_argument("ConvLayer: ndim must be 1, 2 or 3, got " + std::to_string(o.ndim));
   }
   auto push_act = [&] {
     if (o.act == Act::ReLU) s->push_back(torch::nn::ReLU());

@@ -487,8 +487,8 @@ Learner& Learner::load(const std::string& name, bool with_opt, bool strict) {
   try {
     ar.load_from(file.string());
   } catch (const std::exception& e) {
-    throw std::runtime_error("Learner::load: " + file.string() + " is not a saved model (truncated or corrupt?): " +
-                             e.what());
+    throw std::runtime_error("Learner::load: " + file.string() +
+                             " is not a saved model (truncated or corrupt?): " + e.what());
   }
   torch::serialize::InputArchive m;
   if (!ar.try_read("model", m)) throw std::runtime_error("Learner::load: " + file.string() + " holds no model state");

@@ -44,7 +44,8 @@ LossBuilder builder_of(std::shared_ptr<BaseLoss> (*factory)(int64_t)) {
 }
 
 // Every built-in loss, registered under the name its factory gives it.
-#define FASTAI_LOSS(Name) {#Name, builder_of(Name)}
+#define FASTAI_LOSS(Name) \
+  { #Name, builder_of(Name) }
 const bool registered = [] {
   for (auto& [name, b] : std::vector<std::pair<std::string, LossBuilder>>{
            FASTAI_LOSS(CrossEntropyLossFlat), FASTAI_LOSS(BCEWithLogitsLossFlat), FASTAI_LOSS(BCELossFlat),
@@ -58,9 +59,12 @@ const bool registered = [] {
 
 int64_t to_at(Reduction r) {
   switch (r) {
-    case Reduction::none: return at::Reduction::None;
-    case Reduction::sum: return at::Reduction::Sum;
-    default: return at::Reduction::Mean;
+    case Reduction::none:
+      return at::Reduction::None;
+    case Reduction::sum:
+      return at::Reduction::Sum;
+    default:
+      return at::Reduction::Mean;
   }
 }
 
@@ -123,7 +127,8 @@ at::Tensor BaseLoss::operator()(const at::Tensor& inp, const at::Tensor& targ) c
     auto i = last(inp);
     auto t = last(targ);
     if (opt_.floatify && t.scalar_type() != at::kHalf && t.scalar_type() != at::kFloat) t = t.to(at::kFloat);
-    if (t.scalar_type() == at::kChar || t.scalar_type() == at::kShort || t.scalar_type() == at::kInt) t = t.to(at::kLong);
+    if (t.scalar_type() == at::kChar || t.scalar_type() == at::kShort || t.scalar_type() == at::kInt)
+      t = t.to(at::kLong);
     if (opt_.flatten) {
       if (opt_.is_2d ? i.dim() != 2 : i.dim() != 1) i = opt_.is_2d ? i.reshape({-1, i.size(-1)}) : i.reshape(-1);
       if (t.dim() != 1) t = t.reshape(-1);
@@ -140,42 +145,54 @@ at::Tensor BaseLoss::operator()(const at::Tensor& inp, const at::Tensor& targ) c
 std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions o) {
   const int64_t axis = o.axis;
   return described(std::make_shared<FunctionalLoss>(
-      "CrossEntropyLossFlat",
-      [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
-        return at::cross_entropy_loss(i, t, o.weight, to_at(r), o.ignore_index, 0.0);
-      },
-      BaseLoss::Options{.axis = axis}, [axis](const at::Tensor& x) { return at::softmax(x, axis); },
-      [axis](const at::Tensor& x) { return x.argmax(axis); }, true), o);
+                       "CrossEntropyLossFlat",
+                       [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+                         return at::cross_entropy_loss(i, t, o.weight, to_at(r), o.ignore_index, 0.0);
+                       },
+                       BaseLoss::Options{.axis = axis}, [axis](const at::Tensor& x) { return at::softmax(x, axis); },
+                       [axis](const at::Tensor& x) { return x.argmax(axis); }, true),
+                   o);
 }
 
 std::shared_ptr<BaseLoss> BCEWithLogitsLossFlat(BCEWithLogitsOptions o) {
   const bool flatten = !o.pos_weight.defined();
-  return described(std::make_shared<FunctionalLoss>(
-      "BCEWithLogitsLossFlat",
-      [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
-        return at::binary_cross_entropy_with_logits(i, t, {}, o.pos_weight, to_at(r));
-      },
-      BaseLoss::Options{.axis = o.axis, .flatten = flatten, .floatify = true, .is_2d = false},
-      [](const at::Tensor& x) { return at::sigmoid(x); }, [o](const at::Tensor& x) { return x > o.thresh; }, false), o);
+  return described(
+      std::make_shared<FunctionalLoss>(
+          "BCEWithLogitsLossFlat",
+          [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+            return at::binary_cross_entropy_with_logits(i, t, {}, o.pos_weight, to_at(r));
+          },
+          BaseLoss::Options{.axis = o.axis, .flatten = flatten, .floatify = true, .is_2d = false},
+          [](const at::Tensor& x) { return at::sigmoid(x); }, [o](const at::Tensor& x) { return x > o.thresh; }, false),
+      o);
 }
 
 std::shared_ptr<BaseLoss> BCELossFlat(int64_t axis) {
   return described(std::make_shared<FunctionalLoss>(
-      "BCELossFlat",
-      [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::binary_cross_entropy(i, t, {}, to_at(r)); },
-      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false), AxisOnly{axis});
+                       "BCELossFlat",
+                       [](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+                         return at::binary_cross_entropy(i, t, {}, to_at(r));
+                       },
+                       BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false),
+                   AxisOnly{axis});
 }
 
 std::shared_ptr<BaseLoss> MSELossFlat(int64_t axis) {
-  return described(std::make_shared<FunctionalLoss>(
-      "MSELossFlat", [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::mse_loss(i, t, to_at(r)); },
-      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false), AxisOnly{axis});
+  return described(
+      std::make_shared<FunctionalLoss>(
+          "MSELossFlat",
+          [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::mse_loss(i, t, to_at(r)); },
+          BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false),
+      AxisOnly{axis});
 }
 
 std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis) {
-  return described(std::make_shared<FunctionalLoss>(
-      "L1LossFlat", [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::l1_loss(i, t, to_at(r)); },
-      BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false), AxisOnly{axis});
+  return described(
+      std::make_shared<FunctionalLoss>(
+          "L1LossFlat",
+          [](const at::Tensor& i, const at::Tensor& t, Reduction r) { return at::l1_loss(i, t, to_at(r)); },
+          BaseLoss::Options{.axis = axis, .floatify = true, .is_2d = false}, nullptr, nullptr, false),
+      AxisOnly{axis});
 }
 
 namespace {
@@ -185,9 +202,10 @@ std::shared_ptr<BaseLoss> smoothing(const char* name, bool flat, SmoothingOption
   };
   const int64_t dim = flat ? o.axis : -1;
   return described(std::make_shared<FunctionalLoss>(
-      name, fn, BaseLoss::Options{.axis = flat ? o.axis : -1, .flatten = flat},
-      [dim](const at::Tensor& x) { return at::softmax(x, dim); }, [dim](const at::Tensor& x) { return x.argmax(dim); },
-      true), o);
+                       name, fn, BaseLoss::Options{.axis = flat ? o.axis : -1, .flatten = flat},
+                       [dim](const at::Tensor& x) { return at::softmax(x, dim); },
+                       [dim](const at::Tensor& x) { return x.argmax(dim); }, true),
+                   o);
 }
 }  // namespace
 

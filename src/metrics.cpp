@@ -17,7 +17,8 @@ const at::Tensor& MetricBatch::y() const {
 MetricSpec::MetricSpec(const MetricFunc& f) : factory_([f] { return AvgMetric(f); }) {}
 MetricSpec::MetricSpec(std::function<std::shared_ptr<Metric>()> factory) : factory_(std::move(factory)) {}
 
-std::pair<at::Tensor, at::Tensor> flatten_check(const at::Tensor& pred, const at::Tensor& targ, const std::string& metric) {
+std::pair<at::Tensor, at::Tensor> flatten_check(const at::Tensor& pred, const at::Tensor& targ,
+                                                const std::string& metric) {
   auto p = pred.contiguous().view(-1), t = targ.contiguous().view(-1);
   if (p.numel() != t.numel()) {
     std::ostringstream s;
@@ -201,12 +202,14 @@ class LossMetricImpl : public Metric {
 
 MetricSpec LossMetric(std::string attr, std::string name) {
   if (name.empty()) name = attr;
-  return MetricSpec(std::function<std::shared_ptr<Metric>()>(
-      [attr, name] { return std::make_shared<LossMetricImpl>(attr, name); }));
+  return MetricSpec(
+      std::function<std::shared_ptr<Metric>()>([attr, name] { return std::make_shared<LossMetricImpl>(attr, name); }));
 }
 
 std::shared_ptr<Metric> AvgMetric(const MetricFunc& f) { return std::make_shared<AvgMetricImpl>(f); }
-std::shared_ptr<Metric> AccumMetric(const MetricFunc& f, AccumOptions o) { return std::make_shared<AccumMetricImpl>(f, o); }
+std::shared_ptr<Metric> AccumMetric(const MetricFunc& f, AccumOptions o) {
+  return std::make_shared<AccumMetricImpl>(f, o);
+}
 std::shared_ptr<Metric> AvgLoss() { return std::make_shared<AvgLossImpl>(false); }
 std::shared_ptr<Metric> AvgSmoothLoss(double beta) { return std::make_shared<AvgSmoothLossImpl>(beta); }
 std::shared_ptr<Metric> Perplexity() { return std::make_shared<AvgLossImpl>(true); }
@@ -252,7 +255,9 @@ MetricSpec accum(std::string name, MetricFn fn, AccumOptions o = {}) {
 }  // namespace
 
 MetricSpec rmse() {
-  return accum("rmse", [](const at::Tensor& p, const at::Tensor& t) { return at::sqrt(at::mse_loss(p, t.to(p.scalar_type()))); });
+  return accum("rmse", [](const at::Tensor& p, const at::Tensor& t) {
+    return at::sqrt(at::mse_loss(p, t.to(p.scalar_type())));
+  });
 }
 
 MetricSpec exp_rmspe() {

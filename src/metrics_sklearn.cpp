@@ -46,7 +46,9 @@ Confusion confusion(const at::Tensor& pred, const at::Tensor& targ) {
   u.insert(t.begin(), t.end());
   Confusion c{{u.begin(), u.end()}, {}};
   c.cm.assign(c.n(), std::vector<double>(c.n(), 0.0));
-  auto idx = [&](int64_t v) { return static_cast<size_t>(std::lower_bound(c.labels.begin(), c.labels.end(), v) - c.labels.begin()); };
+  auto idx = [&](int64_t v) {
+    return static_cast<size_t>(std::lower_bound(c.labels.begin(), c.labels.end(), v) - c.labels.begin());
+  };
   for (size_t i = 0; i < p.size(); ++i) c.cm[idx(t[i])][idx(p[i])] += 1;
   return c;
 }
@@ -57,9 +59,12 @@ enum class Score { precision, recall, fbeta, jaccard };
 
 double class_score(Score s, double tp, double fp, double fn, double beta) {
   switch (s) {
-    case Score::precision: return safe_div(tp, tp + fp);
-    case Score::recall: return safe_div(tp, tp + fn);
-    case Score::jaccard: return safe_div(tp, tp + fp + fn);
+    case Score::precision:
+      return safe_div(tp, tp + fp);
+    case Score::recall:
+      return safe_div(tp, tp + fn);
+    case Score::jaccard:
+      return safe_div(tp, tp + fp + fn);
     default: {
       const double b2 = beta * beta;
       return safe_div((1 + b2) * tp, (1 + b2) * tp + b2 * fn + fp);
@@ -107,8 +112,8 @@ double averaged(Score s, const at::Tensor& pred, const at::Tensor& targ, const C
 
 MetricSpec label_metric(std::string name, int64_t axis, std::function<double(const at::Tensor&, const at::Tensor&)> f) {
   MetricFunc mf{std::move(name), [f](const at::Tensor& p, const at::Tensor& t) { return scalar(f(p, t)); }};
-  return MetricSpec(std::function<std::shared_ptr<Metric>()>(
-      [mf, axis] { return AccumMetric(mf, {.dim_argmax = axis}); }));
+  return MetricSpec(
+      std::function<std::shared_ptr<Metric>()>([mf, axis] { return AccumMetric(mf, {.dim_argmax = axis}); }));
 }
 
 // Sorted (descending score) thresholds with cumulative true/false positives, as scikit-learn's
@@ -174,11 +179,13 @@ double pearson(const std::vector<double>& x, const std::vector<double>& y) {
   const double n = static_cast<double>(x.size());
   const double mx = std::accumulate(x.begin(), x.end(), 0.0) / n, my = std::accumulate(y.begin(), y.end(), 0.0) / n;
   double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < x.size(); ++i) sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx), syy += (y[i] - my) * (y[i] - my);
+  for (size_t i = 0; i < x.size(); ++i)
+    sxy += (x[i] - mx) * (y[i] - my), sxx += (x[i] - mx) * (x[i] - mx), syy += (y[i] - my) * (y[i] - my);
   return sxy / std::sqrt(sxx * syy);
 }
 
-MetricSpec score_metric(std::string name, AccumOptions o, std::function<double(const at::Tensor&, const at::Tensor&)> f) {
+MetricSpec score_metric(std::string name, AccumOptions o,
+                        std::function<double(const at::Tensor&, const at::Tensor&)> f) {
   MetricFunc mf{std::move(name), [f](const at::Tensor& p, const at::Tensor& t) { return scalar(f(p, t)); }};
   return MetricSpec(std::function<std::shared_ptr<Metric>()>([mf, o] { return AccumMetric(mf, o); }));
 }
@@ -192,19 +199,25 @@ std::vector<bool> is_label(const at::Tensor& t, int64_t label) {
 }  // namespace
 
 MetricSpec Precision(ClassOptions o) {
-  return label_metric("precision_score", o.axis, [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::precision, p, t, o, 1); });
+  return label_metric("precision_score", o.axis,
+                      [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::precision, p, t, o, 1); });
 }
 MetricSpec Recall(ClassOptions o) {
-  return label_metric("recall_score", o.axis, [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::recall, p, t, o, 1); });
+  return label_metric("recall_score", o.axis,
+                      [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::recall, p, t, o, 1); });
 }
 MetricSpec F1Score(ClassOptions o) {
-  return label_metric("f1_score", o.axis, [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::fbeta, p, t, o, 1); });
+  return label_metric("f1_score", o.axis,
+                      [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::fbeta, p, t, o, 1); });
 }
 MetricSpec FBeta(double beta, ClassOptions o) {
-  return label_metric("fbeta_score", o.axis, [o, beta](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::fbeta, p, t, o, beta); });
+  return label_metric("fbeta_score", o.axis, [o, beta](const at::Tensor& p, const at::Tensor& t) {
+    return averaged(Score::fbeta, p, t, o, beta);
+  });
 }
 MetricSpec Jaccard(ClassOptions o) {
-  return label_metric("jaccard_score", o.axis, [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::jaccard, p, t, o, 1); });
+  return label_metric("jaccard_score", o.axis,
+                      [o](const at::Tensor& p, const at::Tensor& t) { return averaged(Score::jaccard, p, t, o, 1); });
 }
 
 MetricSpec BalancedAccuracy(int64_t axis) {
@@ -241,7 +254,9 @@ MetricSpec CohenKappa(int64_t axis, KappaWeights weights) {
     for (size_t i = 0; i < c.n(); ++i)
       for (size_t j = 0; j < c.n(); ++j) {
         const double d = std::abs(static_cast<double>(i) - static_cast<double>(j));
-        const double w = weights == KappaWeights::none ? (i == j ? 0.0 : 1.0) : weights == KappaWeights::linear ? d : d * d;
+        const double w = weights == KappaWeights::none     ? (i == j ? 0.0 : 1.0)
+                         : weights == KappaWeights::linear ? d
+                                                           : d * d;
         num += w * c.cm[i][j];
         den += w * c.row(i) * c.col(j) / total;
       }
@@ -262,37 +277,39 @@ MetricSpec BrierScore(int64_t axis) {
 }
 
 MetricSpec RocAucBinary(int64_t axis) {
-  return score_metric("roc_auc_score", {.dim_argmax = axis, .activation = Activation::binary_softmax},
-                      [](const at::Tensor& p, const at::Tensor& t) { return roc_auc_binary(doubles(p), is_label(t, 1)); });
+  return score_metric(
+      "roc_auc_score", {.dim_argmax = axis, .activation = Activation::binary_softmax},
+      [](const at::Tensor& p, const at::Tensor& t) { return roc_auc_binary(doubles(p), is_label(t, 1)); });
 }
 
 MetricSpec RocAuc(int64_t axis, Average average) {
   if (average != Average::macro && average != Average::weighted)
     throw std::invalid_argument("RocAuc: average must be macro or weighted");
-  return score_metric("roc_auc_score", {.dim_argmax = axis, .activation = Activation::softmax, .flatten = false},
-                      [average](const at::Tensor& p, const at::Tensor& t) {
-                        const int64_t n_classes = p.size(-1);
-                        auto present = std::set<int64_t>();
-                        for (int64_t v : longs(t)) present.insert(v);
-                        if (static_cast<int64_t>(present.size()) != n_classes)
-                          throw std::invalid_argument("RocAuc: " + std::to_string(present.size()) +
-                                                      " classes in the targets but " + std::to_string(n_classes) +
-                                                      " columns of scores");
-                        double sum = 0, wsum = 0;
-                        const double n = static_cast<double>(t.numel());
-                        for (int64_t c = 0; c < n_classes; ++c) {
-                          auto y = is_label(t, c);
-                          const double w = average == Average::weighted ? std::count(y.begin(), y.end(), true) / n : 1.0;
-                          sum += w * roc_auc_binary(doubles(p.select(-1, c)), y);
-                          wsum += w;
-                        }
-                        return sum / wsum;
-                      });
+  return score_metric(
+      "roc_auc_score", {.dim_argmax = axis, .activation = Activation::softmax, .flatten = false},
+      [average](const at::Tensor& p, const at::Tensor& t) {
+        const int64_t n_classes = p.size(-1);
+        auto present = std::set<int64_t>();
+        for (int64_t v : longs(t)) present.insert(v);
+        if (static_cast<int64_t>(present.size()) != n_classes)
+          throw std::invalid_argument("RocAuc: " + std::to_string(present.size()) + " classes in the targets but " +
+                                      std::to_string(n_classes) + " columns of scores");
+        double sum = 0, wsum = 0;
+        const double n = static_cast<double>(t.numel());
+        for (int64_t c = 0; c < n_classes; ++c) {
+          auto y = is_label(t, c);
+          const double w = average == Average::weighted ? std::count(y.begin(), y.end(), true) / n : 1.0;
+          sum += w * roc_auc_binary(doubles(p.select(-1, c)), y);
+          wsum += w;
+        }
+        return sum / wsum;
+      });
 }
 
 MetricSpec APScoreBinary(int64_t axis) {
-  return score_metric("average_precision_score", {.dim_argmax = axis, .activation = Activation::binary_softmax},
-                      [](const at::Tensor& p, const at::Tensor& t) { return average_precision(doubles(p), is_label(t, 1)); });
+  return score_metric(
+      "average_precision_score", {.dim_argmax = axis, .activation = Activation::binary_softmax},
+      [](const at::Tensor& p, const at::Tensor& t) { return average_precision(doubles(p), is_label(t, 1)); });
 }
 
 MetricSpec APScoreMulti() {

@@ -7,8 +7,9 @@ namespace fastai {
 namespace {
 bool is_norm(const torch::nn::Module& m) {
   return is_batchnorm(m) || dynamic_cast<const torch::nn::InstanceNorm1dImpl*>(&m) ||
-         dynamic_cast<const torch::nn::InstanceNorm2dImpl*>(&m) || dynamic_cast<const torch::nn::InstanceNorm3dImpl*>(&m) ||
-         dynamic_cast<const torch::nn::LayerNormImpl*>(&m) || dynamic_cast<const torch::nn::GroupNormImpl*>(&m);
+         dynamic_cast<const torch::nn::InstanceNorm2dImpl*>(&m) ||
+         dynamic_cast<const torch::nn::InstanceNorm3dImpl*>(&m) || dynamic_cast<const torch::nn::LayerNormImpl*>(&m) ||
+         dynamic_cast<const torch::nn::GroupNormImpl*>(&m);
 }
 }  // namespace
 

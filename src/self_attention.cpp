@@ -9,7 +9,9 @@ SpectralConv1dImpl::SpectralConv1dImpl(int64_t ni, int64_t no, int64_t ks, int64
   torch::nn::init::kaiming_normal_(w);  // fastai's _conv1d_spect
   weight_orig = register_parameter("weight_orig", w);
   // PyTorch's spectral_norm starts u and v as normalised N(0, 1) draws.
-  const auto norm = [](const at::Tensor& t) { return torch::nn::functional::normalize(t, torch::nn::functional::NormalizeFuncOptions().dim(0).eps(1e-12)); };
+  const auto norm = [](const at::Tensor& t) {
+    return torch::nn::functional::normalize(t, torch::nn::functional::NormalizeFuncOptions().dim(0).eps(1e-12));
+  };
   weight_u = register_buffer("weight_u", norm(torch::randn({no})));
   weight_v = register_buffer("weight_v", norm(torch::randn({ni * ks})));
 }
@@ -28,9 +30,7 @@ at::Tensor SpectralConv1dImpl::weight() {
   return weight_orig / sigma;
 }
 
-at::Tensor SpectralConv1dImpl::forward(const at::Tensor& x) {
-  return torch::conv1d(x, weight(), {}, 1, padding_);
-}
+at::Tensor SpectralConv1dImpl::forward(const at::Tensor& x) { return torch::conv1d(x, weight(), {}, 1, padding_); }
 
 SimpleSelfAttentionImpl::SimpleSelfAttentionImpl(int64_t n_in, int64_t ks, bool sym) : n_in_(n_in), sym_(sym) {
   conv = register_module("conv", SpectralConv1d(n_in, n_in, ks, ks / 2));
@@ -43,7 +43,8 @@ at::Tensor SimpleSelfAttentionImpl::forward(const at::Tensor& x) {
   at::Tensor convx;
   if (sym_) {
     auto w = conv->weight();
-    if (w.size(2) != 1) throw std::invalid_argument("SimpleSelfAttention: sym needs ks = 1, got " + std::to_string(w.size(2)));
+    if (w.size(2) != 1)
+      throw std::invalid_argument("SimpleSelfAttention: sym needs ks = 1, got " + std::to_string(w.size(2)));
     const auto c = w.view({n_in_, n_in_});
     convx = torch::conv1d(flat, ((c + c.t()) / 2).view({n_in_, n_in_, 1}));
   } else {

@@ -40,7 +40,8 @@ inline Learner make_learner(const Task& t, std::vector<std::shared_ptr<Callback>
   if (!o.loss_func) o.loss_func = CrossEntropyLossFlat();
   o.default_cbs = false;
   std::vector<std::shared_ptr<Callback>> all{std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
-  if (progress) all.push_back(std::make_shared<ProgressCallback>(ProgressOptions{.table = progress, .show_bars = false}));
+  if (progress)
+    all.push_back(std::make_shared<ProgressCallback>(ProgressOptions{.table = progress, .show_bars = false}));
   all.insert(all.end(), cbs.begin(), cbs.end());
   o.cbs = all;
   Learner l(std::move(dls), model, std::move(o));

@@ -94,8 +94,10 @@ TEST(Collab, EmbeddingDotBiasForwardIsTheFormula) {
   EmbeddingDotBias plain(4, 5, 6);
   std::map<std::string, std::vector<int64_t>> names;
   for (const auto& p : plain->named_parameters()) names[p.key()] = p.value().sizes().vec();
-  EXPECT_EQ(names, (std::map<std::string, std::vector<int64_t>>{
-                       {"u_weight.weight", {5, 4}}, {"i_weight.weight", {6, 4}}, {"u_bias.weight", {5, 1}}, {"i_bias.weight", {6, 1}}}));
+  EXPECT_EQ(names, (std::map<std::string, std::vector<int64_t>>{{"u_weight.weight", {5, 4}},
+                                                                {"i_weight.weight", {6, 4}},
+                                                                {"u_bias.weight", {5, 1}},
+                                                                {"i_bias.weight", {6, 1}}}));
   // fastai's Embedding init: trunc normal, std 0.01.
   EXPECT_LE(plain->u_weight->weight.abs().max().item<float>(), 0.02f);
 }
@@ -121,7 +123,8 @@ TEST(Collab, LearnerTrainsPredictsAndLooksUpByName) {
   // Unknown user: a clear error, not the '#na#' embedding.
   Table stranger = one;
   stranger["user"].num[0] = 99999;
-  EXPECT_THROW_WITH(learn.predict(Tabular(stranger)), std::invalid_argument, "user '99999'", "not in the training data");
+  EXPECT_THROW_WITH(learn.predict(Tabular(stranger)), std::invalid_argument, "user '99999'",
+                    "not in the training data");
   // bias / weight by name; items with a higher hidden bias (b % 3 == 2 → ids 14, 35, …) rank higher on average.
   auto model = learn.model.as<EmbeddingDotBiasImpl>();
   ASSERT_TRUE(model);

@@ -27,7 +27,8 @@ Outputs run(fastai::Conv2d& conv, const at::Tensor& x0, ConvGemmPolicy policy) {
   conv->zero_grad();
   auto y = conv(x);
   (y * torch::linspace(-1, 1, y.numel()).view(y.sizes())).sum().backward();  // a gradient that is not all ones
-  return {y.detach(), x.grad(), conv->weight.grad().clone(), conv->bias.defined() ? conv->bias.grad().clone() : at::Tensor()};
+  return {y.detach(), x.grad(), conv->weight.grad().clone(),
+          conv->bias.defined() ? conv->bias.grad().clone() : at::Tensor()};
 }
 
 void expect_close(const at::Tensor& a, const at::Tensor& b, double tol, const std::string& what) {
@@ -58,13 +59,13 @@ TEST_P(ConvGemm, MatchesLibtorchConvForwardAndBackward) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, ConvGemm,
-                         ::testing::Values(Case{4, 6, 5, 5, 3, 1, 1, false, false},   // same-size 3×3
-                                           Case{4, 6, 7, 6, 3, 2, 1, true, false},    // strided, odd, not square
-                                           Case{5, 3, 4, 4, 1, 2, 0, false, true},    // strided 1×1 (no im2col)
-                                           Case{3, 4, 6, 6, 5, 1, 2, true, true},     // 5×5, channels-last input
-                                           Case{6, 8, 1, 1, 3, 1, 1, true, false},    // 1×1 map: the centre tap
-                                           Case{6, 8, 1, 1, 1, 1, 0, false, false},   // 1×1 map, 1×1 kernel
-                                           Case{2, 3, 2, 2, 3, 2, 1, false, false})); // 2×2 → 1×1 (not a centre tap)
+                         ::testing::Values(Case{4, 6, 5, 5, 3, 1, 1, false, false},    // same-size 3×3
+                                           Case{4, 6, 7, 6, 3, 2, 1, true, false},     // strided, odd, not square
+                                           Case{5, 3, 4, 4, 1, 2, 0, false, true},     // strided 1×1 (no im2col)
+                                           Case{3, 4, 6, 6, 5, 1, 2, true, true},      // 5×5, channels-last input
+                                           Case{6, 8, 1, 1, 3, 1, 1, true, false},     // 1×1 map: the centre tap
+                                           Case{6, 8, 1, 1, 1, 1, 0, false, false},    // 1×1 map, 1×1 kernel
+                                           Case{2, 3, 2, 2, 3, 2, 1, false, false}));  // 2×2 → 1×1 (not a centre tap)
 
 TEST(ConvGemm, CentreTapIsOnByDefaultInFp32AndExact) {
   torch::manual_seed(1);

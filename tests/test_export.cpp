@@ -36,7 +36,8 @@ struct ExportFixture {
         }
   }
   Learner learner() {
-    auto dls = ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
+    auto dls =
+        ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
     torch::manual_seed(1);
     Learner learn(dls, simple_cnn(2), {.path = dir.path, .default_cbs = false});
     learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
@@ -82,8 +83,10 @@ TEST(Export, TruncatedOrModifiedFilesAreRefused) {
   auto tampered = bytes;
   tampered[tampered.size() / 2] ^= 0x5a;
   EXPECT_THROW_WITH(load_learner(write(tampered, "t.fai")), ExportError, "t.fai", "checksum");
-  EXPECT_THROW_WITH(load_learner(write(bytes.substr(0, bytes.size() - 100), "c.fai")), ExportError, "c.fai", "truncated");
-  EXPECT_THROW_WITH(load_learner(write("not an export at all, just text", "x.fai")), ExportError, "x.fai", "not a fastai.cpp export");
+  EXPECT_THROW_WITH(load_learner(write(bytes.substr(0, bytes.size() - 100), "c.fai")), ExportError, "c.fai",
+                    "truncated");
+  EXPECT_THROW_WITH(load_learner(write("not an export at all, just text", "x.fai")), ExportError, "x.fai",
+                    "not a fastai.cpp export");
   EXPECT_THROW_WITH(load_learner(f.dir.path / "none.fai"), ExportError, "none.fai", "does not exist");
   // A learner whose model no builder knows cannot be exported, and says what to do.
   learn.model_spec.clear();

@@ -31,8 +31,8 @@ struct Tracer : Callback {
 };
 
 std::vector<std::string> train_batch() {
-  return {"before_batch", "after_pred", "after_loss", "before_backward", "after_backward", "before_step", "after_step",
-          "after_batch"};
+  return {"before_batch",   "after_pred",  "after_loss", "before_backward",
+          "after_backward", "before_step", "after_step", "after_batch"};
 }
 std::vector<std::string> valid_batch() { return {"before_batch", "after_pred", "after_loss", "after_batch"}; }
 std::vector<std::string> cat(std::initializer_list<std::vector<std::string>> parts) {
@@ -53,8 +53,11 @@ TEST(Learner, EventOrderOfAWholeFit) {
   EXPECT_EQ(tr->trace, std::vector<std::string>{"after_create"});
   tr->trace.clear();
   learn.fit(1);
-  const auto expected = cat({{"before_fit", "before_epoch", "before_train"}, train_batch(), train_batch(),
-                             {"after_train", "before_validate"}, valid_batch(),
+  const auto expected = cat({{"before_fit", "before_epoch", "before_train"},
+                             train_batch(),
+                             train_batch(),
+                             {"after_train", "before_validate"},
+                             valid_batch(),
                              {"after_validate", "after_epoch", "after_fit"}});
   EXPECT_EQ(tr->trace, expected);
 }
@@ -63,7 +66,8 @@ TEST(Learner, CallbacksRunSortedByOrderAndRunAfter) {
   auto t = make_task(16, 16);
   std::vector<std::string> seen;
   auto mk = [&](std::string n, int order) {
-    return std::make_shared<FuncCallback>(n, std::map<Event, FuncCallback::Fn>{{Event::before_fit, [&seen, n](Learner&) { seen.push_back(n); }}}, order);
+    return std::make_shared<FuncCallback>(
+        n, std::map<Event, FuncCallback::Fn>{{Event::before_fit, [&seen, n](Learner&) { seen.push_back(n); }}}, order);
   };
   auto a = mk("A", 5), b = mk("B", -3), c = mk("C", 5);
   c->run_before = {"A"};
@@ -100,11 +104,13 @@ TEST(Learner, CancelStepSkipsOnlyTheStep) {
   auto learn = make_learner(t, {tr}, {.opt_func = sgd_func()});
   tr->trace.clear();
   learn.fit(1);
-  const std::vector<std::string> first{"before_batch", "after_pred",        "after_loss", "before_backward",
-                                       "after_backward", "before_step", "after_cancel_step", "after_step", "after_batch"};
+  const std::vector<std::string> first{"before_batch",      "after_pred",     "after_loss",
+                                       "before_backward",   "after_backward", "before_step",
+                                       "after_cancel_step", "after_step",     "after_batch"};
   EXPECT_TRUE(std::equal(first.begin(), first.end(), tr->trace.begin() + 3));
   // Every step cancelled: the weights never move, and zero_grad still ran after each batch.
-  auto tr2 = std::make_shared<FuncCallback>("NoStep", std::map<Event, FuncCallback::Fn>{{Event::before_step, [](Learner&) { throw CancelStepException(); }}});
+  auto tr2 = std::make_shared<FuncCallback>(
+      "NoStep", std::map<Event, FuncCallback::Fn>{{Event::before_step, [](Learner&) { throw CancelStepException(); }}});
   auto learn2 = make_learner(t, {tr2}, {.opt_func = sgd_func()});
   const auto w = snapshot(learn2);
   learn2.fit(2);
@@ -114,7 +120,9 @@ TEST(Learner, CancelStepSkipsOnlyTheStep) {
 
 TEST(Learner, CancelBackwardSkipsBackwardButNotTheStepEvents) {
   auto t = make_task(16, 16);
-  auto cb = std::make_shared<FuncCallback>("NoBackward", std::map<Event, FuncCallback::Fn>{{Event::before_backward, [](Learner&) { throw CancelBackwardException(); }}});
+  auto cb = std::make_shared<FuncCallback>(
+      "NoBackward",
+      std::map<Event, FuncCallback::Fn>{{Event::before_backward, [](Learner&) { throw CancelBackwardException(); }}});
   auto tr = std::make_shared<Tracer>();
   auto learn = make_learner(t, {cb, tr}, {.opt_func = sgd_func()});
   const auto w = snapshot(learn);
@@ -135,10 +143,11 @@ TEST(Learner, CancelTrainValidEpochFitSkipExactlyTheirPart) {
     auto learn = make_learner(t, {tr});
     tr->trace.clear();
     learn.fit(1);
-    EXPECT_EQ(tr->trace, cat({{"before_fit", "before_epoch", "before_train", "after_cancel_train", "after_train",
-                               "before_validate"},
-                              valid_batch(),
-                              {"after_validate", "after_epoch", "after_fit"}}));
+    EXPECT_EQ(
+        tr->trace,
+        cat({{"before_fit", "before_epoch", "before_train", "after_cancel_train", "after_train", "before_validate"},
+             valid_batch(),
+             {"after_validate", "after_epoch", "after_fit"}}));
   }
   {  // valid
     auto tr = std::make_shared<Tracer>();
@@ -147,9 +156,11 @@ TEST(Learner, CancelTrainValidEpochFitSkipExactlyTheirPart) {
     auto learn = make_learner(t, {tr});
     tr->trace.clear();
     learn.fit(1);
-    EXPECT_EQ(tr->trace, cat({{"before_fit", "before_epoch", "before_train"}, train_batch(), train_batch(),
-                              {"after_train", "before_validate", "after_cancel_validate", "after_validate", "after_epoch",
-                               "after_fit"}}));
+    EXPECT_EQ(tr->trace, cat({{"before_fit", "before_epoch", "before_train"},
+                              train_batch(),
+                              train_batch(),
+                              {"after_train", "before_validate", "after_cancel_validate", "after_validate",
+                               "after_epoch", "after_fit"}}));
     // The recorder logs no validation values for that epoch.
     EXPECT_EQ(learn.recorder->values.back().size(), 1u);
   }
@@ -160,8 +171,8 @@ TEST(Learner, CancelTrainValidEpochFitSkipExactlyTheirPart) {
     auto learn = make_learner(t, {tr});
     tr->trace.clear();
     learn.fit(2);
-    const std::vector<std::string> head{"before_fit", "before_epoch", "after_cancel_epoch", "after_epoch", "before_epoch",
-                                        "before_train"};
+    const std::vector<std::string> head{"before_fit",  "before_epoch", "after_cancel_epoch",
+                                        "after_epoch", "before_epoch", "before_train"};
     EXPECT_TRUE(std::equal(head.begin(), head.end(), tr->trace.begin()));
     EXPECT_EQ(count(tr->trace, "before_train"), 1);
   }
@@ -172,7 +183,8 @@ TEST(Learner, CancelTrainValidEpochFitSkipExactlyTheirPart) {
     auto learn = make_learner(t, {tr});
     tr->trace.clear();
     learn.fit(3);
-    EXPECT_EQ(tr->trace, cat({{"before_fit", "before_epoch", "before_train"}, train_batch(), {"after_cancel_fit", "after_fit"}}));
+    EXPECT_EQ(tr->trace,
+              cat({{"before_fit", "before_epoch", "before_train"}, train_batch(), {"after_cancel_fit", "after_fit"}}));
   }
 }
 
@@ -190,16 +202,19 @@ TEST(Learner, CallbacksChangeTheStateAndTheLoopUsesIt) {
     for (const auto& p : preds) EXPECT_TRUE(torch::allclose(p, p[0].expand_as(p)));  // every row the same (bias only)
   }
   {  // a zeroed loss gives zero gradients: plain SGD leaves the weights alone
-    auto cb = std::make_shared<FuncCallback>("NoLoss", std::map<Event, FuncCallback::Fn>{{Event::after_loss, [](Learner& l) { l.loss_grad = l.loss_grad * 0; }}});
+    auto cb = std::make_shared<FuncCallback>(
+        "NoLoss",
+        std::map<Event, FuncCallback::Fn>{{Event::after_loss, [](Learner& l) { l.loss_grad = l.loss_grad * 0; }}});
     auto learn = make_learner(t, {cb}, {.opt_func = sgd_func()});
     const auto w = snapshot(learn);
     learn.fit(1);
     EXPECT_TRUE(same_weights(w, snapshot(learn)));
   }
   {  // gradients doubled before the step equal a doubled learning rate
-    auto twice = std::make_shared<FuncCallback>("Twice", std::map<Event, FuncCallback::Fn>{{Event::before_step, [](Learner& l) {
-      for (auto& p : l.model->parameters()) p.mutable_grad().mul_(2);
-    }}});
+    auto twice = std::make_shared<FuncCallback>(
+        "Twice", std::map<Event, FuncCallback::Fn>{{Event::before_step, [](Learner& l) {
+                                                      for (auto& p : l.model->parameters()) p.mutable_grad().mul_(2);
+                                                    }}});
     auto a = make_learner(t, {twice}, {.opt_func = sgd_func()});
     auto b = make_learner(t, {}, {.opt_func = sgd_func()});
     a.fit(1, 0.05);
@@ -213,7 +228,9 @@ TEST(Learner, FitScopedCallbacksAreRemovedAfterTheFitEvenOnErrors) {
   auto t = make_task(16, 16);
   auto learn = make_learner(t);
   const auto n = learn.cbs().size();
-  auto boom = std::make_shared<FuncCallback>("Boom", std::map<Event, FuncCallback::Fn>{{Event::after_loss, [](Learner&) { throw std::runtime_error("kaput"); }}});
+  auto boom = std::make_shared<FuncCallback>(
+      "Boom",
+      std::map<Event, FuncCallback::Fn>{{Event::after_loss, [](Learner&) { throw std::runtime_error("kaput"); }}});
   EXPECT_THROW_WITH(learn.fit(1, std::nullopt, {.cbs = {boom}}), CallbackError, "Boom.after_loss", "kaput");
   EXPECT_EQ(learn.cbs().size(), n);
   EXPECT_FALSE(boom->attached());
@@ -257,9 +274,11 @@ TEST(Learner, RecorderKeepsLossesLrsAndEpochValues) {
 TEST(Learner, SmoothLossIsDebiasedExponentialAverage) {
   auto t = make_task(64, 16);
   std::vector<double> raw;
-  auto cb = std::make_shared<FuncCallback>("Raw", std::map<Event, FuncCallback::Fn>{{Event::after_loss, [&](Learner& l) {
-    if (l.training) raw.push_back(l.loss.item<double>());
-  }}});
+  auto cb =
+      std::make_shared<FuncCallback>("Raw", std::map<Event, FuncCallback::Fn>{{Event::after_loss, [&](Learner& l) {
+                                                                                 if (l.training)
+                                                                                   raw.push_back(l.loss.item<double>());
+                                                                               }}});
   auto learn = make_learner(t, {cb});
   learn.fit(1);
   double avg = 0;
@@ -283,7 +302,8 @@ TEST(Learner, GetPredsReturnsActivationsTargetsDecodedAndLosses) {
   learn.model->eval();
   auto out = learn.model({t.xv});
   EXPECT_TRUE(torch::allclose(p.preds, torch::softmax(out, 1), 1e-5, 1e-6));
-  auto per_item = torch::nn::functional::cross_entropy(out, t.yv, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
+  auto per_item = torch::nn::functional::cross_entropy(
+      out, t.yv, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kNone));
   EXPECT_TRUE(torch::allclose(p.losses, per_item, 1e-5, 1e-6));
   // the loss is back to its reduction afterwards
   EXPECT_EQ(learn.loss_func->reduction, Reduction::mean);
@@ -332,8 +352,9 @@ TEST(Learner, LossInferredFromTargetsOrAClearError) {
 TEST(Learner, ShapeMismatchNamesTheLossAndBothShapes) {
   auto t = make_task(16, 16);
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 8});
-  Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2), torch::nn::Flatten(torch::nn::FlattenOptions().start_dim(0))),
-                {.loss_func = CrossEntropyLossFlat(), .default_cbs = false});
+  Learner learn(
+      dls, torch::nn::Sequential(torch::nn::Linear(4, 2), torch::nn::Flatten(torch::nn::FlattenOptions().start_dim(0))),
+      {.loss_func = CrossEntropyLossFlat(), .default_cbs = false});
   EXPECT_THROW_WITH(learn.fit(1), std::invalid_argument, "CrossEntropyLoss", "[16]", "[8]");
 }
 
@@ -342,14 +363,16 @@ TEST(Learner, NaNLossStopsTheFitNamingEpochAndBatch) {
   t.x[20][1] = std::nan("");  // in the second batch of 16 (no shuffle: the seed shuffles, so find it)
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 16, .shuffle = false});
   Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
-                {.loss_func = CrossEntropyLossFlat(), .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
-                                                             std::make_shared<TerminateOnNaNCallback>()},
+                {.loss_func = CrossEntropyLossFlat(),
+                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
+                         std::make_shared<TerminateOnNaNCallback>()},
                  .default_cbs = false});
   EXPECT_THROW_WITH(learn.fit(2), TrainingError, "loss is nan", "epoch 0", "batch 1");
   // Quiet mode cancels the fit instead, as fastai does.
   Learner quiet(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
-                {.loss_func = CrossEntropyLossFlat(), .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
-                                                             std::make_shared<TerminateOnNaNCallback>(false)},
+                {.loss_func = CrossEntropyLossFlat(),
+                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
+                         std::make_shared<TerminateOnNaNCallback>(false)},
                  .default_cbs = false});
   EXPECT_NO_THROW(quiet.fit(2));
   EXPECT_TRUE(quiet.recorder->values.empty());
@@ -358,7 +381,9 @@ TEST(Learner, NaNLossStopsTheFitNamingEpochAndBatch) {
 TEST(Learner, IncrementalAdoptionPlainModuleAndTensors) {
   // Any module with forward(Tensor), data as plain tensors: fit_one_cycle with every default callback.
   struct NetImpl : torch::nn::Module {
-    NetImpl() : fc1(register_module("fc1", torch::nn::Linear(4, 16))), fc2(register_module("fc2", torch::nn::Linear(16, 2))) {}
+    NetImpl()
+        : fc1(register_module("fc1", torch::nn::Linear(4, 16))),
+          fc2(register_module("fc2", torch::nn::Linear(16, 2))) {}
     at::Tensor forward(at::Tensor x) { return fc2(torch::relu(fc1(x))); }
     torch::nn::Linear fc1, fc2;
   };
@@ -396,8 +421,10 @@ TEST(Learner, IncrementalAdoptionLibtorchDataset) {
   EXPECT_TRUE(torch::equal(b[0], t.xv.slice(0, 0, 32)));
   torch::manual_seed(0);
   Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
-                {.loss_func = CrossEntropyLossFlat(), .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()},
-                 .metrics = {accuracy}, .default_cbs = false});
+                {.loss_func = CrossEntropyLossFlat(),
+                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()},
+                 .metrics = {accuracy},
+                 .default_cbs = false});
   learn.logger = nullptr;
   learn.fit_one_cycle(5, 5e-2);
   EXPECT_GT(learn.recorder->values.back().at(2), 0.85);

@@ -95,7 +95,9 @@ TEST(LearnerIO, LoadErrorsNameTheFileAndTheMismatch) {
   learn.save("good");
   // A different architecture: names the tensor and both shapes, and leaves the model as it was.
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 16});
-  Learner wide(dls, torch::nn::Sequential(torch::nn::Linear(4, 9), torch::nn::BatchNorm1d(9), torch::nn::ReLU(), torch::nn::Linear(9, 2)),
+  Learner wide(dls,
+               torch::nn::Sequential(torch::nn::Linear(4, 9), torch::nn::BatchNorm1d(9), torch::nn::ReLU(),
+                                     torch::nn::Linear(9, 2)),
                {.loss_func = CrossEntropyLossFlat(), .path = dir.path, .default_cbs = false});
   const auto before = snapshot(wide);
   EXPECT_THROW_WITH(wide.load("good"), std::runtime_error, "good.pth", "0.weight", "[8, 4]", "[9, 4]");
@@ -154,7 +156,8 @@ TEST(Trackers, EarlyStoppingSaveModelAndReduceLROnPlateau) {
   ::testing::internal::GetCapturedStdout();
   EXPECT_DOUBLE_EQ(l2.opt->hyper("lr"), 0.0);
   auto l3 = bn_learner(t, {.path = dir.path});
-  auto rl3 = std::make_shared<ReduceLROnPlateau>(TrackerOptions{.monitor = "train_loss", .comp = [](double a, double b) { return a < b - 10; }, .patience = 1});
+  auto rl3 = std::make_shared<ReduceLROnPlateau>(
+      TrackerOptions{.monitor = "train_loss", .comp = [](double a, double b) { return a < b - 10; }, .patience = 1});
   ::testing::internal::CaptureStdout();
   l3.fit(2, 1e-2, {.cbs = {rl3}});
   ::testing::internal::GetCapturedStdout();
@@ -164,9 +167,14 @@ TEST(Trackers, EarlyStoppingSaveModelAndReduceLROnPlateau) {
   auto best_acc = std::make_shared<SaveModelCallback>(TrackerOptions{.monitor = "valid_loss", .fname = "best"});
   std::vector<at::Tensor> at_best;
   double best = 1e9;
-  auto spy = std::make_shared<FuncCallback>("Spy", std::map<Event, FuncCallback::Fn>{{Event::after_epoch, [&](Learner& l) {
-    if (l.recorder->values.back()[1] < best) best = l.recorder->values.back()[1], at_best = snapshot(l);
-  }}}, 70);
+  auto spy = std::make_shared<FuncCallback>(
+      "Spy",
+      std::map<Event, FuncCallback::Fn>{{Event::after_epoch,
+                                         [&](Learner& l) {
+                                           if (l.recorder->values.back()[1] < best)
+                                             best = l.recorder->values.back()[1], at_best = snapshot(l);
+                                         }}},
+      70);
   auto l4 = bn_learner(t, {.path = dir.path});
   ::testing::internal::CaptureStdout();
   l4.fit(4, 0.3, {.cbs = {best_acc, spy}});
@@ -220,7 +228,8 @@ TEST(Plots, RecorderWritesPngs) {
     EXPECT_NE(out.find(f.string()), std::string::npos) << "path printed";
   }
   EXPECT_EQ(s.plot, dir.path / "models" / "lr_find.png");
-  EXPECT_THROW_WITH(plot_lines(dir.path / "x.png", {{.label = "bad", .x = {1, 2}, .y = {1}}}), std::invalid_argument, "bad", "2 x", "1 y");
+  EXPECT_THROW_WITH(plot_lines(dir.path / "x.png", {{.label = "bad", .x = {1, 2}, .y = {1}}}), std::invalid_argument,
+                    "bad", "2 x", "1 y");
 }
 
 TEST(TrainingCallbacks, GradientAccumulationEqualsALargerBatch) {
@@ -245,19 +254,26 @@ TEST(TrainingCallbacks, GradientAccumulationEqualsALargerBatch) {
 TEST(TrainingCallbacks, GradientClipShortEpochBnFreeze) {
   auto t = make_task(64, 32);
   double max_norm = 0;
-  auto probe = std::make_shared<FuncCallback>("Probe", std::map<Event, FuncCallback::Fn>{{Event::before_step, [&](Learner& l) {
-    double sq = 0;
-    for (auto& p : l.model->parameters()) sq += p.grad().pow(2).sum().item<double>();
-    max_norm = std::max(max_norm, std::sqrt(sq));
-  }}}, 20);
+  auto probe =
+      std::make_shared<FuncCallback>("Probe",
+                                     std::map<Event, FuncCallback::Fn>{{Event::before_step,
+                                                                        [&](Learner& l) {
+                                                                          double sq = 0;
+                                                                          for (auto& p : l.model->parameters())
+                                                                            sq += p.grad().pow(2).sum().item<double>();
+                                                                          max_norm = std::max(max_norm, std::sqrt(sq));
+                                                                        }}},
+                                     20);
   auto learn = bn_learner(t, {.cbs = {std::make_shared<GradientClip>(0.01), probe}});
   learn.fit(1, 1e-2);
   EXPECT_LE(max_norm, 0.01 + 1e-6);
 
   int train_batches = 0, valid_batches = 0;
-  auto counter = std::make_shared<FuncCallback>("Counter", std::map<Event, FuncCallback::Fn>{{Event::after_batch, [&](Learner& l) {
-    (l.training ? train_batches : valid_batches)++;
-  }}}, -20);
+  auto counter = std::make_shared<FuncCallback>(
+      "Counter",
+      std::map<Event, FuncCallback::Fn>{
+          {Event::after_batch, [&](Learner& l) { (l.training ? train_batches : valid_batches)++; }}},
+      -20);
   auto short_ = bn_learner(t, {.cbs = {std::make_shared<ShortEpochCallback>(0.5), counter}});
   short_.fit(1, 1e-2);
   EXPECT_EQ(train_batches, 3);  // batches 0, 1, 2 of 4: iter/n_iter reaches 0.5 at batch 2
@@ -273,15 +289,16 @@ TEST(TrainingCallbacks, GradientClipShortEpochBnFreeze) {
   auto moving = bn_learner(t, {.train_bn = false});
   moving.freeze();
   moving.fit(1, 1e-2);
-  EXPECT_FALSE(torch::equal(mean0, moving.model.as<torch::nn::SequentialImpl>()->ptr(1)->named_buffers()["running_mean"]));
+  EXPECT_FALSE(
+      torch::equal(mean0, moving.model.as<torch::nn::SequentialImpl>()->ptr(1)->named_buffers()["running_mean"]));
 }
 
 TEST(TrainingCallbacks, MixedPrecisionBf16TrainsInBf16) {
   auto t = make_task(128, 32);
   at::ScalarType seen = at::kFloat;
-  auto probe = std::make_shared<FuncCallback>("Probe", std::map<Event, FuncCallback::Fn>{{Event::after_pred, [&](Learner& l) {
-    seen = l.pred.scalar_type();
-  }}}, 5);  // before MixedPrecision's after_pred (order 10) casts back
+  auto probe = std::make_shared<FuncCallback>(
+      "Probe", std::map<Event, FuncCallback::Fn>{{Event::after_pred, [&](Learner& l) { seen = l.pred.scalar_type(); }}},
+      5);  // before MixedPrecision's after_pred (order 10) casts back
   auto learn = make_learner(t, {std::make_shared<MixedPrecision>(AmpMode::bf16), probe}, {.metrics = {accuracy}}, 16);
   learn.fit(3, 1e-2);
   EXPECT_EQ(seen, at::kBFloat16);
@@ -289,7 +306,8 @@ TEST(TrainingCallbacks, MixedPrecisionBf16TrainsInBf16) {
   EXPECT_GT(learn.recorder->values.back()[2], 0.8);
   EXPECT_FALSE(at::autocast::is_cpu_enabled());  // autocast off outside the batches
   // fp16 needs CUDA: a clear error on the CPU.
-  EXPECT_THROW_WITH(learn.fit(1, 1e-3, {.cbs = {std::make_shared<MixedPrecision>(AmpMode::fp16)}}), CallbackError, "CUDA", "bf16");
+  EXPECT_THROW_WITH(learn.fit(1, 1e-3, {.cbs = {std::make_shared<MixedPrecision>(AmpMode::fp16)}}), CallbackError,
+                    "CUDA", "bf16");
 }
 
 TEST(TrainingCallbacks, GradScalerBacksOffOnOverflowAndGrows) {
@@ -328,9 +346,11 @@ TEST(TrainingCallbacks, ChannelsLastKeepsResults) {
   auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 8, .shuffle = false});
   auto mk = [&](std::vector<std::shared_ptr<Callback>> cbs) {
     torch::manual_seed(3);
-    auto m = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 4, 3)), torch::nn::Flatten(), torch::nn::Linear(144, 2));
+    auto m = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 4, 3)), torch::nn::Flatten(),
+                                   torch::nn::Linear(144, 2));
     cbs.insert(cbs.begin(), std::make_shared<TrainEvalCallback>());
-    return Learner(dls, m, {.loss_func = CrossEntropyLossFlat(), .opt_func = sgd_func(), .cbs = cbs, .default_cbs = false});
+    return Learner(dls, m,
+                   {.loss_func = CrossEntropyLossFlat(), .opt_func = sgd_func(), .cbs = cbs, .default_cbs = false});
   };
   auto cl = mk({std::make_shared<ChannelsLast>()});
   auto plain = mk({});
@@ -344,10 +364,12 @@ TEST(TrainingCallbacks, ChannelsLastKeepsResults) {
 TEST(TrainingCallbacks, PrecisionShortcutsAddAndRemoveTheirCallbacks) {
   auto x = torch::randn({16, 1, 8, 8}), y = torch::randint(0, 2, {16});
   auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 8});
-  auto m = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 4, 3)), torch::nn::Flatten(), torch::nn::Linear(144, 2));
+  auto m = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 4, 3)), torch::nn::Flatten(),
+                                 torch::nn::Linear(144, 2));
   Learner learn(dls, m, {.loss_func = CrossEntropyLossFlat()});
   auto count = [&]<class T>() {
-    return std::count_if(learn.cbs().begin(), learn.cbs().end(), [](const auto& c) { return dynamic_cast<T*>(c.get()) != nullptr; });
+    return std::count_if(learn.cbs().begin(), learn.cbs().end(),
+                         [](const auto& c) { return dynamic_cast<T*>(c.get()) != nullptr; });
   };
   learn.to_bf16().to_bf16();  // twice: still one MixedPrecision
   EXPECT_EQ(count.operator()<MixedPrecision>(), 1);

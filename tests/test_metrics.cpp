@@ -29,7 +29,8 @@ TEST(Metrics, AccuracyErrorRateAndBatchSizeWeighting) {
   // (2 right of 3) + (0 right of 1): 2/4, not the mean of the batch accuracies (1/3).
   auto m = MetricSpec(accuracy).make();
   EXPECT_FALSE(m->value().has_value());
-  EXPECT_NEAR(run(m, {batch(p, y), batch(torch::tensor({{0.9, 0.1}}), torch::tensor({1}))}), 0.5, 1e-6);  // float32 accuracy per batch
+  EXPECT_NEAR(run(m, {batch(p, y), batch(torch::tensor({{0.9, 0.1}}), torch::tensor({1}))}), 0.5,
+              1e-6);  // float32 accuracy per batch
   EXPECT_EQ(m->name(), "accuracy");
 }
 
@@ -75,10 +76,10 @@ TEST(Metrics, LossBasedMetrics) {
 TEST(Metrics, SegmentationDiceAndJaccard) {
   // 1 image, 2 classes, 4 pixels: predicted classes [1,1,0,0], targets [1,0,0,0].
   auto logits = torch::tensor({{{{0.0, 0.0, 1.0, 1.0}}, {{1.0, 1.0, 0.0, 0.0}}}});  // [1, 2, 1, 4]
-  auto targ = torch::tensor({{{1, 0, 0, 0}}});                                        // [1, 1, 4]
+  auto targ = torch::tensor({{{1, 0, 0, 0}}});                                      // [1, 1, 4]
   auto b = batch(logits, targ);
-  EXPECT_NEAR(run(Dice().make(), {b}), 2.0 * 1 / 3, 1e-9);          // inter 1, |P|+|T| = 3
-  EXPECT_NEAR(run(JaccardCoeff().make(), {b}), 1.0 / 2, 1e-9);      // inter 1, union 2
+  EXPECT_NEAR(run(Dice().make(), {b}), 2.0 * 1 / 3, 1e-9);      // inter 1, |P|+|T| = 3
+  EXPECT_NEAR(run(JaccardCoeff().make(), {b}), 1.0 / 2, 1e-9);  // inter 1, union 2
   // Class 0: P={2,3}, T={1,2,3}: 2·2/5; class 1: P={0,1}, T={0}: 2·1/3.
   EXPECT_NEAR(run(DiceMulti().make(), {b}), (0.8 + 2.0 / 3) / 2, 1e-9);
 }
@@ -93,8 +94,10 @@ TEST(Metrics, IncompatibleShapesNameTheMetric) {
 TEST(Metrics, LossMetricReportsALossPart) {
   // A loss with two parts: MSE plus a penalty it records as parts["penalty"].
   struct PenalisedMSE : BaseLoss {
-    PenalisedMSE() : BaseLoss("PenalisedMSE", [](const at::Tensor& i, const at::Tensor& t, Reduction) {
-      return at::mse_loss(i, t); }, {.floatify = true, .is_2d = false}) {}
+    PenalisedMSE()
+        : BaseLoss("PenalisedMSE",
+                   [](const at::Tensor& i, const at::Tensor& t, Reduction) { return at::mse_loss(i, t); },
+                   {.floatify = true, .is_2d = false}) {}
     at::Tensor operator()(const at::Tensor& inp, const at::Tensor& targ) const override {
       parts["penalty"] = inp.abs().mean();
       return BaseLoss::operator()(inp, targ) + parts["penalty"];
@@ -110,6 +113,7 @@ TEST(Metrics, LossMetricReportsALossPart) {
   EXPECT_NEAR(*m->value(), 2.0, 1e-9);
   EXPECT_EQ(m->name(), "penalty");
   auto missing = LossMetric("kl").make();
-  EXPECT_THROW_WITH(missing->accumulate({.pred = torch::zeros({1}), .yb = {torch::zeros({1})}, .bs = 1, .loss_func = &loss}),
-                    std::invalid_argument, "PenalisedMSE", "\"kl\"");
+  EXPECT_THROW_WITH(
+      missing->accumulate({.pred = torch::zeros({1}), .yb = {torch::zeros({1})}, .bs = 1, .loss_func = &loss}),
+      std::invalid_argument, "PenalisedMSE", "\"kl\"");
 }

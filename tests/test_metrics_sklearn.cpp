@@ -21,7 +21,9 @@ const json& find(const std::string& name) {
 
 // Accumulates the case's outputs and targets in two batches (so accumulation is exercised).
 double run(const MetricSpec& spec, const json& c) {
-  auto out = torch::tensor(c["output"].get<std::vector<double>>()).to(torch::kFloat).view(c["output_shape"].get<std::vector<int64_t>>());
+  auto out = torch::tensor(c["output"].get<std::vector<double>>())
+                 .to(torch::kFloat)
+                 .view(c["output_shape"].get<std::vector<int64_t>>());
   auto y = torch::tensor(c["target"].get<std::vector<double>>()).view(c["target_shape"].get<std::vector<int64_t>>());
   if (c["name"] != "spearman" && c["name"] != "regression") y = y.to(torch::kLong);
   auto m = spec.make();
@@ -59,7 +61,9 @@ std::map<std::string, MetricSpec> label_specs(const std::vector<std::pair<std::s
 }  // namespace
 
 TEST(SklearnParity, BinaryLabelAndScoreMetricsWithTies) {
-  auto specs = label_specs({{"binary", Average::binary}, {"macro", Average::macro}, {"micro", Average::micro},
+  auto specs = label_specs({{"binary", Average::binary},
+                            {"macro", Average::macro},
+                            {"micro", Average::micro},
                             {"weighted", Average::weighted}});
   specs.emplace("brier", BrierScore());
   specs.emplace("roc_auc_binary", RocAucBinary());
@@ -76,8 +80,10 @@ TEST(SklearnParity, MultiClassWithAClassNeverPredicted) {
 }
 
 TEST(SklearnParity, AllTargetsOneClass) {
-  expect("one_class", {{"precision_binary", Precision()}, {"recall_binary", Recall()},
-                       {"balanced_accuracy", BalancedAccuracy()}, {"mcc", MatthewsCorrCoef()}});
+  expect("one_class", {{"precision_binary", Precision()},
+                       {"recall_binary", Recall()},
+                       {"balanced_accuracy", BalancedAccuracy()},
+                       {"mcc", MatthewsCorrCoef()}});
   EXPECT_THROW_WITH(run(RocAucBinary(), find("one_class")), std::invalid_argument, "Only one class");
 }
 

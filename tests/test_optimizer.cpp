@@ -22,7 +22,8 @@ torch::Tensor from_json(const json& values, const json& shape) {
 }
 
 // Runs 20 steps with the reference gradients and compares every step's parameters.
-void expect_trajectory(const std::string& name, const std::function<std::unique_ptr<Optimizer>(std::vector<torch::Tensor>)>& make) {
+void expect_trajectory(const std::string& name,
+                       const std::function<std::unique_ptr<Optimizer>(std::vector<torch::Tensor>)>& make) {
   const json& r = reference();
   std::vector<torch::Tensor> ps;
   for (size_t i = 0; i < r["params"].size(); ++i)
@@ -46,7 +47,8 @@ TEST(OptimizerParity, SgdMatchesTorchOptim) {
   expect_trajectory("sgd", [](auto ps) { return SGD(ps, {.lr = 0.1}); });
   expect_trajectory("sgd_mom", [](auto ps) { return SGD(ps, {.lr = 0.1, .mom = 0.9}); });
   // torch's weight_decay is L2 regularisation: fastai's decouple_wd = false.
-  expect_trajectory("sgd_mom_l2", [](auto ps) { return SGD(ps, {.lr = 0.1, .mom = 0.9, .wd = 0.01, .decouple_wd = false}); });
+  expect_trajectory("sgd_mom_l2",
+                    [](auto ps) { return SGD(ps, {.lr = 0.1, .mom = 0.9, .wd = 0.01, .decouple_wd = false}); });
   expect_trajectory("sgd_decoupled_wd", [](auto ps) { return SGD(ps, {.lr = 0.1, .wd = 0.1}); });
 }
 

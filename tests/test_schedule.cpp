@@ -15,7 +15,8 @@ std::vector<double> vec(const nlohmann::json& j) { return j.get<std::vector<doub
 void expect_values(const Schedule& s, const nlohmann::json& ref, const char* what) {
   const auto pos = vec(load_reference("schedules.json")["positions"]);
   const auto want = vec(ref);
-  for (size_t i = 0; i < pos.size(); ++i) EXPECT_NEAR(s(pos[i]), want[i], 1e-12 + 1e-9 * std::abs(want[i])) << what << " at " << pos[i];
+  for (size_t i = 0; i < pos.size(); ++i)
+    EXPECT_NEAR(s(pos[i]), want[i], 1e-12 + 1e-9 * std::abs(want[i])) << what << " at " << pos[i];
 }
 }  // namespace
 
@@ -98,8 +99,8 @@ TEST(Schedule, LrFindExploresAndRestoresTheWeights) {
   TempDir dir;
   auto learn = make_learner(t, {}, {.path = dir.path}, 16);
   const auto w = snapshot(learn);
-  auto s = learn.lr_find({.num_it = 40, .show_plot = false,
-                          .suggest_funcs = {{"valley", valley}, {"minimum", minimum}}});
+  auto s =
+      learn.lr_find({.num_it = 40, .show_plot = false, .suggest_funcs = {{"valley", valley}, {"minimum", minimum}}});
   EXPECT_TRUE(same_weights(w, snapshot(learn)));  // weights back where they were
   EXPECT_FALSE(std::filesystem::exists(dir.path / "models" / "_tmp.pth"));
   const auto& lrs = learn.recorder->lrs;
@@ -121,11 +122,12 @@ TEST(Schedule, FineTuneFreezesThenUnfreezesWithDiscriminativeLrs) {
   };
   std::vector<bool> frozen_during_first;
   int fits = 0;
-  auto spy = std::make_shared<FuncCallback>("Spy", std::map<Event, FuncCallback::Fn>{
-      {Event::before_fit, [&](Learner& l) {
-         ++fits;
-         frozen_during_first.push_back(!l.model->parameters()[0].requires_grad());
-       }}});
+  auto spy = std::make_shared<FuncCallback>(
+      "Spy",
+      std::map<Event, FuncCallback::Fn>{{Event::before_fit, [&](Learner& l) {
+                                           ++fits;
+                                           frozen_during_first.push_back(!l.model->parameters()[0].requires_grad());
+                                         }}});
   auto learn = make_learner(t, {spy}, {.splitter = split}, 8);
   learn.fine_tune(1, {.base_lr = 2e-3});
   EXPECT_EQ(fits, 2);

@@ -58,7 +58,8 @@ TEST(SelfAttention, StartsAsIdentityAndSymMakesTheWeightSymmetric) {
   const auto w = sa->conv->weight().view({8, 8});
   const auto ws = ((w + w.t()) / 2).view({8, 8, 1});
   const auto flat = x.reshape({3, 8, -1});
-  const auto expected = (0.1 * torch::bmm(torch::bmm(flat, flat.transpose(1, 2)), torch::conv1d(flat, ws)) + flat).view(x.sizes());
+  const auto expected =
+      (0.1 * torch::bmm(torch::bmm(flat, flat.transpose(1, 2)), torch::conv1d(flat, ws)) + flat).view(x.sizes());
   EXPECT_TRUE(torch::allclose(sa(x), expected, 1e-4, 1e-5));
   // after many training steps the normalised weight's largest singular value is 1
   sa->train();
@@ -70,7 +71,7 @@ TEST(SelfAttention, XResNetSaPutsItInTheLastBlockOfTheFirstStage) {
   auto m = xresnet18({.c_in = 1, .n_out = 10, .sa = true});
   const auto params = m->named_parameters();
   const auto buffers = m->named_buffers();
-  EXPECT_TRUE(params.contains("4.1.convpath.2.gamma"));             // fastai's state_dict names
+  EXPECT_TRUE(params.contains("4.1.convpath.2.gamma"));  // fastai's state_dict names
   EXPECT_TRUE(params.contains("4.1.convpath.2.conv.weight_orig"));
   EXPECT_TRUE(buffers.contains("4.1.convpath.2.conv.weight_u"));
   EXPECT_TRUE(buffers.contains("4.1.convpath.2.conv.weight_v"));

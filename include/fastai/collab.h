@@ -18,8 +18,8 @@
 #include <utility>
 #include <vector>
 
-#include "fastai/learner.h"
 #include "fastai/data/csv.h"
+#include "fastai/learner.h"
 #include "fastai/tabular/data.h"
 #include "fastai/tabular/model.h"
 
@@ -31,11 +31,11 @@ namespace fastai {
 struct CollabLoadersOptions {
   double valid_pct = 0.2;
   std::string user_name, item_name, rating_name;
-  std::optional<uint64_t> seed;     ///< split and shuffle seed
+  std::optional<uint64_t> seed;  ///< split and shuffle seed
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
   std::optional<c10::Device> device;
-  CsvOptions csv;                   ///< from_csv only
+  CsvOptions csv;  ///< from_csv only
 };
 
 /// fastai's CollabDataLoaders: batches of (ids int64 [bs, 2], rating float [bs, 1]).
@@ -57,9 +57,9 @@ class EmbeddingDotBiasImpl : public torch::nn::Module {
   EmbeddingDotBiasImpl(int64_t n_factors, int64_t n_users, int64_t n_items,
                        std::optional<std::pair<double, double>> y_range = std::nullopt);
   /// From the loaders' vocabularies (fastai's from_classes): enables bias() and weight() by name.
-  static std::shared_ptr<EmbeddingDotBiasImpl> from_classes(int64_t n_factors, const std::map<std::string, CategoryMap>& classes,
-                                                            const std::string& user, const std::string& item,
-                                                            std::optional<std::pair<double, double>> y_range = std::nullopt);
+  static std::shared_ptr<EmbeddingDotBiasImpl> from_classes(
+      int64_t n_factors, const std::map<std::string, CategoryMap>& classes, const std::string& user,
+      const std::string& item, std::optional<std::pair<double, double>> y_range = std::nullopt);
   /// x: [bs, 2] (user index, item index) → predicted rating [bs].
   at::Tensor forward(const at::Tensor& x);
   /// Biases of the named items (or users), in order; throws naming one that training never saw.

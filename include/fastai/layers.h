@@ -1,7 +1,7 @@
 #pragma once
 /// fastai.layers (the part the applications need so far): ConvLayer, BatchNorm, LinBnDrop,
-/// SigmoidRange and Embedding with fastai's initialisation. libtorch's Sequential cannot hold another Sequential's layers
-/// flattened, so ConvLayer returns a Sequential that can be pushed into a bigger one as a module.
+/// SigmoidRange and Embedding with fastai's initialisation. libtorch's Sequential cannot hold another Sequential's
+/// layers flattened, so ConvLayer returns a Sequential that can be pushed into a bigger one as a module.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,13 +35,13 @@ enum class Act { ReLU, Sigmoid, None };
 struct ConvLayerOptions {
   int64_t ks = 3;
   int64_t stride = 1;
-  std::optional<int64_t> padding;   ///< default (ks − 1) / 2
-  std::optional<bool> bias;         ///< default: no bias when there is a norm layer
-  int ndim = 2;                     ///< 1, 2 or 3
+  std::optional<int64_t> padding;  ///< default (ks − 1) / 2
+  std::optional<bool> bias;        ///< default: no bias when there is a norm layer
+  int ndim = 2;                    ///< 1, 2 or 3
   NormType norm_type = NormType::Batch;
-  bool bn_1st = true;               ///< conv → BN → act (false: conv → act → BN)
+  bool bn_1st = true;  ///< conv → BN → act (false: conv → act → BN)
   Act act = Act::ReLU;
-  int64_t groups = 1;               ///< grouped convolution (ResNeXt, depthwise)
+  int64_t groups = 1;  ///< grouped convolution (ResNeXt, depthwise)
 };
 
 /// fastai's ConvLayer: Conv(ni → nf, bias=False when normalised, padding ks//2), BatchNorm (bias
@@ -62,7 +62,7 @@ torch::nn::AnyModule BatchNorm(int64_t nf, int ndim = 2, NormType norm_type = No
 struct LinBnDropOptions {
   bool bn = true;
   double p = 0.0;
-  bool act = false;        ///< ReLU
+  bool act = false;  ///< ReLU
   bool lin_first = false;
 };
 

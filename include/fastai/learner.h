@@ -21,8 +21,8 @@
 #include <vector>
 
 #include "fastai/callback/core.h"
-#include "fastai/core/options.h"
 #include "fastai/callback/recorder.h"  // learn.recorder-> works with learner.h alone
+#include "fastai/core/options.h"
 #include "fastai/data/core.h"
 #include "fastai/losses.h"
 #include "fastai/metrics.h"
@@ -37,14 +37,15 @@ void save_model_state(const Model& model, torch::serialize::OutputArchive& archi
 /// Reads what save_model_state wrote, checking every name and shape before copying anything;
 /// errors name `where` (the file), the tensor and both shapes.
 /// Example: `load_model_state(learn.model, archive, "stage1.pth", true);`
-void load_model_state(Model& model, torch::serialize::InputArchive& archive, const std::string& where, bool strict = true);
+void load_model_state(Model& model, torch::serialize::InputArchive& archive, const std::string& where,
+                      bool strict = true);
 
 /// A learning rate: one value, one per parameter group, or a Slice over the groups.
 /// Example: `learn.fit_one_cycle(3, Slice{1e-5, 1e-3});`
 struct Lr {
   std::variant<double, Slice, std::vector<double>> v;
-  Lr(double x) : v(x) {}                          // NOLINT: implicit by design
-  Lr(Slice s) : v(s) {}                           // NOLINT
+  Lr(double x) : v(x) {}                            // NOLINT: implicit by design
+  Lr(Slice s) : v(s) {}                             // NOLINT
   Lr(std::vector<double> xs) : v(std::move(xs)) {}  // NOLINT
   /// Sets hyper-parameter `key` of `opt` from this value.
   /// Example: `Lr(Slice{1e-5, 1e-3}).apply(*learn.opt);`
@@ -72,19 +73,19 @@ using Moms = std::array<double, 3>;
 ///   train_bn     norm layers stay trainable when frozen
 ///   default_cbs  TrainEvalCallback, Recorder, ProgressCallback, TerminateOnNaNCallback
 /// Example: `struct MyLearnerOptions { int width = 8; FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION) };`
-#define FASTAI_LEARNER_OPTIONS(X)                               \
-  X(std::shared_ptr<BaseLoss>, loss_func, {})                   \
-  X(OptFunc, opt_func, {})                                      \
-  X(double, lr, 1e-3)                                           \
-  X(ParamSplitter, splitter, {})                                \
-  X(std::vector<std::shared_ptr<Callback>>, cbs, {})            \
-  X(std::vector<MetricSpec>, metrics, {})                       \
-  X(std::filesystem::path, path, ".")                           \
-  X(std::filesystem::path, model_dir, "models")                 \
-  X(std::optional<double>, wd, {})                              \
-  X(bool, wd_bn_bias, false)                                    \
-  X(bool, train_bn, true)                                       \
-  X(Moms, moms, (Moms{0.95, 0.85, 0.95}))                       \
+#define FASTAI_LEARNER_OPTIONS(X)                    \
+  X(std::shared_ptr<BaseLoss>, loss_func, {})        \
+  X(OptFunc, opt_func, {})                           \
+  X(double, lr, 1e-3)                                \
+  X(ParamSplitter, splitter, {})                     \
+  X(std::vector<std::shared_ptr<Callback>>, cbs, {}) \
+  X(std::vector<MetricSpec>, metrics, {})            \
+  X(std::filesystem::path, path, ".")                \
+  X(std::filesystem::path, model_dir, "models")      \
+  X(std::optional<double>, wd, {})                   \
+  X(bool, wd_bn_bias, false)                         \
+  X(bool, train_bn, true)                            \
+  X(Moms, moms, (Moms{0.95, 0.85, 0.95}))            \
   X(bool, default_cbs, true)
 
 /// Keyword arguments of Learner (fastai's defaults; see FASTAI_LEARNER_OPTIONS).
@@ -140,7 +141,7 @@ struct OneCycleOptions {
   double div = 25.0;
   double div_final = 1e5;
   double pct_start = 0.25;
-  std::optional<Moms> moms;   ///< default: the learner's
+  std::optional<Moms> moms;  ///< default: the learner's
   FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION)
 };
 
@@ -175,7 +176,8 @@ struct Suggestion {
   double lr;
   std::pair<double, double> point;  ///< (lr, loss) marked on the plot
 };
-using SuggestFunc = std::function<Suggestion(const std::vector<double>& lrs, const std::vector<double>& losses, int64_t num_it)>;
+using SuggestFunc =
+    std::function<Suggestion(const std::vector<double>& lrs, const std::vector<double>& losses, int64_t num_it)>;
 
 /// Keyword arguments of lr_find (fastai's defaults).
 /// Example: `auto s = learn.lr_find({.num_it = 50, .suggest_funcs = {{"valley", valley}, {"steep", steep}}});`
@@ -184,9 +186,9 @@ struct LrFindOptions {
   double end_lr = 10;
   int64_t num_it = 100;
   bool stop_div = true;
-  bool show_plot = true;                      ///< write the curve to a PNG and print its path
+  bool show_plot = true;                                           ///< write the curve to a PNG and print its path
   std::vector<std::pair<std::string, SuggestFunc>> suggest_funcs;  ///< default: valley
-  std::filesystem::path plot_path;            ///< default: <path>/<model_dir>/lr_find.png
+  std::filesystem::path plot_path;                                 ///< default: <path>/<model_dir>/lr_find.png
 };
 /// What lr_find found: each suggestion by name, and the PNG when one was written.
 /// Example: `double lr = learn.lr_find().valley();`
@@ -202,13 +204,13 @@ struct SuggestedLRs {
 /// Example: `auto p = learn.get_preds({.ds_idx = 1, .with_decoded = true});`
 struct GetPredsOptions {
   size_t ds_idx = 1;
-  TfmdDL* dl = nullptr;            ///< default: dls[ds_idx] without shuffling or dropping
+  TfmdDL* dl = nullptr;  ///< default: dls[ds_idx] without shuffling or dropping
   bool with_input = false;
   bool with_decoded = false;
   bool with_loss = false;
   /// Applied to the predictions (default: the loss's activation; pass identity for raw outputs).
   std::function<at::Tensor(const at::Tensor&)> activation;
-  bool inner = false;              ///< called inside a fit (FetchPredsCallback): no before/after_fit
+  bool inner = false;  ///< called inside a fit (FetchPredsCallback): no before/after_fit
 };
 /// What get_preds returns (fields not asked for are undefined tensors).
 /// Example: `auto [inputs, preds, targs, decoded, losses] = learn.get_preds({.with_decoded = true});`
@@ -248,18 +250,18 @@ struct LearnerState {
   Moms moms{};
   std::unique_ptr<Optimizer> opt;
 
-  std::vector<at::Tensor> xb, yb;   ///< inputs and targets of the current batch
-  at::Tensor pred;                  ///< model output
-  at::Tensor loss_grad;             ///< the loss backward() runs on
-  at::Tensor loss;                  ///< detached copy, what the recorder logs
+  std::vector<at::Tensor> xb, yb;  ///< inputs and targets of the current batch
+  at::Tensor pred;                 ///< model output
+  at::Tensor loss_grad;            ///< the loss backward() runs on
+  at::Tensor loss;                 ///< detached copy, what the recorder logs
   int64_t epoch = 0, n_epoch = 1, iter = 0, n_iter = 0, train_iter = 0;
-  double pct_train = 0;             ///< fraction of the whole fit's training done
-  double smooth_loss = 0;           ///< set by the Recorder after each training batch
+  double pct_train = 0;    ///< fraction of the whole fit's training done
+  double smooth_loss = 0;  ///< set by the Recorder after each training batch
   bool training = false;
   /// True inside validate/get_preds/predict: callbacks marked only_train_loop sit it out.
   bool validation_pass = false;
-  TfmdDL* dl = nullptr;             ///< the loader being iterated
-  Recorder* recorder = nullptr;     ///< the Recorder callback, when there is one
+  TfmdDL* dl = nullptr;          ///< the loader being iterated
+  Recorder* recorder = nullptr;  ///< the Recorder callback, when there is one
   /// Receives each epoch's row (Recorder calls it; ProgressCallback and CSVLogger wrap it).
   std::function<void(const std::vector<LogValue>&)> logger;
   /// The values of the last epoch's row without the epoch number and time.
@@ -316,7 +318,8 @@ class Learner : public LearnerState {
   /// Example: `auto v = learn.validate();  // {valid_loss, accuracy}`
   std::vector<double> validate(size_t ds_idx = 1, TfmdDL* dl = nullptr);
   /// Predictions (after the loss's activation) and targets over a whole loader, in item order.
-  /// Example: `auto p = learn.get_preds({.with_decoded = true}); auto acc = (p.decoded == p.targs).to(at::kFloat).mean();`
+  /// Example: `auto p = learn.get_preds({.with_decoded = true}); auto acc = (p.decoded ==
+  /// p.targs).to(at::kFloat).mean();`
   Preds get_preds(GetPredsOptions options = {});
   /// Prediction for one item, decoded through the data pipeline (fastai's learn.predict).
   /// Example: `auto [label, idx, probs] = learn.predict(Path("img.png"));`
@@ -381,7 +384,7 @@ class Learner : public LearnerState {
   /// Example: `for (auto& c : learn.cbs()) std::cout << c->name() << "\n";`
   const std::vector<std::shared_ptr<Callback>>& cbs() const noexcept { return cbs_; }
   /// Runs event `e` on every callback, in order.
-/// Example: `learn(Event::after_create);`
+  /// Example: `learn(Event::after_create);`
   void operator()(Event e);
 
   /// RAII: callbacks added until the guard dies (fastai's added_cbs).
@@ -410,7 +413,6 @@ class Learner : public LearnerState {
     Learner& l_;
     std::vector<std::shared_ptr<Callback>> cbs_;
   };
-
 
   /// Runs one batch (split, events, forward, loss, backward, step). Public for custom loops.
   /// Example: `learn.one_batch(0, learn.dls.train().one_batch());`

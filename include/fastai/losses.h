@@ -78,7 +78,7 @@ class BaseLoss {
 /// Example: `CrossEntropyLossFlat({.axis = 1, .weight = class_weights})`
 struct CrossEntropyOptions {
   int64_t axis = -1;
-  at::Tensor weight = {};       ///< per-class weights
+  at::Tensor weight = {};  ///< per-class weights
   int64_t ignore_index = -100;
 };
 /// nn.CrossEntropyLoss, flattened; activation softmax, decodes argmax.
@@ -89,8 +89,8 @@ std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions options = {})
 /// Example: `BCEWithLogitsLossFlat({.thresh = 0.3})`
 struct BCEWithLogitsOptions {
   int64_t axis = -1;
-  double thresh = 0.5;          ///< decodes: sigmoid(x) > thresh
-  at::Tensor pos_weight = {};   ///< when given the loss is not flattened (as fastai)
+  double thresh = 0.5;         ///< decodes: sigmoid(x) > thresh
+  at::Tensor pos_weight = {};  ///< when given the loss is not flattened (as fastai)
 };
 /// nn.BCEWithLogitsLoss on float targets; activation sigmoid, decodes x > thresh (on the
 /// activation, as fastai does once get_preds has applied it).
@@ -107,8 +107,8 @@ std::shared_ptr<BaseLoss> L1LossFlat(int64_t axis = -1);
 /// Example: `LabelSmoothingCrossEntropyFlat({.eps = 0.1})`
 struct SmoothingOptions {
   int64_t axis = -1;
-  double eps = 0.1;             ///< label smoothing
-  double gamma = 2.0;           ///< focal loss
+  double eps = 0.1;    ///< label smoothing
+  double gamma = 2.0;  ///< focal loss
   at::Tensor weight = {};
 };
 /// fastai's LabelSmoothingCrossEntropy on [N, C] outputs (not flattened).

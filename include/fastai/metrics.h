@@ -61,7 +61,7 @@ struct MetricFunc {
 /// Metric. `make()` returns a metric with fresh state.
 class MetricSpec {
  public:
-  MetricSpec(const MetricFunc& f);                 // NOLINT: implicit by design
+  MetricSpec(const MetricFunc& f);                               // NOLINT: implicit by design
   MetricSpec(std::function<std::shared_ptr<Metric>()> factory);  // NOLINT
   std::shared_ptr<Metric> make() const { return factory_(); }
 
@@ -80,10 +80,10 @@ enum class Activation { none, softmax, sigmoid, binary_softmax };
 /// Keyword arguments of AccumMetric.
 /// Example: `AccumMetric(f, {.dim_argmax = -1})`
 struct AccumOptions {
-  std::optional<int64_t> dim_argmax;   ///< argmax over this dim (when no activation)
+  std::optional<int64_t> dim_argmax;  ///< argmax over this dim (when no activation)
   Activation activation = Activation::none;
-  std::optional<double> thresh;        ///< predictions >= thresh
-  bool flatten = true;                 ///< flatten and check predictions and targets
+  std::optional<double> thresh;  ///< predictions >= thresh
+  bool flatten = true;           ///< flatten and check predictions and targets
 };
 /// Concatenates the (processed) predictions and targets of every batch and applies `f` once
 /// (fastai's AccumMetric). Example: `AccumMetric(my_auc, {.activation = Activation::softmax, .flatten = false})`.

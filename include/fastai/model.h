@@ -34,21 +34,23 @@ class Model {
       : module_(std::move(module)), forward_(std::move(forward)) {}
 
   /// From a ModuleHolder (`torch::nn::Sequential`, a TORCH_MODULE).
-/// Example: `Model m = torch::nn::Sequential(torch::nn::Linear(4, 2));`
+  /// Example: `Model m = torch::nn::Sequential(torch::nn::Linear(4, 2));`
   template <class H>
-    requires requires(H h) {
-      { h.ptr() } -> std::convertible_to<std::shared_ptr<torch::nn::Module>>;
-    }
+  requires requires(H h) {
+    { h.ptr() } -> std::convertible_to<std::shared_ptr<torch::nn::Module>>;
+  }
   Model(H holder)  // NOLINT: implicit by design
       : Model(holder.ptr()) {
-    if constexpr (requires { { holder.model_spec() } -> std::convertible_to<std::string>; }) spec_ = holder.model_spec();
+    if constexpr (requires {
+                    { holder.model_spec() } -> std::convertible_to<std::string>;
+                  })
+      spec_ = holder.model_spec();
   }
 
   /// From a shared_ptr to a module with forward(Tensor[, Tensor[, Tensor]]).
-/// Example: `Model m = std::make_shared<MyNetImpl>();`
+  /// Example: `Model m = std::make_shared<MyNetImpl>();`
   template <class M>
-    requires std::derived_from<M, torch::nn::Module>
-  Model(std::shared_ptr<M> m)  // NOLINT: implicit by design
+  requires std::derived_from<M, torch::nn::Module> Model(std::shared_ptr<M> m)  // NOLINT: implicit by design
       : module_(m), forward_(make_forward(m)) {}
 
   /// Calls the model on the batch's inputs.

@@ -182,11 +182,11 @@ struct OptOptions {
   std::optional<double> sqr_mom;
   std::optional<double> eps;
   std::optional<double> wd;
-  bool decouple_wd = true;      ///< weight_decay (AdamW-style) instead of l2_reg
-  double beta = 0;              ///< RAdam's softplus beta (0: off)
+  bool decouple_wd = true;        ///< weight_decay (AdamW-style) instead of l2_reg
+  double beta = 0;                ///< RAdam's softplus beta (0: off)
   double nu_1 = 0.7, nu_2 = 1.0;  ///< QHAdam
-  double trust_coeff = 0.02;    ///< Larc
-  bool clip = true;             ///< Larc
+  double trust_coeff = 0.02;      ///< Larc
+  bool clip = true;               ///< Larc
   bool train_bn = true;
 };
 
@@ -220,14 +220,30 @@ inline std::vector<std::vector<at::Tensor>> one_group(std::vector<at::Tensor> p)
 }
 
 /// Single-group conveniences: `auto opt = Adam(model->parameters(), {.lr = 1e-3});`
-inline std::unique_ptr<Optimizer> SGD(std::vector<at::Tensor> p, const OptOptions& o = {}) { return SGD(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> RMSProp(std::vector<at::Tensor> p, const OptOptions& o = {}) { return RMSProp(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> Adam(std::vector<at::Tensor> p, const OptOptions& o = {}) { return Adam(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> RAdam(std::vector<at::Tensor> p, const OptOptions& o = {}) { return RAdam(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> QHAdam(std::vector<at::Tensor> p, const OptOptions& o = {}) { return QHAdam(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> Larc(std::vector<at::Tensor> p, const OptOptions& o = {}) { return Larc(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> Lamb(std::vector<at::Tensor> p, const OptOptions& o = {}) { return Lamb(one_group(std::move(p)), o); }
-inline std::unique_ptr<Optimizer> ranger(std::vector<at::Tensor> p, const OptOptions& o = {}) { return ranger(one_group(std::move(p)), o); }
+inline std::unique_ptr<Optimizer> SGD(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return SGD(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> RMSProp(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return RMSProp(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> Adam(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return Adam(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> RAdam(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return RAdam(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> QHAdam(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return QHAdam(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> Larc(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return Larc(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> Lamb(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return Lamb(one_group(std::move(p)), o);
+}
+inline std::unique_ptr<Optimizer> ranger(std::vector<at::Tensor> p, const OptOptions& o = {}) {
+  return ranger(one_group(std::move(p)), o);
+}
 
 /// Wraps a libtorch optimizer (SGD, Adam, AdamW, RMSprop, …) so a Learner drives it like a
 /// fastai one (fastai's OptimWrapper): its parameter groups become ours, and before each step

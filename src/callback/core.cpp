@@ -165,9 +165,7 @@ void SkipToEpoch::before_epoch() {
   if (learn().epoch < skip_to_) throw CancelEpochException();
 }
 
-void GatherPredsCallback::before_validate() {
-  inputs.clear(), preds.clear(), targs.clear(), losses.clear();
-}
+void GatherPredsCallback::before_validate() { inputs.clear(), preds.clear(), targs.clear(), losses.clear(); }
 
 void GatherPredsCallback::after_batch() {
   auto& l = learn();

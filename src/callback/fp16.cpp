@@ -45,7 +45,8 @@ void MixedPrecision::before_fit() {
     break;
   }
   if (mode_ == AmpMode::fp16 && !cuda_)
-    throw std::invalid_argument("MixedPrecision(fp16) needs a CUDA model; on the CPU use MixedPrecision(AmpMode::bf16)");
+    throw std::invalid_argument(
+        "MixedPrecision(fp16) needs a CUDA model; on the CPU use MixedPrecision(AmpMode::bf16)");
   use_scaler_ = mode_ == AmpMode::fp16;
   scales.clear();
 }

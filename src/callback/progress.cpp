@@ -47,8 +47,8 @@ void ProgressCallback::launch(const char* label) {
   if (!opt_.show_bars) return;
   auto& l = learn();
   const int64_t n = l.dl ? l.dl->size() : 0;
-  pbar_ = std::make_unique<ProgressBar>(n, ProgressBarOptions{.label = label, .unit = "batch", .out = opt_.bars,
-                                                              .leave = false});
+  pbar_ = std::make_unique<ProgressBar>(
+      n, ProgressBarOptions{.label = label, .unit = "batch", .out = opt_.bars, .leave = false});
 }
 
 void ProgressCallback::after_batch() {

@@ -38,7 +38,8 @@ Schedule combine_scheds(std::vector<double> pcts, std::vector<Schedule> scheds) 
     throw std::invalid_argument("combine_scheds: " + std::to_string(pcts.size()) + " fractions for " +
                                 std::to_string(scheds.size()) + " schedules");
   const double total = std::accumulate(pcts.begin(), pcts.end(), 0.0);
-  if (std::abs(total - 1.0) > 1e-6) throw std::invalid_argument("combine_scheds: fractions sum to " + std::to_string(total) + ", not 1");
+  if (std::abs(total - 1.0) > 1e-6)
+    throw std::invalid_argument("combine_scheds: fractions sum to " + std::to_string(total) + ", not 1");
   std::vector<double> cum{0.0};
   for (double p : pcts) {
     if (p < 0) throw std::invalid_argument("combine_scheds: negative fraction " + std::to_string(p));
@@ -102,8 +103,7 @@ void ParamScheduler::after_fit() {
 
 // ---------------------------------------------------------------- LRFinder
 
-LRFinder::LRFinder(LRFinderOptions o)
-    : ParamScheduler(ScheduleMap{{"lr", {SchedExp(o.start_lr, o.end_lr)}}}), opt_(o) {
+LRFinder::LRFinder(LRFinderOptions o) : ParamScheduler(ScheduleMap{{"lr", {SchedExp(o.start_lr, o.end_lr)}}}), opt_(o) {
   if (opt_.num_it < 6) opt_.num_it = 6;
 }
 
@@ -173,9 +173,12 @@ Suggestion slide(const std::vector<double>& lrs, const std::vector<double>& loss
   std::vector<double> grad(static_cast<size_t>(n));  // numpy.gradient, unit spacing
   for (int64_t i = 0; i < n; ++i) {
     const auto u = static_cast<size_t>(i);
-    if (i == 0) grad[u] = losses[1] - losses[0];
-    else if (i == n - 1) grad[u] = losses[u] - losses[u - 1];
-    else grad[u] = (losses[u + 1] - losses[u - 1]) / 2;
+    if (i == 0)
+      grad[u] = losses[1] - losses[0];
+    else if (i == n - 1)
+      grad[u] = losses[u] - losses[u - 1];
+    else
+      grad[u] = (losses[u + 1] - losses[u - 1]) / 2;
   }
   auto at = [&](const std::vector<double>& v, int64_t neg) { return v[static_cast<size_t>(n + neg)]; };
   int64_t r_idx = -1, l_idx = r_idx - lr_diff;
@@ -270,7 +273,8 @@ void Learner::fine_tune(int64_t epochs, FineTuneOptions o) {
   fit_one_cycle(o.freeze_epochs, Slice{.stop = o.base_lr}, {.pct_start = 0.99, .wd = o.wd, .cbs = o.cbs});
   const double base = o.base_lr / 2;
   unfreeze();
-  fit_one_cycle(epochs, Slice{base / o.lr_mult, base}, {.div = o.div, .pct_start = o.pct_start, .wd = o.wd, .cbs = o.cbs});
+  fit_one_cycle(epochs, Slice{base / o.lr_mult, base},
+                {.div = o.div, .pct_start = o.pct_start, .wd = o.wd, .cbs = o.cbs});
 }
 
 SuggestedLRs Learner::lr_find(LrFindOptions o) {
@@ -306,7 +310,8 @@ SuggestedLRs Learner::lr_find(LrFindOptions o) {
                              " iterations before the loss diverged, too few to suggest a learning rate; try a lower "
                              "start_lr or more data per epoch");
   std::vector<double> lrs(L.begin() + static_cast<std::ptrdiff_t>(from), L.begin() + static_cast<std::ptrdiff_t>(to));
-  std::vector<double> losses(Ls.begin() + static_cast<std::ptrdiff_t>(from), Ls.begin() + static_cast<std::ptrdiff_t>(to));
+  std::vector<double> losses(Ls.begin() + static_cast<std::ptrdiff_t>(from),
+                             Ls.begin() + static_cast<std::ptrdiff_t>(to));
   std::vector<std::pair<std::string, std::pair<double, double>>> points;
   for (const auto& [name, f] : funcs) {
     const Suggestion s = f(lrs, losses, o.num_it);

@@ -16,7 +16,8 @@ void TerminateOnNaNCallback::after_batch() {
   if (std::isfinite(v)) return;
   const std::string msg = "loss is " + std::string(std::isnan(v) ? "nan" : "inf") + " at epoch " +
                           std::to_string(l.epoch) + ", batch " + std::to_string(l.iter) + " (of " +
-                          std::to_string(l.n_iter) + "); the fit stopped. Try a lower learning rate (lr_find suggests one) "
+                          std::to_string(l.n_iter) +
+                          "); the fit stopped. Try a lower learning rate (lr_find suggests one) "
                           "or GradientClip.";
   if (raise_) throw TrainingError(msg);
   std::cerr << "TerminateOnNaNCallback: " << msg << std::endl;
@@ -83,7 +84,8 @@ void EarlyStoppingCallback::after_epoch() {
 void SaveModelCallback::after_epoch() {
   auto& l = learn();
   if (opt_.every_epoch > 0) {
-    if (l.epoch % opt_.every_epoch == 0) last_saved_path = l.save(opt_.fname + "_" + std::to_string(l.epoch), opt_.with_opt).string();
+    if (l.epoch % opt_.every_epoch == 0)
+      last_saved_path = l.save(opt_.fname + "_" + std::to_string(l.epoch), opt_.with_opt).string();
     return;
   }
   TrackerCallback::after_epoch();

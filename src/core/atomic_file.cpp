@@ -23,8 +23,8 @@ void sync_path(const fs::path& p, int flags) {
 
 fs::path temporary_beside(const fs::path& target) {
   static std::atomic<unsigned> counter{0};
-  return target.parent_path() / (target.filename().string() + ".tmp." + std::to_string(::getpid()) +
-                                 "." + std::to_string(counter++));
+  return target.parent_path() /
+         (target.filename().string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++));
 }
 
 }  // namespace

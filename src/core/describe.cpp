@@ -9,7 +9,7 @@ namespace fastai {
 namespace {
 Registry<TransformFactory, std::runtime_error>& transforms() {
   static Registry<TransformFactory, std::runtime_error> r("transform factory",
-                                                           "FASTAI_REGISTER_TRANSFORM(Type) in the program");
+                                                          "FASTAI_REGISTER_TRANSFORM(Type) in the program");
   return r;
 }
 Registry<ItemFn, std::runtime_error>& functions() {
@@ -54,7 +54,9 @@ class FuncTransform : public Transform {
 
 FASTAI_REGISTER_TRANSFORM(FuncTransform);
 
-void register_transform(const std::string& type, TransformFactory factory) { transforms().add(type, std::move(factory)); }
+void register_transform(const std::string& type, TransformFactory factory) {
+  transforms().add(type, std::move(factory));
+}
 
 std::shared_ptr<Transform> transform_from_description(const nlohmann::json& j) {
   if (!j.is_object() || !j.contains("type"))

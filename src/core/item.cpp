@@ -52,8 +52,8 @@ const TypeInfo& register_type(std::string_view name, const TypeInfo* parent, std
   if (auto it = r.types.find(name); it != r.types.end()) {
     const TypeInfo& t = *it->second;
     if (t.parent() != parent || t.payload() != payload)
-      throw TypeError("semantic type \"" + std::string(name) + "\" is declared twice with different parents or payloads (" +
-                      t.lineage() + ")");
+      throw TypeError("semantic type \"" + std::string(name) +
+                      "\" is declared twice with different parents or payloads (" + t.lineage() + ")");
     return t;
   }
   if (parent && parent != &any_type() && parent->payload() != payload)

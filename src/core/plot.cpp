@@ -149,8 +149,8 @@ std::filesystem::path render(const std::filesystem::path& file, const std::vecto
 }  // namespace
 
 std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::vector<std::vector<double>>& m,
-                                  const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
-                                  const PlotOptions& o) {
+                                  const std::vector<std::string>& row_labels,
+                                  const std::vector<std::string>& col_labels, const PlotOptions& o) {
   const size_t rows = m.size(), cols = rows ? m[0].size() : 0;
   if (rows == 0 || cols == 0) throw std::invalid_argument("plot_matrix " + file.string() + ": empty matrix");
   for (const auto& r : m)
@@ -159,9 +159,11 @@ std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::
     throw std::invalid_argument("plot_matrix " + file.string() + ": " + std::to_string(row_labels.size()) + "/" +
                                 std::to_string(col_labels.size()) + " labels for a " + std::to_string(rows) + "x" +
                                 std::to_string(cols) + " matrix");
-  const int px = std::max(o.width, static_cast<int>(cols) * 60 + 200), py = std::max(o.height, static_cast<int>(rows) * 60 + 160);
+  const int px = std::max(o.width, static_cast<int>(cols) * 60 + 200),
+            py = std::max(o.height, static_cast<int>(rows) * 60 + 160);
   return draw_png(file, px, py, o.title.empty() ? "matrix" : o.title, o.print_path, [&](std::ostream& s) {
-    s << "set title " << quote(o.title) << "\nset xlabel " << quote(o.xlabel) << "\nset ylabel " << quote(o.ylabel) << "\n";
+    s << "set title " << quote(o.title) << "\nset xlabel " << quote(o.xlabel) << "\nset ylabel " << quote(o.ylabel)
+      << "\n";
     s << "set palette defined (0 'white', 1 '#08306b')\nunset colorbox\nset size ratio -1\n";
     s << "set xrange [-0.5:" << cols - 0.5 << "]\nset yrange [" << rows - 0.5 << ":-0.5]\n";
     s << "set xtics rotate by 45 right (";

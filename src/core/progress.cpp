@@ -47,9 +47,9 @@ std::string ProgressBar::render(int64_t done, double elapsed_s) const {
   const double rate = elapsed_s > 0 ? done / elapsed_s : 0.0;
   const double eta = rate > 0 ? (total_ - done) / rate : 0.0;
   char buf[160];
-  std::snprintf(buf, sizeof buf, "| %5.1f%% %lld/%lld [%s<%s, %.1f %s/s]", 100.0 * frac,
-                static_cast<long long>(done), static_cast<long long>(total_), format_time(elapsed_s).c_str(),
-                format_time(eta).c_str(), rate, opt_.unit.c_str());
+  std::snprintf(buf, sizeof buf, "| %5.1f%% %lld/%lld [%s<%s, %.1f %s/s]", 100.0 * frac, static_cast<long long>(done),
+                static_cast<long long>(total_), format_time(elapsed_s).c_str(), format_time(eta).c_str(), rate,
+                opt_.unit.c_str());
   line += buf;
   if (!comment_.empty()) line += " " + comment_;
   return line;

@@ -39,7 +39,8 @@ const bool registered = [] {
     s += '"';
     return s;
   });
-  register_repr(typeid(std::filesystem::path), [](const Item& x) { return clip(x.payload<std::filesystem::path>().string()); });
+  register_repr(typeid(std::filesystem::path),
+                [](const Item& x) { return clip(x.payload<std::filesystem::path>().string()); });
   register_repr(typeid(int64_t), [](const Item& x) { return std::to_string(x.payload<int64_t>()); });
   register_repr(typeid(double), [](const Item& x) {
     std::ostringstream s;

@@ -28,7 +28,8 @@ LazyItems LazyItems::map(std::function<Item(const Item&)> f) const {
 LazyItems LazyItems::subset(std::vector<int64_t> idxs) const {
   for (int64_t i : idxs)
     if (i < 0 || static_cast<size_t>(i) >= n_)
-      throw std::out_of_range("subset index " + std::to_string(i) + " out of range for " + std::to_string(n_) + " items");
+      throw std::out_of_range("subset index " + std::to_string(i) + " out of range for " + std::to_string(n_) +
+                              " items");
   auto shared = std::make_shared<const std::vector<int64_t>>(std::move(idxs));
   return LazyItems(shared->size(), [get = get_, shared](size_t i) { return get(static_cast<size_t>((*shared)[i])); });
 }
@@ -47,8 +48,10 @@ Transform::Transform(TransformOptions o)
     : name(o.name.empty() ? "Transform" : o.name), order(o.order), split_idx(o.split_idx), whole_tuple(o.whole_tuple) {}
 
 Transform::Transform(ItemFn enc, ItemFn dec, TransformOptions o) : Transform(std::move(o)) {
-  if (enc) enc_.add(any_type(), [enc = std::move(enc)](const Item& x, const CallState&) { return retain_type(x, enc(x)); });
-  if (dec) dec_.add(any_type(), [dec = std::move(dec)](const Item& x, const CallState&) { return retain_type(x, dec(x)); });
+  if (enc)
+    enc_.add(any_type(), [enc = std::move(enc)](const Item& x, const CallState&) { return retain_type(x, enc(x)); });
+  if (dec)
+    dec_.add(any_type(), [dec = std::move(dec)](const Item& x, const CallState&) { return retain_type(x, dec(x)); });
 }
 
 Item Transform::retain_type(const Item& x, Item r) {
@@ -121,8 +124,11 @@ void Transform::apply_base(const nlohmann::json& j) {
 nlohmann::json Transform::describe() const {
   throw NotDescribableError("transform \"" + name +
                             "\" wraps a C++ function and cannot be described: register the function with "
-                            "fastai::register_function(\"" + name + "\", f) and build the transform with "
-                            "fastai::func_transform(\"" + name + "\") so an exported pipeline can be rebuilt");
+                            "fastai::register_function(\"" +
+                            name +
+                            "\", f) and build the transform with "
+                            "fastai::func_transform(\"" +
+                            name + "\") so an exported pipeline can be rebuilt");
 }
 
 std::string Transform::repr() const {

@@ -60,25 +60,27 @@ DataBlock::DataBlock(DataBlockOptions o) : o_(std::move(o)) {
   const int nb = static_cast<int>(o_.blocks.size());
   n_inp_ = o_.n_inp.value_or(std::max(1, nb - 1));
   if (n_inp_ < 1 || n_inp_ > nb)
-    throw std::invalid_argument("DataBlock: n_inp is " + std::to_string(n_inp_) + " but there are " + std::to_string(nb) +
-                                " blocks");
+    throw std::invalid_argument("DataBlock: n_inp is " + std::to_string(n_inp_) + " but there are " +
+                                std::to_string(nb) + " blocks");
   if (!o_.getters.empty() && static_cast<int>(o_.getters.size()) != nb)
-    throw std::invalid_argument("DataBlock: " + std::to_string(o_.getters.size()) + " getters for " + std::to_string(nb) +
-                                " blocks (one getter per block)");
+    throw std::invalid_argument("DataBlock: " + std::to_string(o_.getters.size()) + " getters for " +
+                                std::to_string(nb) + " blocks (one getter per block)");
   getters_.assign(static_cast<size_t>(nb), nullptr);
   for (size_t i = 0; i < o_.getters.size(); ++i) getters_[i] = o_.getters[i].tfm;
   const std::string hint = "\nIf you wanted several functions in a getter, compose them in one function or transform.";
   if (!o_.get_x.empty()) {
     if (static_cast<int>(o_.get_x.size()) != n_inp_)
       throw std::invalid_argument("DataBlock: get_x contains " + std::to_string(o_.get_x.size()) +
-                                  " functions, but must contain " + std::to_string(n_inp_) + " (one for each input)" + hint);
+                                  " functions, but must contain " + std::to_string(n_inp_) + " (one for each input)" +
+                                  hint);
     for (int i = 0; i < n_inp_; ++i) getters_[static_cast<size_t>(i)] = o_.get_x[static_cast<size_t>(i)].tfm;
   }
   if (!o_.get_y.empty()) {
     const int n_targ = nb - n_inp_;
     if (static_cast<int>(o_.get_y.size()) != n_targ)
       throw std::invalid_argument("DataBlock: get_y contains " + std::to_string(o_.get_y.size()) +
-                                  " functions, but must contain " + std::to_string(n_targ) + " (one for each target)" + hint);
+                                  " functions, but must contain " + std::to_string(n_targ) + " (one for each target)" +
+                                  hint);
     for (int i = 0; i < n_targ; ++i) getters_[static_cast<size_t>(n_inp_ + i)] = o_.get_y[static_cast<size_t>(i)].tfm;
   }
 }
@@ -113,8 +115,9 @@ TfmList DataBlock::batch_tfms() const {
 
 std::vector<Item> DataBlock::collect(const Item& source) const {
   if (!o_.get_items)
-    throw std::invalid_argument("DataBlock has no get_items: pass the items themselves, or set get_items to collect them from " +
-                                source.repr());
+    throw std::invalid_argument(
+        "DataBlock has no get_items: pass the items themselves, or set get_items to collect them from " +
+        source.repr());
   return o_.get_items(source);
 }
 

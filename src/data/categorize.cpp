@@ -24,7 +24,8 @@ at::Tensor category_tensor(int64_t i) {
 
 // ---------------------------------------------------------------- CategoryMap
 
-CategoryMap::CategoryMap(const std::vector<std::string>& values, bool sort, bool add_na, bool numeric) : add_na_(add_na) {
+CategoryMap::CategoryMap(const std::vector<std::string>& values, bool sort, bool add_na, bool numeric)
+    : add_na_(add_na) {
   std::vector<std::string> uniq;
   std::set<std::string> seen;
   for (const auto& v : values)
@@ -86,8 +87,9 @@ std::vector<std::string> labels(const LazyItems& items, bool* numeric) {
 }
 
 int64_t scalar_index(const at::Tensor& t, const char* who) {
-  if (t.numel() != 1) throw std::invalid_argument(std::string(who) + ": expected one class index, got a tensor of " +
-                                                  std::to_string(t.numel()) + " elements");
+  if (t.numel() != 1)
+    throw std::invalid_argument(std::string(who) + ": expected one class index, got a tensor of " +
+                                std::to_string(t.numel()) + " elements");
   return t.item<int64_t>();
 }
 }  // namespace
@@ -97,11 +99,12 @@ int64_t scalar_index(const at::Tensor& t, const char* who) {
 Categorize::Categorize(std::optional<std::vector<std::string>> vocab, bool sort, bool add_na)
     : Transform({.name = "Categorize", .order = 1}), sort_(sort), add_na_(add_na) {
   if (vocab) vocab_ = CategoryMap(*vocab, sort, add_na);
-  encodes<Str>([this](const std::string& s) -> Item { return TensorCategory(category_tensor(this->vocab().index_of(s))); });
-  encodes<Int>([this](int64_t v) -> Item {
-    return TensorCategory(category_tensor(this->vocab().index_of(std::to_string(v))));
-  });
-  decodes<TensorCategory>([this](const at::Tensor& t) -> Item { return Category(this->vocab()[scalar_index(t, "Categorize")]); });
+  encodes<Str>(
+      [this](const std::string& s) -> Item { return TensorCategory(category_tensor(this->vocab().index_of(s))); });
+  encodes<Int>(
+      [this](int64_t v) -> Item { return TensorCategory(category_tensor(this->vocab().index_of(std::to_string(v)))); });
+  decodes<TensorCategory>(
+      [this](const at::Tensor& t) -> Item { return Category(this->vocab()[scalar_index(t, "Categorize")]); });
 }
 
 const CategoryMap& Categorize::vocab() const {

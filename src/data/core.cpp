@@ -10,8 +10,8 @@ void check_splits(const std::vector<std::vector<int64_t>>& splits, size_t n) {
   for (size_t s = 0; s < splits.size(); ++s)
     for (int64_t i : splits[s])
       if (i < 0 || static_cast<size_t>(i) >= n)
-        throw std::out_of_range("split " + std::to_string(s) + " holds index " + std::to_string(i) + " but there are only " +
-                                std::to_string(n) + " items");
+        throw std::out_of_range("split " + std::to_string(s) + " holds index " + std::to_string(i) +
+                                " but there are only " + std::to_string(n) + " items");
 }
 }  // namespace
 
@@ -53,7 +53,8 @@ void TfmdLists::prefetch(std::span<const int64_t> idxs) const noexcept {
   const auto n = static_cast<int64_t>(size());
   for (int pass = 0; pass < 2; ++pass)
     for (const int64_t i : idxs)
-      if (i >= 0 && i < n) (*items_)[static_cast<size_t>(idxs_ ? (*idxs_)[static_cast<size_t>(i)] : i)].prefetch(pass == 1);
+      if (i >= 0 && i < n)
+        (*items_)[static_cast<size_t>(idxs_ ? (*idxs_)[static_cast<size_t>(i)] : i)].prefetch(pass == 1);
 }
 
 Item TfmdLists::operator[](int64_t i) const {
@@ -76,8 +77,8 @@ Item TfmdLists::decode(const Item& x, bool full) const { return tfms_.decode(x, 
 
 TfmdLists TfmdLists::subset(size_t i) const {
   if (i >= splits_.size())
-    throw std::out_of_range("subset " + std::to_string(i) + " requested but there are " + std::to_string(splits_.size()) +
-                            " splits");
+    throw std::out_of_range("subset " + std::to_string(i) + " requested but there are " +
+                            std::to_string(splits_.size()) + " splits");
   TfmdLists out;
   out.items_ = items_;
   std::vector<int64_t> idxs;
@@ -104,13 +105,15 @@ TfmdLists TfmdLists::new_with(std::vector<std::shared_ptr<Transform>> tfms, Tfmd
 
 // ---- Datasets ----
 
-Datasets::Datasets(std::vector<Item> items, std::vector<std::vector<std::shared_ptr<Transform>>> tfms, DatasetsOptions o) {
+Datasets::Datasets(std::vector<Item> items, std::vector<std::vector<std::shared_ptr<Transform>>> tfms,
+                   DatasetsOptions o) {
   if (tfms.empty()) tfms.emplace_back();  // no pipelines: one identity pipeline
   auto shared = std::make_shared<const std::vector<Item>>(std::move(items));
   for (auto& t : tfms)
-    tls_.emplace_back(shared, std::move(t),
-                      TfmdListsOptions{.splits = o.splits, .split_idx = o.split_idx, .do_setup = o.do_setup,
-                                       .train_setup = o.train_setup});
+    tls_.emplace_back(
+        shared, std::move(t),
+        TfmdListsOptions{
+            .splits = o.splits, .split_idx = o.split_idx, .do_setup = o.do_setup, .train_setup = o.train_setup});
   n_inp_ = o.n_inp.value_or(std::max<int>(1, static_cast<int>(tls_.size()) - 1));
 }
 
@@ -138,7 +141,8 @@ Item Datasets::operator[](int64_t i) const {
 
 Item Datasets::decode(const Item& x, bool full) const {
   if (!x.is_tuple() || x.size() > tls_.size())
-    throw TypeError("Datasets::decode expects a tuple of at most " + std::to_string(tls_.size()) + " items, got " + x.repr());
+    throw TypeError("Datasets::decode expects a tuple of at most " + std::to_string(tls_.size()) + " items, got " +
+                    x.repr());
   std::vector<Item> out;
   for (size_t i = 0; i < x.size(); ++i) out.push_back(tls_[i].decode(x[i], full));
   return Tuple(std::move(out));

@@ -18,9 +18,9 @@ namespace fastai {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& default_na_values() {
-  static const std::vector<std::string> v = {"",     "#N/A", "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN", "-nan",
-                                             "1.#IND", "1.#QNAN", "<NA>", "N/A",  "NA",      "NULL",     "NaN",  "None",
-                                             "n/a",  "nan",  "null"};
+  static const std::vector<std::string> v = {"",     "#N/A",   "#N/A N/A", "#NA",  "-1.#IND", "-1.#QNAN", "-NaN",
+                                             "-nan", "1.#IND", "1.#QNAN",  "<NA>", "N/A",     "NA",       "NULL",
+                                             "NaN",  "None",   "n/a",      "nan",  "null"};
   return v;
 }
 
@@ -56,8 +56,8 @@ struct ParseState {
   std::vector<std::string> row;
   std::vector<std::vector<std::string>> rows;
   std::vector<size_t> row_lines;
-  size_t line = 1;           // physical line being fed
-  size_t row_start = 0;      // line of the current record's first field
+  size_t line = 1;       // physical line being fed
+  size_t row_start = 0;  // line of the current record's first field
 };
 
 void on_field(void* s, size_t len, void* data) {
@@ -108,7 +108,8 @@ Raw tokenize(const std::string& text, const CsvOptions& o, const std::string& na
   }
   std::set<std::string> seen;
   for (auto& h : raw.header) {
-    if (!seen.insert(h).second) throw CsvError(name + ":" + std::to_string(st.row_lines[0]) + ": column '" + h + "' appears twice in the header");
+    if (!seen.insert(h).second)
+      throw CsvError(name + ":" + std::to_string(st.row_lines[0]) + ": column '" + h + "' appears twice in the header");
   }
   raw.cells.assign(ncol, {});
   raw.missing.assign(ncol, {});
@@ -116,8 +117,9 @@ Raw tokenize(const std::string& text, const CsvOptions& o, const std::string& na
   for (size_t r = first; r < st.rows.size(); ++r) {
     auto& row = st.rows[r];
     if (row.size() != ncol)
-      throw CsvError(name + ":" + std::to_string(st.row_lines[r]) + ": " + std::to_string(row.size()) + " fields, expected " +
-                     std::to_string(ncol) + " (as in " + (o.header ? "the header" : "the first record") + ")");
+      throw CsvError(name + ":" + std::to_string(st.row_lines[r]) + ": " + std::to_string(row.size()) +
+                     " fields, expected " + std::to_string(ncol) + " (as in " +
+                     (o.header ? "the header" : "the first record") + ")");
     for (size_t c = 0; c < ncol; ++c) {
       raw.missing[c].push_back(na.count(row[c]) ? 1 : 0);
       raw.cells[c].push_back(std::move(row[c]));
@@ -134,7 +136,8 @@ Column make_column(const std::string& col, std::vector<std::string>& cells, cons
     std::vector<double> v(n, std::nan(""));
     for (size_t i = 0; i < n; ++i)
       if (!missing[i] && !parse_date(trim(cells[i]), v[i]))
-        throw CsvError(name + ": column '" + col + "', row " + std::to_string(i) + ": '" + cells[i] + "' is not a date");
+        throw CsvError(name + ": column '" + col + "', row " + std::to_string(i) + ": '" + cells[i] +
+                       "' is not a date");
     return Column::dates(col, std::move(v));
   }
   std::vector<double> v(n, std::nan(""));
@@ -147,7 +150,8 @@ Column make_column(const std::string& col, std::vector<std::string>& cells, cons
     }
   if (!numeric) {
     if (want)
-      throw CsvError(name + ": column '" + col + "', row " + std::to_string(bad) + ": '" + cells[bad] + "' is not a number");
+      throw CsvError(name + ": column '" + col + "', row " + std::to_string(bad) + ": '" + cells[bad] +
+                     "' is not a number");
     return Column::strings(col, std::move(cells), missing);
   }
   Column c = Column::numbers(col, std::move(v));
@@ -159,7 +163,9 @@ Column make_column(const std::string& col, std::vector<std::string>& cells, cons
 
 std::string read_file(const fs::path& file, const char* what) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw CsvError(std::string(what) + ": " + file.string() + (fs::exists(file) ? " cannot be opened" : " does not exist"));
+  if (!in)
+    throw CsvError(std::string(what) + ": " + file.string() +
+                   (fs::exists(file) ? " cannot be opened" : " does not exist"));
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
@@ -174,7 +180,8 @@ bool parse_date(const std::string& s, double& seconds) {
   int consumed = 0;
   if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3 || consumed != 10) return false;
   if (s.size() > 10) {
-    if (std::sscanf(s.c_str() + 10, "%c%2d:%2d%n", &sep, &h, &mi, &consumed) != 3 || (sep != ' ' && sep != 'T')) return false;
+    if (std::sscanf(s.c_str() + 10, "%c%2d:%2d%n", &sep, &h, &mi, &consumed) != 3 || (sep != ' ' && sep != 'T'))
+      return false;
     size_t at = 10 + static_cast<size_t>(consumed);
     if (at < s.size() && s[at] == ':') {
       int c2 = 0;
@@ -328,12 +335,12 @@ Table read_arff(const fs::path& file) {
       }
       const std::string kind = lower(rest);
       if (kind.rfind("relational", 0) == 0) throw CsvError(where() + ": relational attributes are not supported");
-      std::string k = kind[0] == '{' ? "nominal"
+      std::string k = kind[0] == '{'                                                ? "nominal"
                       : kind.rfind("numeric", 0) == 0 || kind.rfind("real", 0) == 0 ? "numeric"
-                      : kind.rfind("integer", 0) == 0 ? "integer"
-                      : kind.rfind("string", 0) == 0 ? "string"
-                      : kind.rfind("date", 0) == 0 ? "date"
-                                                  : "";
+                      : kind.rfind("integer", 0) == 0                               ? "integer"
+                      : kind.rfind("string", 0) == 0                                ? "string"
+                      : kind.rfind("date", 0) == 0                                  ? "date"
+                                                                                    : "";
       if (k.empty()) throw CsvError(where() + ": unknown attribute type '" + rest + "' for '" + name + "'");
       attrs.push_back({name, k});
       continue;
@@ -341,7 +348,8 @@ Table read_arff(const fs::path& file) {
     if (t[0] == '{') throw CsvError(where() + ": sparse ARFF data is not supported");
     auto vals = split_arff(t, where());
     if (vals.size() != attrs.size())
-      throw CsvError(where() + ": " + std::to_string(vals.size()) + " values, expected " + std::to_string(attrs.size()));
+      throw CsvError(where() + ": " + std::to_string(vals.size()) + " values, expected " +
+                     std::to_string(attrs.size()));
     for (size_t c = 0; c < vals.size(); ++c) {
       const bool na = !vals[c].second && vals[c].first == "?";
       missing[c].push_back(na ? 1 : 0);
@@ -353,9 +361,12 @@ Table read_arff(const fs::path& file) {
   for (size_t c = 0; c < attrs.size(); ++c) {
     const auto& k = attrs[c].kind;
     std::optional<ColType> want;
-    if (k == "nominal" || k == "string") want = ColType::String;
-    else if (k == "date") want = ColType::Date;
-    else if (k == "numeric") want = ColType::Float;
+    if (k == "nominal" || k == "string")
+      want = ColType::String;
+    else if (k == "date")
+      want = ColType::Date;
+    else if (k == "numeric")
+      want = ColType::Float;
     Column col = make_column(attrs[c].name, cells[c], missing[c], want, file.string());
     if (k == "integer" && col.type != ColType::Int && col.is_numeric()) col.type = ColType::Float;
     out.add(std::move(col));

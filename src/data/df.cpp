@@ -22,7 +22,8 @@ std::string Col::name(const Table& t) const {
   }
   const auto i = std::get<int64_t>(ref);
   if (i < 0 || static_cast<size_t>(i) >= t.n_cols())
-    throw TableError("column " + std::to_string(i) + " does not exist (the table has " + std::to_string(t.n_cols()) + " columns)");
+    throw TableError("column " + std::to_string(i) + " does not exist (the table has " + std::to_string(t.n_cols()) +
+                     " columns)");
   return t.col(static_cast<size_t>(i)).name;
 }
 
@@ -36,7 +37,9 @@ json col_json(const Col& c) {
   if (const auto* s = std::get_if<std::string>(&c.ref)) return *s;
   return std::get<int64_t>(c.ref);
 }
-Col col_from(const json& j) { return j.is_string() ? Col(j.get<std::string>()) : Col(static_cast<int>(j.get<int64_t>())); }
+Col col_from(const json& j) {
+  return j.is_string() ? Col(j.get<std::string>()) : Col(static_cast<int>(j.get<int64_t>()));
+}
 }  // namespace
 
 ColReader::ColReader(std::vector<Col> cols, ColReaderOptions o) : cols_(std::move(cols)), o_(std::move(o)) {
@@ -84,7 +87,8 @@ json ColReader::describe() const {
 std::shared_ptr<ColReader> ColReader::from_description(const json& j) {
   std::vector<Col> cols;
   for (const auto& c : j.at("cols")) cols.push_back(col_from(c));
-  auto r = std::make_shared<ColReader>(std::move(cols), ColReaderOptions{.pref = j.value("pref", ""), .suff = j.value("suff", ""),
+  auto r = std::make_shared<ColReader>(std::move(cols), ColReaderOptions{.pref = j.value("pref", ""),
+                                                                         .suff = j.value("suff", ""),
                                                                          .label_delim = j.value("label_delim", "")});
   r->apply_base(j);
   return r;
@@ -94,7 +98,9 @@ Splitter ColSplitter(Col col) {
   return [col = std::move(col)](const std::vector<Item>& items) {
     std::vector<int64_t> train, valid;
     for (size_t i = 0; i < items.size(); ++i) {
-      if (!items[i].is<Row>()) throw std::invalid_argument("ColSplitter: item " + std::to_string(i) + " is a " + std::string(items[i].type().name()) + ", not a table row (use rows_of(df))");
+      if (!items[i].is<Row>())
+        throw std::invalid_argument("ColSplitter: item " + std::to_string(i) + " is a " +
+                                    std::string(items[i].type().name()) + ", not a table row (use rows_of(df))");
       const TableRow& r = items[i].get<Row>();
       const Column& c = (*r.table)[col.name(*r.table)];
       bool v;

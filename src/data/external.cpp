@@ -38,7 +38,8 @@ MnistTensors load_mnist_idx(const fs::path& dir, std::string_view split) {
   else if (split == "test" || split == "valid")
     prefix = "t10k";
   else
-    throw std::invalid_argument("load_mnist_idx: split must be \"train\" or \"test\", got \"" + std::string(split) + "\"");
+    throw std::invalid_argument("load_mnist_idx: split must be \"train\" or \"test\", got \"" + std::string(split) +
+                                "\"");
   const fs::path images_file = find_idx(dir, prefix + "-images-idx3-ubyte");
   const fs::path labels_file = find_idx(dir, prefix + "-labels-idx1-ubyte");
   MnistTensors out{read_idx(images_file), read_idx(labels_file)};

@@ -97,7 +97,8 @@ at::Tensor read_idx(const fs::path& file) {
 
   unsigned char magic[4];
   size_t got = read_some(f.get(), file, magic, 4);
-  if (got < 4) throw IdxError(file, "truncated: " + std::to_string(got) + " bytes, shorter than the 4-byte magic number");
+  if (got < 4)
+    throw IdxError(file, "truncated: " + std::to_string(got) + " bytes, shorter than the 4-byte magic number");
   const IdxType* type = type_by_code(magic[2]);
   if (magic[0] != 0 || magic[1] != 0 || type == nullptr || magic[3] == 0)
     throw IdxError(file, "not an idx file: magic bytes are " + hex_bytes(magic, 4) +

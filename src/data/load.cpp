@@ -7,8 +7,8 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <exception>
 #include <mutex>
 #include <numeric>
@@ -79,8 +79,8 @@ Item collate_at(const std::vector<Item>& items, const std::string& where) {
       const auto& t = items[i].get<TensorBase>();
       if (!ts.empty() && t.sizes() != ts.front().sizes())
         throw std::runtime_error("cannot collate " + std::string(first.type().name()) + where + ": item 0 has shape " +
-                                 shape_str(ts.front()) + " but item " + std::to_string(i) + " has shape " + shape_str(t) +
-                                 " (make the sizes equal with an item transform, e.g. Resize)");
+                                 shape_str(ts.front()) + " but item " + std::to_string(i) + " has shape " +
+                                 shape_str(t) + " (make the sizes equal with an item transform, e.g. Resize)");
       ts.push_back(t);
     }
     return Item(first.type(), stack_samples(ts));
@@ -101,8 +101,9 @@ Item collate_at(const std::vector<Item>& items, const std::string& where) {
     if (is_int) return TensorBase(at::tensor(iv, at::kLong));
     return TensorBase(at::tensor(dv, at::kDouble).to(at::kFloat));
   }
-  throw std::runtime_error("cannot collate items of type " + std::string(first.type().name()) + where +
-                           " (e.g. " + first.repr() + "): turn them into tensors first, e.g. with Categorize for labels "
+  throw std::runtime_error("cannot collate items of type " + std::string(first.type().name()) + where + " (e.g. " +
+                           first.repr() +
+                           "): turn them into tensors first, e.g. with Categorize for labels "
                            "or ToTensor for images");
 }
 }  // namespace
@@ -121,7 +122,8 @@ at::Tensor item_indices(const std::vector<Item>& items) {
 
 at::Tensor index_tensor(const std::vector<int64_t>& idxs) {
   // index_select only reads it; the caller's vector outlives the call.
-  return at::from_blob(const_cast<int64_t*>(idxs.data()), {static_cast<int64_t>(idxs.size())}, at::TensorOptions().dtype(at::kLong));
+  return at::from_blob(const_cast<int64_t*>(idxs.data()), {static_cast<int64_t>(idxs.size())},
+                       at::TensorOptions().dtype(at::kLong));
 }
 
 std::vector<at::Tensor> batch_tensors(const Item& batch) {
@@ -245,8 +247,9 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
     try {
       return create_index_batch(*this, idxs);
     } catch (const std::exception& e) {
-      throw DataLoaderError("DataLoader: building batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
-                            (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
+      throw DataLoaderError(
+          "DataLoader: building batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
+          (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
     }
   }
   // Each item draws from its own stream (epoch seed, batch, position), so items come out the same
@@ -265,7 +268,8 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
   };
   if (opt_.parallel_items && n > 1 && at::get_num_threads() > 1 && !at::in_parallel_region())
     at::parallel_for(0, n, 1, [&](int64_t begin, int64_t end) {
-      if (prefetch_items) prefetch_items(*this, std::span(idxs).subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
+      if (prefetch_items)
+        prefetch_items(*this, std::span(idxs).subspan(static_cast<size_t>(begin), static_cast<size_t>(end - begin)));
       for (int64_t k = begin; k < end; ++k) make(k);
     });
   else {
@@ -280,8 +284,9 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
   try {
     return do_batch(*this, std::move(items));
   } catch (const std::exception& e) {
-    throw DataLoaderError("DataLoader: collating batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
-                          (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
+    throw DataLoaderError(
+        "DataLoader: collating batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
+        (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
   }
 }
 
@@ -309,8 +314,10 @@ DataLoader DataLoader::new_(std::optional<DataLoaderOptions> options, Source dat
     }
   }
   if (dataset) out.dataset_ = std::move(dataset);
-  if (n) out.n_ = *n;
-  else if (options && options->n) out.n_ = *options->n;
+  if (n)
+    out.n_ = *n;
+  else if (options && options->n)
+    out.n_ = *options->n;
   return out;
 }
 

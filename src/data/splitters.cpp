@@ -64,7 +64,9 @@ Splitter RandomSubsetSplitter(double train_sz, double valid_sz, std::optional<ui
 }
 
 Splitter IndexSplitter(std::vector<int64_t> valid_idx) {
-  return [valid_idx = std::move(valid_idx)](const std::vector<Item>& items) { return from_valid(items.size(), valid_idx); };
+  return [valid_idx = std::move(valid_idx)](const std::vector<Item>& items) {
+    return from_valid(items.size(), valid_idx);
+  };
 }
 
 Splitter GrandparentSplitter(std::string train_name, std::string valid_name) {
@@ -128,15 +130,15 @@ Splitter TrainTestSplitter(double test_size, std::optional<uint64_t> random_stat
       return s;
     }
     if (static_cast<int64_t>(stratify.size()) != n)
-      throw std::invalid_argument("TrainTestSplitter: stratify has " + std::to_string(stratify.size()) + " labels for " +
-                                  std::to_string(n) + " items");
+      throw std::invalid_argument("TrainTestSplitter: stratify has " + std::to_string(stratify.size()) +
+                                  " labels for " + std::to_string(n) + " items");
     // Per class, in permutation order; each class gives round(share · n_test) test items.
     std::map<std::string, std::vector<int64_t>> by_class;
     for (int64_t i : order) by_class[stratify[static_cast<size_t>(i)]].push_back(i);
     Splits s(2);
     for (auto& [label, idx] : by_class) {
-      const auto k = static_cast<size_t>(std::llround(static_cast<double>(idx.size()) * static_cast<double>(n_test) /
-                                                      static_cast<double>(n)));
+      const auto k = static_cast<size_t>(
+          std::llround(static_cast<double>(idx.size()) * static_cast<double>(n_test) / static_cast<double>(n)));
       s[1].insert(s[1].end(), idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(std::min(k, idx.size())));
       s[0].insert(s[0].end(), idx.begin() + static_cast<std::ptrdiff_t>(std::min(k, idx.size())), idx.end());
     }

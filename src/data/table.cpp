@@ -11,10 +11,14 @@ namespace fastai {
 
 std::string to_string(ColType t) {
   switch (t) {
-    case ColType::Int: return "int";
-    case ColType::Float: return "float";
-    case ColType::String: return "string";
-    case ColType::Date: return "date";
+    case ColType::Int:
+      return "int";
+    case ColType::Float:
+      return "float";
+    case ColType::String:
+      return "string";
+    case ColType::Date:
+      return "date";
   }
   return "?";
 }
@@ -56,7 +60,8 @@ std::string format_date(double s) {
 Column Column::numbers(std::string name, std::vector<double> values) {
   Column c;
   c.name = std::move(name);
-  const bool ints = std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v) && v == std::floor(v); });
+  const bool ints =
+      std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v) && v == std::floor(v); });
   c.type = ints ? ColType::Int : ColType::Float;
   c.num = std::move(values);
   return c;
@@ -102,7 +107,8 @@ Column Column::take(const std::vector<int64_t>& rows) const {
   const auto n = static_cast<int64_t>(size());
   for (int64_t r : rows)
     if (r < 0 || r >= n)
-      throw TableError("row " + std::to_string(r) + " is out of range for column '" + name + "' (" + std::to_string(n) + " rows)");
+      throw TableError("row " + std::to_string(r) + " is out of range for column '" + name + "' (" + std::to_string(n) +
+                       " rows)");
   if (is_string()) {
     c.str.reserve(rows.size());
     c.na.reserve(rows.size());
@@ -198,8 +204,8 @@ Table Table::concat(const Table& other) const {
   for (const auto& c : cols_) {
     const Column& o = other[c.name];
     if (o.is_string() != c.is_string())
-      throw TableError("concat: column '" + c.name + "' is " + fastai::to_string(c.type) + " in one table and " + fastai::to_string(o.type) +
-                       " in the other");
+      throw TableError("concat: column '" + c.name + "' is " + fastai::to_string(c.type) + " in one table and " +
+                       fastai::to_string(o.type) + " in the other");
     Column r = c;
     if (c.is_string()) {
       r.str.insert(r.str.end(), o.str.begin(), o.str.end());
@@ -220,7 +226,8 @@ std::string Table::to_string(size_t max_rows) const {
   for (size_t r = 0; r < n; ++r) cells[0].push_back(std::to_string(r));
   for (size_t c = 0; c < cols_.size(); ++c) {
     cells[c + 1].push_back(cols_[c].name);
-    for (size_t r = 0; r < n; ++r) cells[c + 1].push_back(cols_[c].is_missing(r) && cols_[c].is_string() ? "NaN" : cols_[c].cell(r));
+    for (size_t r = 0; r < n; ++r)
+      cells[c + 1].push_back(cols_[c].is_missing(r) && cols_[c].is_string() ? "NaN" : cols_[c].cell(r));
   }
   std::vector<size_t> width(cells.size(), 0);
   for (size_t c = 0; c < cells.size(); ++c)

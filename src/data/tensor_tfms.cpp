@@ -60,7 +60,8 @@ IntToFloatTensor::IntToFloatTensor(double div, int64_t div_mask)
     return x.scalar_type() == at::kFloat ? x.div(div_) : x.to(at::kFloat).div_(div_);
   });
   encodes<TensorMask>([this](const at::Tensor& x) { return at::floor_divide(x.to(at::kLong), div_mask_); });
-  decodes<TensorImage>([this](const at::Tensor& x) { return div_ != 0 ? (x.clamp(0.0, 1.0) * div_).to(at::kLong) : x; });
+  decodes<TensorImage>(
+      [this](const at::Tensor& x) { return div_ != 0 ? (x.clamp(0.0, 1.0) * div_).to(at::kLong) : x; });
 }
 
 json IntToFloatTensor::describe() const {
@@ -81,11 +82,16 @@ FASTAI_REGISTER_TRANSFORM(IntToFloatTensor);
 
 namespace {
 // Moving a tensor costs a dispatcher call even when it is already there: check first.
-at::Tensor on(const at::Tensor& t, const at::Tensor& like) { return t.device() == like.device() ? t : t.to(like.device()); }
+at::Tensor on(const at::Tensor& t, const at::Tensor& like) {
+  return t.device() == like.device() ? t : t.to(like.device());
+}
 }  // namespace
 
 Normalize::Normalize(at::Tensor mean, at::Tensor std, std::vector<int64_t> axes)
-    : Transform({.name = "Normalize", .order = 99}), mean_(std::move(mean)), std_(std::move(std)), axes_(std::move(axes)) {
+    : Transform({.name = "Normalize", .order = 99}),
+      mean_(std::move(mean)),
+      std_(std::move(std)),
+      axes_(std::move(axes)) {
   encodes<TensorImage>([this](const at::Tensor& x) {
     if (!mean_.defined()) throw std::logic_error("Normalize has no statistics: use from_stats or set it up on a batch");
     return (x - on(mean_, x)) / on(std_, x);

@@ -12,8 +12,13 @@ namespace fastai {
 
 namespace {
 DataLoaderOptions loader_options(const TfmdDLOptions& o) {
-  return {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.drop_last, .num_workers = o.num_workers,
-          .prefetch = o.prefetch, .seed = o.seed, .device = o.device};
+  return {.bs = o.bs,
+          .shuffle = o.shuffle,
+          .drop_last = o.drop_last,
+          .num_workers = o.num_workers,
+          .prefetch = o.prefetch,
+          .seed = o.seed,
+          .device = o.device};
 }
 }  // namespace
 
@@ -57,8 +62,7 @@ void TfmdDL::install(TfmdDLOptions& o) {
     raw.after_batch = [](const DataLoader&, const Item& b) { return b; };
     auto tfms = p_->after_batch.transforms();
     p_->after_batch = Pipeline({}, split);
-    for (auto& t : tfms)
-      p_->after_batch.add(t, LazyItems(1, [raw](size_t) mutable { return raw.one_batch(); }));
+    for (auto& t : tfms) p_->after_batch.add(t, LazyItems(1, [raw](size_t) mutable { return raw.one_batch(); }));
   }
 }
 
@@ -254,16 +258,25 @@ DataLoaders DataLoaders::from_dsets(const Datasets& dsets, DataLoadersOptions o)
   if (dsets.n_subsets() < 2)
     throw std::invalid_argument("DataLoaders::from_dsets needs Datasets with train and valid splits (got " +
                                 std::to_string(dsets.n_subsets()) + " subsets)");
-  TfmdDL train(dsets.train(), {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .num_workers = o.num_workers,
-                               .seed = o.seed, .device = o.device, .after_item = o.after_item,
-                               .before_batch = o.before_batch, .after_batch = o.after_batch});
+  TfmdDL train(dsets.train(), {.bs = o.bs,
+                               .shuffle = o.shuffle,
+                               .drop_last = o.shuffle,
+                               .num_workers = o.num_workers,
+                               .seed = o.seed,
+                               .device = o.device,
+                               .after_item = o.after_item,
+                               .before_batch = o.before_batch,
+                               .after_batch = o.after_batch});
   std::vector<TfmdDL> loaders{train};
   for (size_t i = 1; i < dsets.n_subsets(); ++i)
-    loaders.push_back(train.new_tfmd(DataLoaderOptions{.bs = o.val_bs.value_or(o.bs), .shuffle = false, .drop_last = false,
-                                                       .num_workers = o.num_workers,
-                                                       .seed = o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
-                                                       .device = o.device},
-                                     dsets.subset(i)));
+    loaders.push_back(
+        train.new_tfmd(DataLoaderOptions{.bs = o.val_bs.value_or(o.bs),
+                                         .shuffle = false,
+                                         .drop_last = false,
+                                         .num_workers = o.num_workers,
+                                         .seed = o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
+                                         .device = o.device},
+                       dsets.subset(i)));
   DataLoaders dls(std::move(loaders), o.device);
   // fastai's dls.loss_func: the last target pipeline's transform that names a loss.
   for (size_t t = dsets.tls().size(); t-- > static_cast<size_t>(dsets.n_inp()) && !dls.loss_func;) {
@@ -295,8 +308,9 @@ DataLoaders DataLoaders::from_tensors(at::Tensor x_train, at::Tensor y_train, at
   for (const TypeInfo* t : {&xt, &yt})
     if (!t->is_a(TensorBase::info()))
       throw std::invalid_argument("DataLoaders::from_tensors: " + std::string(t->name()) + " is not a tensor type");
-  DataLoader train = tensor_loader(x_train, y_train, xt, yt,
-                                   {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .seed = o.seed, .device = o.device});
+  DataLoader train =
+      tensor_loader(x_train, y_train, xt, yt,
+                    {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .seed = o.seed, .device = o.device});
   DataLoader valid = tensor_loader(x_valid, y_valid, xt, yt,
                                    {.bs = o.val_bs.value_or(o.bs),
                                     .seed = o.seed ? std::optional<uint64_t>(*o.seed + 1) : std::nullopt,
@@ -304,9 +318,11 @@ DataLoaders DataLoaders::from_tensors(at::Tensor x_train, at::Tensor y_train, at
   return from_loaders(std::move(train), std::move(valid), o.after_batch, o.device);
 }
 
-DataLoaders DataLoaders::from_loaders(DataLoader train, DataLoader valid, std::vector<std::shared_ptr<Transform>> after_batch,
+DataLoaders DataLoaders::from_loaders(DataLoader train, DataLoader valid,
+                                      std::vector<std::shared_ptr<Transform>> after_batch,
                                       std::optional<c10::Device> device) {
-  TfmdDL train_dl(std::move(train), {.after_batch = std::move(after_batch)});  // sets after_batch up on a training batch
+  TfmdDL train_dl(std::move(train),
+                  {.after_batch = std::move(after_batch)});  // sets after_batch up on a training batch
   // The validation loader shares the (set-up) transforms, with split index 1.
   Pipeline ab = train_dl.after_batch_tfms();
   TfmdDL valid_dl(std::move(valid), {.after_batch = ab.transforms(), .do_setup = false});
@@ -317,7 +333,8 @@ DataLoaders DataLoaders::from_loaders(DataLoader train, DataLoader valid, std::v
 
 TfmdDL& DataLoaders::at(size_t i) {
   if (i >= loaders_.size())
-    throw std::out_of_range("DataLoaders has " + std::to_string(loaders_.size()) + " loaders, asked for " + std::to_string(i));
+    throw std::out_of_range("DataLoaders has " + std::to_string(loaders_.size()) + " loaders, asked for " +
+                            std::to_string(i));
   return loaders_[i];
 }
 

@@ -47,7 +47,10 @@ void write_hypers(torch::optim::OptimizerOptions& o, const Hypers& h) {
         .weight_decay(get("wd", w->weight_decay()))
         .eps(get("eps", w->eps()));
   } else if (auto* r = dynamic_cast<torch::optim::RMSpropOptions*>(&o)) {
-    r->momentum(get("mom", r->momentum())).alpha(get("sqr_mom", r->alpha())).weight_decay(get("wd", r->weight_decay())).eps(get("eps", r->eps()));
+    r->momentum(get("mom", r->momentum()))
+        .alpha(get("sqr_mom", r->alpha()))
+        .weight_decay(get("wd", r->weight_decay()))
+        .eps(get("eps", r->eps()));
   }
 }
 

@@ -156,16 +156,17 @@ at::Tensor read(torch::serialize::InputArchive& ar, const std::string& key, bool
 void Optimizer::load(torch::serialize::InputArchive& ar) {
   at::Tensor t = read(ar, "n_groups");
   if (t.item<int64_t>() != static_cast<int64_t>(groups_.size()))
-    throw std::runtime_error("optimizer state has " + std::to_string(t.item<int64_t>()) + " parameter groups, this optimizer " +
-                             std::to_string(groups_.size()));
+    throw std::runtime_error("optimizer state has " + std::to_string(t.item<int64_t>()) +
+                             " parameter groups, this optimizer " + std::to_string(groups_.size()));
   std::vector<Hypers> hypers(groups_.size());
   std::vector<std::vector<ParamState>> state(groups_.size());
   for (size_t g = 0; g < groups_.size(); ++g) {
     const std::string gp = "group" + std::to_string(g);
     t = read(ar, gp + ".n_params");
     if (t.item<int64_t>() != static_cast<int64_t>(groups_[g].size()))
-      throw std::runtime_error("optimizer state's group " + std::to_string(g) + " has " + std::to_string(t.item<int64_t>()) +
-                               " parameters, this optimizer's " + std::to_string(groups_[g].size()));
+      throw std::runtime_error("optimizer state's group " + std::to_string(g) + " has " +
+                               std::to_string(t.item<int64_t>()) + " parameters, this optimizer's " +
+                               std::to_string(groups_[g].size()));
     state[g].resize(groups_[g].size());
   }
   for (const auto& key : ar.keys()) {

@@ -91,7 +91,8 @@ OptCallback rms_prop_step() {
 }
 
 OptCallback step_stat() {
-  return {"step_stat", [](at::Tensor&, ParamState& s, const Hypers&) { s.values["step"] = s.value("step", 0) + 1; }, {}};
+  return {
+      "step_stat", [](at::Tensor&, ParamState& s, const Hypers&) { s.values["step"] = s.value("step", 0) + 1; }, {}};
 }
 
 OptCallback adam_step() {
@@ -169,7 +170,8 @@ OptCallback lamb_step() {
             const double mom = h(hp, "mom"), sqr_mom = h(hp, "sqr_mom"), step_n = s.values.at("step");
             const double debias1 = debias(mom, 1 - mom, step_n), debias2 = debias(sqr_mom, 1 - sqr_mom, step_n);
             const double r1 = p.pow(2).mean().sqrt().item<double>();
-            auto step = (s.tensors.at("grad_avg") / debias1) / ((s.tensors.at("sqr_avg") / debias2).sqrt() + h(hp, "eps"));
+            auto step =
+                (s.tensors.at("grad_avg") / debias1) / ((s.tensors.at("sqr_avg") / debias2).sqrt() + h(hp, "eps"));
             const double r2 = step.pow(2).mean().sqrt().item<double>();
             const double q = (r1 == 0 || r2 == 0) ? 1.0 : std::min(r1 / r2, 10.0);
             p.add_(step, -h(hp, "lr") * q);

@@ -45,8 +45,9 @@ Proc::Proc(const Normalize& n) : p_(std::make_shared<TabularNormalize>()) {
   // The tabular Normalize learns per-column statistics from the training rows; image
   // statistics given to fastai::Normalize would be silently ignored, so refuse them.
   if (n.mean().defined() || n.stdev().defined())
-    throw std::invalid_argument("procs: the tabular Normalize learns its statistics from the training rows; pass Normalize() "
-                                "without statistics");
+    throw std::invalid_argument(
+        "procs: the tabular Normalize learns its statistics from the training rows; pass Normalize() "
+        "without statistics");
 }
 
 // ---------------------------------------------------------------- TabularPandas
@@ -58,8 +59,9 @@ bool wants_category(const TransformBlock& b) {
   for (const auto& t : b.type_tfms()) {
     if (std::dynamic_pointer_cast<Categorize>(t)) return true;
     if (std::dynamic_pointer_cast<MultiCategorize>(t))
-      throw std::invalid_argument("TabularPandas: MultiCategoryBlock targets are not supported yet; use one target column "
-                                  "with CategoryBlock()");
+      throw std::invalid_argument(
+          "TabularPandas: MultiCategoryBlock targets are not supported yet; use one target column "
+          "with CategoryBlock()");
   }
   return false;
 }
@@ -80,13 +82,14 @@ void TabularPandas::check_columns(const Table& df, bool need_y) const {
       if (!df.has(n)) {
         std::string known;
         for (const auto& k : df.names()) known += (known.empty() ? "" : ", ") + k;
-        throw TableError(std::string("TabularPandas: ") + what + " names column '" + n + "', which the table does not have (columns: " +
-                         known + ")");
+        throw TableError(std::string("TabularPandas: ") + what + " names column '" + n +
+                         "', which the table does not have (columns: " + known + ")");
       }
   };
   std::vector<std::string> raw_cats;
   for (const auto& n : cat_names_)
-    if (!(n.size() > 3 && n.ends_with("_na") && std::find(cont_names_.begin(), cont_names_.end(), n.substr(0, n.size() - 3)) != cont_names_.end()))
+    if (!(n.size() > 3 && n.ends_with("_na") &&
+          std::find(cont_names_.begin(), cont_names_.end(), n.substr(0, n.size() - 3)) != cont_names_.end()))
       raw_cats.push_back(n);
   need(raw_cats, "cat_names");
   need(cont_names_, "cont_names");
@@ -95,23 +98,30 @@ void TabularPandas::check_columns(const Table& df, bool need_y) const {
     const Column& c = df[n];
     if (c.is_string()) {
       if (const auto row = first_text(c))
-        throw TableError("TabularPandas: continuous column '" + n + "' has a non-numeric value '" + c.str[*row] + "' at row " +
-                         std::to_string(*row) + " (list it in cat_names, or fix the data)");
-      throw TableError("TabularPandas: continuous column '" + n + "' holds text, though every value reads as a number; read it as "
+        throw TableError("TabularPandas: continuous column '" + n + "' has a non-numeric value '" + c.str[*row] +
+                         "' at row " + std::to_string(*row) + " (list it in cat_names, or fix the data)");
+      throw TableError("TabularPandas: continuous column '" + n +
+                       "' holds text, though every value reads as a number; read it as "
                        "numbers (CsvOptions.dtypes) or list it in cat_names");
     }
     if (c.type == ColType::Date)
-      throw TableError("TabularPandas: continuous column '" + n + "' holds dates; use add_datepart(df, \"" + n + "\") first");
+      throw TableError("TabularPandas: continuous column '" + n + "' holds dates; use add_datepart(df, \"" + n +
+                       "\") first");
   }
 }
 
 TabularPandas::TabularPandas(Table df, TabularOptions o)
-    : items_(std::move(df)), cat_names_(o.cat_names), cont_names_(o.cont_names), y_names_(o.y_names), splits_(o.splits),
+    : items_(std::move(df)),
+      cat_names_(o.cat_names),
+      cont_names_(o.cont_names),
+      y_names_(o.y_names),
+      splits_(o.splits),
       with_cont_(o.with_cont) {
   std::set<std::string> seen;
   for (const auto* names : {&cat_names_, &cont_names_, &y_names_})
     for (const auto& n : *names)
-      if (!seen.insert(n).second) throw std::invalid_argument("TabularPandas: column '" + n + "' is listed twice in cat/cont/y names");
+      if (!seen.insert(n).second)
+        throw std::invalid_argument("TabularPandas: column '" + n + "' is listed twice in cat/cont/y names");
   check_columns(items_, true);
   const auto n = static_cast<int64_t>(items_.n_rows());
   if (splits_.empty()) {
@@ -120,22 +130,27 @@ TabularPandas::TabularPandas(Table df, TabularOptions o)
   }
   for (const auto& s : splits_)
     for (int64_t i : s)
-      if (i < 0 || i >= n) throw std::out_of_range("TabularPandas: split index " + std::to_string(i) + " is outside the table's " + std::to_string(n) + " rows");
+      if (i < 0 || i >= n)
+        throw std::out_of_range("TabularPandas: split index " + std::to_string(i) + " is outside the table's " +
+                                std::to_string(n) + " rows");
   if (!y_names_.empty()) {
     bool category;
     if (o.y_block) {
       category = wants_category(*o.y_block);
     } else {
-      category = std::any_of(y_names_.begin(), y_names_.end(), [&](const std::string& y) { return items_[y].is_string(); });
+      category =
+          std::any_of(y_names_.begin(), y_names_.end(), [&](const std::string& y) { return items_[y].is_string(); });
     }
     if (category) {
-      if (y_names_.size() != 1) throw std::invalid_argument("TabularPandas: a category target needs exactly one y column");
+      if (y_names_.size() != 1)
+        throw std::invalid_argument("TabularPandas: a category target needs exactly one y column");
       const Column& y = items_[y_names_[0]];
       std::vector<std::string> vals;
       const bool numeric = !y.is_string();
       for (int64_t i : splits_[0])
         if (!y.is_missing(static_cast<size_t>(i))) vals.push_back(Categorify::key(y, static_cast<size_t>(i)));
-      if (vals.empty()) throw TableError("TabularPandas: target '" + y_names_[0] + "' has no value in the training rows");
+      if (vals.empty())
+        throw TableError("TabularPandas: target '" + y_names_[0] + "' has no value in the training rows");
       y_vocab_ = CategoryMap(vals, true, false, numeric);
     }
   }
@@ -152,18 +167,21 @@ TabularPandas::TabularPandas(Table df, TabularOptions o)
 
 void TabularPandas::encode_y() {
   ys_ = at::Tensor();
-  if (y_names_.empty() || !std::all_of(y_names_.begin(), y_names_.end(), [&](const auto& y) { return items_.has(y); })) return;
+  if (y_names_.empty() || !std::all_of(y_names_.begin(), y_names_.end(), [&](const auto& y) { return items_.has(y); }))
+    return;
   const size_t n = items_.n_rows();
   if (y_vocab_) {
     const Column& y = items_[y_names_[0]];
     ys_ = at::empty({static_cast<int64_t>(n)}, at::kLong);
     auto* p = ys_.data_ptr<int64_t>();
     for (size_t i = 0; i < n; ++i) {
-      if (y.is_missing(i)) throw TableError("TabularPandas: target '" + y.name + "' is missing at row " + std::to_string(i));
+      if (y.is_missing(i))
+        throw TableError("TabularPandas: target '" + y.name + "' is missing at row " + std::to_string(i));
       const std::string k = Categorify::key(y, i);
       if (!y_vocab_->contains(k)) {
         std::string known;
-        for (size_t j = 0; j < std::min<size_t>(y_vocab_->size(), 8); ++j) known += (j ? ", " : "") + y_vocab_->items()[j];
+        for (size_t j = 0; j < std::min<size_t>(y_vocab_->size(), 8); ++j)
+          known += (j ? ", " : "") + y_vocab_->items()[j];
         throw TableError("TabularPandas: target '" + y.name + "' has value '" + k + "' at row " + std::to_string(i) +
                          ", a class never seen in the training rows (classes: " + known + ")");
       }
@@ -179,7 +197,8 @@ void TabularPandas::encode_y() {
       throw TableError("TabularPandas: regression target '" + y.name + "' is " + to_string(y.type) +
                        "; pass .y_block = CategoryBlock() for a class target");
     for (size_t i = 0; i < n; ++i) {
-      if (std::isnan(y.num[i])) throw TableError("TabularPandas: target '" + y.name + "' is missing at row " + std::to_string(i));
+      if (std::isnan(y.num[i]))
+        throw TableError("TabularPandas: target '" + y.name + "' is missing at row " + std::to_string(i));
       p[i * y_names_.size() + j] = static_cast<float>(y.num[i]);
     }
   }
@@ -193,7 +212,8 @@ void TabularPandas::to_tensors() {
   for (size_t j = 0; j < nc; ++j) {
     const Column& col = items_[cat_names_[j]];
     // Boolean columns (FillMissing's *_na without Categorify) are 0/1, as bools are in fastai.
-    if (col.is_string() && std::all_of(col.str.begin(), col.str.end(), [](const std::string& v) { return v == "False" || v == "True"; })) {
+    if (col.is_string() &&
+        std::all_of(col.str.begin(), col.str.end(), [](const std::string& v) { return v == "False" || v == "True"; })) {
       for (size_t i = 0; i < static_cast<size_t>(n); ++i) c[i * nc + j] = col.str[i] == "True";
       continue;
     }
@@ -202,7 +222,9 @@ void TabularPandas::to_tensors() {
                        " values; add Categorify() to procs to turn them into codes");
     for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
       const double v = col.num[i];
-      if (std::isnan(v)) throw TableError("TabularPandas: categorical column '" + col.name + "' is missing at row " + std::to_string(i) + "; add Categorify() to procs");
+      if (std::isnan(v))
+        throw TableError("TabularPandas: categorical column '" + col.name + "' is missing at row " + std::to_string(i) +
+                         "; add Categorify() to procs");
       c[i * nc + j] = static_cast<int64_t>(v);
     }
   }
@@ -246,7 +268,8 @@ TabularPandas TabularPandas::take(const std::vector<int64_t>& rows) const {
 
 TabularPandas TabularPandas::subset(size_t i) const {
   if (i >= splits_.size())
-    throw std::out_of_range("TabularPandas: no split " + std::to_string(i) + " (there are " + std::to_string(splits_.size()) + ")");
+    throw std::out_of_range("TabularPandas: no split " + std::to_string(i) + " (there are " +
+                            std::to_string(splits_.size()) + ")");
   return take(splits_[i]);
 }
 
@@ -294,7 +317,8 @@ Table TabularPandas::decode(const at::Tensor& cats, const at::Tensor& conts, con
   for (size_t j = 0; j < cat_names_.size(); ++j) {
     std::vector<double> v(static_cast<size_t>(n));
     const auto* p = c.data_ptr<int64_t>();
-    for (int64_t i = 0; i < n; ++i) v[static_cast<size_t>(i)] = static_cast<double>(p[i * c.size(1) + static_cast<int64_t>(j)]);
+    for (int64_t i = 0; i < n; ++i)
+      v[static_cast<size_t>(i)] = static_cast<double>(p[i * c.size(1) + static_cast<int64_t>(j)]);
     Column col = Column::numbers(cat_names_[j], std::move(v));
     col.type = ColType::Int;
     t.add(std::move(col));
@@ -331,7 +355,8 @@ Table TabularPandas::decode(const at::Tensor& cats, const at::Tensor& conts, con
 
 std::string TabularPandas::show(size_t max_n) const {
   const auto n = std::min<int64_t>(static_cast<int64_t>(max_n), static_cast<int64_t>(size()));
-  return decode(cats_.slice(0, 0, n), conts_.slice(0, 0, n), ys_.defined() ? ys_.slice(0, 0, n) : at::Tensor()).to_string(max_n);
+  return decode(cats_.slice(0, 0, n), conts_.slice(0, 0, n), ys_.defined() ? ys_.slice(0, 0, n) : at::Tensor())
+      .to_string(max_n);
 }
 
 json TabularPandas::describe() const {
@@ -352,7 +377,8 @@ TabularPandas TabularPandas::from_description(const json& j) {
   t.cont_names_ = j.at("cont_names").get<std::vector<std::string>>();
   t.y_names_ = j.at("y_names").get<std::vector<std::string>>();
   t.with_cont_ = j.value("with_cont", true);
-  if (!j.at("y_vocab").is_null()) t.y_vocab_ = CategoryMap::from_items(j.at("y_vocab").get<std::vector<std::string>>(), false);
+  if (!j.at("y_vocab").is_null())
+    t.y_vocab_ = CategoryMap::from_items(j.at("y_vocab").get<std::vector<std::string>>(), false);
   for (const auto& p : j.at("procs")) t.procs_.push_back(proc_from_description(p));
   t.splits_ = {{}};
   t.cats_ = at::empty({0, static_cast<int64_t>(t.cat_names_.size())}, at::kLong);
@@ -384,7 +410,8 @@ void add_datepart(Table& df, const std::string& field, DatepartOptions o) {
     secs.assign(src.size(), std::nan(""));
     for (size_t i = 0; i < src.size(); ++i)
       if (!src.na[i] && !parse_date(src.str[i], secs[i]))
-        throw TableError("add_datepart: column '" + field + "' has '" + src.str[i] + "' at row " + std::to_string(i) + ", which is not an ISO date");
+        throw TableError("add_datepart: column '" + field + "' has '" + src.str[i] + "' at row " + std::to_string(i) +
+                         ", which is not an ISO date");
   } else if (src.type != ColType::Date) {
     throw TableError("add_datepart: column '" + field + "' holds " + to_string(src.type) + " values, not dates");
   }
@@ -393,9 +420,11 @@ void add_datepart(Table& df, const std::string& field, DatepartOptions o) {
   const size_t n = secs.size();
   const double nan = std::nan("");
   std::vector<std::string> num_names = {"Year", "Month", "Week", "Day", "Dayofweek", "Dayofyear"};
-  std::vector<std::string> flag_names = {"Is_month_end", "Is_month_start", "Is_quarter_end", "Is_quarter_start", "Is_year_end", "Is_year_start"};
+  std::vector<std::string> flag_names = {"Is_month_end",     "Is_month_start", "Is_quarter_end",
+                                         "Is_quarter_start", "Is_year_end",    "Is_year_start"};
   std::vector<std::string> time_names = {"Hour", "Minute", "Second"};
-  std::vector<std::vector<double>> nums(num_names.size(), std::vector<double>(n, nan)), times(3, std::vector<double>(n, nan));
+  std::vector<std::vector<double>> nums(num_names.size(), std::vector<double>(n, nan)),
+      times(3, std::vector<double>(n, nan));
   std::vector<std::vector<std::string>> flags(flag_names.size(), std::vector<std::string>(n));
   std::vector<uint8_t> missing(n, 0);
   std::vector<double> elapsed(n, nan);
@@ -423,7 +452,11 @@ void add_datepart(Table& df, const std::string& field, DatepartOptions o) {
     nums[4][i] = wd;
     nums[5][i] = static_cast<double>(doy);
     const bool month_end = dy == last_day, month_start = dy == 1;
-    const bool flag[6] = {month_end, month_start, month_end && mo % 3 == 0, month_start && mo % 3 == 1, month_end && mo == 12,
+    const bool flag[6] = {month_end,
+                          month_start,
+                          month_end && mo % 3 == 0,
+                          month_start && mo % 3 == 1,
+                          month_end && mo == 12,
                           month_start && mo == 1};
     for (size_t k = 0; k < 6; ++k) flags[k][i] = flag[k] ? "True" : "False";
     const int64_t rem = s - d.time_since_epoch().count() * 86400;

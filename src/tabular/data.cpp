@@ -26,7 +26,8 @@ ReadTabBatch::ReadTabBatch(const TabularPandas& to)
     const at::Tensor& cats = b[0].get<TensorBase>();
     const at::Tensor conts = n_x == 2 ? b[1].get<TensorBase>() : at::empty({cats.size(0), 0});
     const at::Tensor ys = b.size() > n_x ? b[n_x].get<TensorBase>() : at::Tensor();
-    return Item(Tabular(TabularRows(to_->decode(cats, conts, ys), ys.defined() ? to_->y_names() : std::vector<std::string>{})));
+    return Item(
+        Tabular(TabularRows(to_->decode(cats, conts, ys), ys.defined() ? to_->y_names() : std::vector<std::string>{})));
   });
 }
 
@@ -46,7 +47,8 @@ TfmdDL tab_dataloader(const TabularPandas& to, DataLoaderOptions o, std::shared_
   const at::Tensor cats = to.cats(), conts = to.conts(), ys = to.ys();
   const bool classification = to.is_classification(), with_cont = to.with_cont();
   DataLoader dl([](int64_t i) { return Item(Int(i)); }, static_cast<int64_t>(to.size()), o);
-  dl.create_index_batch = [cats, conts, ys, classification, with_cont](const DataLoader&, const std::vector<int64_t>& idx) {
+  dl.create_index_batch = [cats, conts, ys, classification, with_cont](const DataLoader&,
+                                                                       const std::vector<int64_t>& idx) {
     const at::Tensor i = index_tensor(idx);
     std::vector<Item> b{TensorBase(cats.index_select(0, i))};
     if (with_cont) b.push_back(TensorBase(conts.index_select(0, i)));
@@ -70,7 +72,8 @@ void finish(DataLoaders& dls, const TabularPandas& to, std::shared_ptr<ReadTabBa
     Table t;
     for (const auto& it : items) {
       if (!it.is<Tabular>())
-        throw std::invalid_argument("test_dl: tabular loaders take Tabular items (rows of a Table), got " + std::string(it.type().name()));
+        throw std::invalid_argument("test_dl: tabular loaders take Tabular items (rows of a Table), got " +
+                                    std::string(it.type().name()));
       t = t.concat(it.get<Tabular>());
     }
     TfmdDL dl = tab_dataloader(read->to().new_(t), {.bs = tbs, .shuffle = false}, read);
@@ -93,13 +96,15 @@ const bool registered = [] {
     finish(dls, to, read, bs);
     return dls;
   });
-  register_show_batch(Tabular::info(), any_type(), [](const Item& x, const Item&, const std::vector<Item>&, const ShowBatchOptions& o) {
-    const std::string s = x.get<Tabular>().to_string(static_cast<size_t>(o.max_n));
-    (o.out ? *o.out : std::cout) << s << std::flush;
-    return s;
-  });
+  register_show_batch(Tabular::info(), any_type(),
+                      [](const Item& x, const Item&, const std::vector<Item>&, const ShowBatchOptions& o) {
+                        const std::string s = x.get<Tabular>().to_string(static_cast<size_t>(o.max_n));
+                        (o.out ? *o.out : std::cout) << s << std::flush;
+                        return s;
+                      });
   register_show_results(Tabular::info(), any_type(),
-                        [](const Item&, const Item&, const std::vector<Item>& samples, const std::vector<Item>& outs, const ShowBatchOptions& o) {
+                        [](const Item&, const Item&, const std::vector<Item>& samples, const std::vector<Item>& outs,
+                           const ShowBatchOptions& o) {
                           if (samples.empty() || outs.empty()) return std::string();
                           Table t = samples[0].get<Tabular>();
                           const TabularRows& p = outs[0].get<Tabular>();
@@ -121,11 +126,13 @@ const bool registered = [] {
 
 DataLoaders tabular_dataloaders(const TabularPandas& to, TabDataLoadersOptions o) {
   if (to.splits().size() < 2)
-    throw std::invalid_argument("tabular_dataloaders: the data has no validation split; give TabularPandas splits (e.g. "
-                                "RandomSplitter(0.2, 42)(range_of(df.n_rows())))");
+    throw std::invalid_argument(
+        "tabular_dataloaders: the data has no validation split; give TabularPandas splits (e.g. "
+        "RandomSplitter(0.2, 42)(range_of(df.n_rows())))");
   auto read = std::make_shared<ReadTabBatch>(to);
   const uint64_t seed = o.seed.value_or(rng()());
-  TfmdDL train = tab_dataloader(to.train(), {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .seed = seed}, read);
+  TfmdDL train =
+      tab_dataloader(to.train(), {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .seed = seed}, read);
   TfmdDL valid = tab_dataloader(to.valid(), {.bs = o.val_bs.value_or(o.bs), .seed = seed + 1}, read);
   train.after_batch_tfms().split_idx = 0;
   valid.after_batch_tfms().split_idx = 1;
@@ -141,9 +148,14 @@ DataLoaders TabularDataLoaders::from_df(const Table& df, TabularLoadersOptions o
   } else {
     splits = IndexSplitter(o.valid_idx)(range_of(df.n_rows()));
   }
-  TabularPandas to(df, {.procs = o.procs, .cat_names = o.cat_names, .cont_names = o.cont_names, .y_names = o.y_names,
-                        .y_block = o.y_block, .splits = splits});
-  return tabular_dataloaders(to, {.bs = o.bs, .val_bs = o.val_bs, .shuffle = o.shuffle, .seed = o.seed, .device = o.device});
+  TabularPandas to(df, {.procs = o.procs,
+                        .cat_names = o.cat_names,
+                        .cont_names = o.cont_names,
+                        .y_names = o.y_names,
+                        .y_block = o.y_block,
+                        .splits = splits});
+  return tabular_dataloaders(
+      to, {.bs = o.bs, .val_bs = o.val_bs, .shuffle = o.shuffle, .seed = o.seed, .device = o.device});
 }
 
 DataLoaders TabularDataLoaders::from_csv(const std::filesystem::path& csv, TabularLoadersOptions o) {

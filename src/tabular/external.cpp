@@ -42,13 +42,15 @@ fs::path find_first(const std::vector<fs::path>& candidates) {
 
 void make_diamonds(const fs::path& dest) {
   std::vector<fs::path> c;
-  if (const char* r = std::getenv("FASTAI_NPM_ROOT")) c.push_back(fs::path(r) / "@observablehq/sample-datasets/diamonds.csv");
+  if (const char* r = std::getenv("FASTAI_NPM_ROOT"))
+    c.push_back(fs::path(r) / "@observablehq/sample-datasets/diamonds.csv");
   c.push_back("/usr/local/lib/node_modules/@observablehq/sample-datasets/diamonds.csv");
   c.push_back("/usr/lib/node_modules/@observablehq/sample-datasets/diamonds.csv");
   const fs::path src = find_first(c);
   if (src.empty())
-    throw std::runtime_error("untar_data(diamonds): the npm package @observablehq/sample-datasets is not installed: "
-                             "npm install -g @observablehq/sample-datasets (scripts/setup.sh does), or set FASTAI_NPM_ROOT");
+    throw std::runtime_error(
+        "untar_data(diamonds): the npm package @observablehq/sample-datasets is not installed: "
+        "npm install -g @observablehq/sample-datasets (scripts/setup.sh does), or set FASTAI_NPM_ROOT");
   fs::copy_file(src, dest / "diamonds.csv");
 }
 
@@ -59,8 +61,9 @@ void make_credit_g(const fs::path& dest) {
   c.push_back("/usr/share/doc/weka/examples/credit-g.arff");
   const fs::path src = find_first(c);
   if (src.empty())
-    throw std::runtime_error("untar_data(credit_g): credit-g.arff not found: scripts/setup.sh extracts it from Debian's weka "
-                             "package into /usr/local/share/fastai/weka (or set FASTAI_WEKA_DIR)");
+    throw std::runtime_error(
+        "untar_data(credit_g): credit-g.arff not found: scripts/setup.sh extracts it from Debian's weka "
+        "package into /usr/local/share/fastai/weka (or set FASTAI_WEKA_DIR)");
   fs::copy_file(src, dest / "credit-g.arff");
 }
 

@@ -7,8 +7,9 @@ Learner tabular_learner(DataLoaders dls, TabularLearnerOptions o) {
   for (const auto& t : dls.train().after_batch_tfms().transforms())
     if (auto r = std::dynamic_pointer_cast<ReadTabBatch>(t)) read = r;
   if (!read)
-    throw std::invalid_argument("tabular_learner: the loaders are not tabular (no ReadTabBatch in after_batch); build them with "
-                                "TabularDataLoaders::from_df / from_csv or tabular_dataloaders");
+    throw std::invalid_argument(
+        "tabular_learner: the loaders are not tabular (no ReadTabBatch in after_batch); build them with "
+        "TabularDataLoaders::from_df / from_csv or tabular_dataloaders");
   const TabularPandas& to = read->to();
   const auto emb_szs = get_emb_sz(to, o.emb_szs);
   const int64_t n_out = o.n_out.value_or(to.c());

@@ -14,12 +14,14 @@ int64_t emb_sz_rule(int64_t n_cat) {
   return std::min<int64_t>(600, static_cast<int64_t>(std::llround(1.6 * std::pow(static_cast<double>(n_cat), 0.56))));
 }
 
-std::vector<std::pair<int64_t, int64_t>> get_emb_sz(const TabularPandas& to, const std::map<std::string, int64_t>& sz_dict) {
+std::vector<std::pair<int64_t, int64_t>> get_emb_sz(const TabularPandas& to,
+                                                    const std::map<std::string, int64_t>& sz_dict) {
   std::vector<std::pair<int64_t, int64_t>> out;
   const auto& classes = to.classes();
   for (const auto& n : to.cat_names()) {
     auto it = classes.find(n);
-    if (it == classes.end()) throw std::invalid_argument("get_emb_sz: categorical column '" + n + "' has no vocab (add Categorify to procs)");
+    if (it == classes.end())
+      throw std::invalid_argument("get_emb_sz: categorical column '" + n + "' has no vocab (add Categorify to procs)");
     const auto n_cat = static_cast<int64_t>(it->second.size());
     auto s = sz_dict.find(n);
     out.emplace_back(n_cat, s == sz_dict.end() ? emb_sz_rule(n_cat) : s->second);
@@ -33,7 +35,8 @@ TabularModelImpl::TabularModelImpl(std::vector<std::pair<int64_t, int64_t>> emb_
   if (ps.empty()) ps.assign(o.layers.size(), 0.0);
   if (ps.size() == 1) ps.assign(o.layers.size(), ps[0]);
   if (ps.size() != o.layers.size())
-    throw std::invalid_argument("TabularModel: ps has " + std::to_string(ps.size()) + " values for " + std::to_string(o.layers.size()) + " layers");
+    throw std::invalid_argument("TabularModel: ps has " + std::to_string(ps.size()) + " values for " +
+                                std::to_string(o.layers.size()) + " layers");
   embeds = register_module("embeds", torch::nn::ModuleList());
   for (const auto& [ni, nf] : emb_szs) {
     embeds->push_back(Embedding(ni, nf));
@@ -49,8 +52,9 @@ TabularModelImpl::TabularModelImpl(std::vector<std::pair<int64_t, int64_t>> emb_
   const size_t n = sizes.size() - 1;
   for (size_t i = 0; i < n; ++i) {
     const bool last = i + 1 == n;
-    layers->push_back(LinBnDrop(sizes[i], sizes[i + 1],
-                                {.bn = o.use_bn && (!last || o.bn_final), .p = last ? 0.0 : ps[i], .act = !last, .lin_first = o.lin_first}));
+    layers->push_back(LinBnDrop(
+        sizes[i], sizes[i + 1],
+        {.bn = o.use_bn && (!last || o.bn_final), .p = last ? 0.0 : ps[i], .act = !last, .lin_first = o.lin_first}));
   }
   if (o.y_range) layers->push_back(SigmoidRange(o.y_range->first, o.y_range->second));
 }
@@ -73,9 +77,9 @@ at::Tensor TabularModelImpl::forward(const at::Tensor& x_cat, const at::Tensor& 
 
 std::string tabular_model_spec(const std::vector<std::pair<int64_t, int64_t>>& emb_szs, int64_t n_cont, int64_t out_sz,
                                const TabularModelOptions& o) {
-  json j{{"builder", "tabular"}, {"emb_szs", emb_szs}, {"n_cont", n_cont}, {"out_sz", out_sz}, {"layers", o.layers},
-         {"ps", o.ps}, {"embed_p", o.embed_p}, {"use_bn", o.use_bn}, {"bn_final", o.bn_final}, {"bn_cont", o.bn_cont},
-         {"lin_first", o.lin_first}};
+  json j{{"builder", "tabular"},   {"emb_szs", emb_szs},   {"n_cont", n_cont},        {"out_sz", out_sz},
+         {"layers", o.layers},     {"ps", o.ps},           {"embed_p", o.embed_p},    {"use_bn", o.use_bn},
+         {"bn_final", o.bn_final}, {"bn_cont", o.bn_cont}, {"lin_first", o.lin_first}};
   j["y_range"] = o.y_range ? json::array({o.y_range->first, o.y_range->second}) : json(nullptr);
   return j.dump();
 }
@@ -92,8 +96,8 @@ const bool registered = [] {
                           .bn_cont = j.at("bn_cont").get<bool>(),
                           .lin_first = j.at("lin_first").get<bool>()};
     if (!j.at("y_range").is_null()) o.y_range = std::pair{j["y_range"][0].get<double>(), j["y_range"][1].get<double>()};
-    return Model(TabularModel(j.at("emb_szs").get<std::vector<std::pair<int64_t, int64_t>>>(), j.at("n_cont").get<int64_t>(),
-                              j.at("out_sz").get<int64_t>(), o));
+    return Model(TabularModel(j.at("emb_szs").get<std::vector<std::pair<int64_t, int64_t>>>(),
+                              j.at("n_cont").get<int64_t>(), j.at("out_sz").get<int64_t>(), o));
   });
   return true;
 }();

@@ -10,7 +10,9 @@ using json = nlohmann::json;
 
 // ---------------------------------------------------------------- Categorify
 
-std::string Categorify::key(const Column& c, size_t row) { return c.is_string() ? c.str[row] : format_number(c.num[row]); }
+std::string Categorify::key(const Column& c, size_t row) {
+  return c.is_string() ? c.str[row] : format_number(c.num[row]);
+}
 
 void Categorify::setup(TabularPandas& to, const Table& train) {
   classes_.clear();
@@ -21,8 +23,8 @@ void Categorify::setup(TabularPandas& to, const Table& train) {
     for (size_t i = 0; i < c.size(); ++i)
       if (!c.is_missing(i)) vals.push_back(key(c, i));
     if (vals.empty())
-      throw TableError("Categorify: categorical column '" + n + "' has no value in the training rows (all " + std::to_string(c.size()) +
-                       " are missing); drop it from cat_names");
+      throw TableError("Categorify: categorical column '" + n + "' has no value in the training rows (all " +
+                       std::to_string(c.size()) + " are missing); drop it from cat_names");
     classes_[n] = CategoryMap(vals, true, true, !c.is_string());
   }
 }
@@ -31,11 +33,13 @@ void Categorify::encode(TabularPandas& to) const {
   Table& t = to.items();
   for (const auto& n : to.cat_names()) {
     auto it = classes_.find(n);
-    if (it == classes_.end()) throw TableError("Categorify: column '" + n + "' was not in the table Categorify was set up on");
+    if (it == classes_.end())
+      throw TableError("Categorify: column '" + n + "' was not in the table Categorify was set up on");
     const Column& c = t[n];
     const CategoryMap& voc = it->second;
     std::vector<double> codes(c.size());
-    for (size_t i = 0; i < c.size(); ++i) codes[i] = c.is_missing(i) ? 0.0 : static_cast<double>(voc.index_of(key(c, i)));
+    for (size_t i = 0; i < c.size(); ++i)
+      codes[i] = c.is_missing(i) ? 0.0 : static_cast<double>(voc.index_of(key(c, i)));
     Column out = Column::numbers(n, std::move(codes));
     out.type = ColType::Int;
     t.add(std::move(out));
@@ -66,9 +70,12 @@ json Categorify::describe() const {
 namespace {
 const char* strategy_name(FillStrategy s) {
   switch (s) {
-    case FillStrategy::Median: return "median";
-    case FillStrategy::Mode: return "mode";
-    case FillStrategy::Constant: return "constant";
+    case FillStrategy::Median:
+      return "median";
+    case FillStrategy::Mode:
+      return "mode";
+    case FillStrategy::Constant:
+      return "constant";
   }
   return "median";
 }
@@ -128,7 +135,8 @@ void FillMissing::encode(TabularPandas& to) const {
         c.num[i] = v;
         flag[i] = "True";
       }
-    if (c.type == ColType::Int || std::all_of(c.num.begin(), c.num.end(), [](double x) { return x == std::floor(x); })) c.type = ColType::Int;
+    if (c.type == ColType::Int || std::all_of(c.num.begin(), c.num.end(), [](double x) { return x == std::floor(x); }))
+      c.type = ColType::Int;
     if (o_.add_col) {
       t.add(Column::strings(n + "_na", std::move(flag)));
       auto& cats = to.cat_names();
@@ -138,8 +146,11 @@ void FillMissing::encode(TabularPandas& to) const {
 }
 
 json FillMissing::describe() const {
-  return {{"name", "FillMissing"}, {"fill_strategy", strategy_name(o_.fill_strategy)}, {"add_col", o_.add_col},
-          {"fill_vals", o_.fill_vals}, {"na_dict", na_dict_}};
+  return {{"name", "FillMissing"},
+          {"fill_strategy", strategy_name(o_.fill_strategy)},
+          {"add_col", o_.add_col},
+          {"fill_vals", o_.fill_vals},
+          {"na_dict", na_dict_}};
 }
 
 // ---------------------------------------------------------------- Normalize
@@ -171,7 +182,8 @@ void TabularNormalize::encode(TabularPandas& to) const {
   Table& t = to.items();
   for (const auto& n : to.cont_names()) {
     auto m = means_.find(n);
-    if (m == means_.end()) throw TableError("Normalize: column '" + n + "' was not in the table Normalize was set up on");
+    if (m == means_.end())
+      throw TableError("Normalize: column '" + n + "' was not in the table Normalize was set up on");
     Column& c = t[n];
     const double s = stds_.at(n);
     for (double& x : c.num) x = (x - m->second) / s;
@@ -204,7 +216,9 @@ std::shared_ptr<Categorify> Categorify::from_description(const json& j) {
 std::shared_ptr<FillMissing> FillMissing::from_description(const json& j) {
   const std::string s = j.value("fill_strategy", "median");
   auto p = std::make_shared<FillMissing>(
-      FillMissingOptions{.fill_strategy = s == "mode" ? FillStrategy::Mode : s == "constant" ? FillStrategy::Constant : FillStrategy::Median,
+      FillMissingOptions{.fill_strategy = s == "mode"       ? FillStrategy::Mode
+                                          : s == "constant" ? FillStrategy::Constant
+                                                            : FillStrategy::Median,
                          .add_col = j.value("add_col", true),
                          .fill_vals = j.value("fill_vals", std::map<std::string, double>{})});
   p->na_dict_ = j.at("na_dict").get<std::map<std::string, double>>();

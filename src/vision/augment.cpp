@@ -1,14 +1,14 @@
 #include "fastai/vision/augment.h"
 
+#include <torch/torch.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
 
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "fastai/core/describe.h"
 #include "describe_fields.h"
+#include "fastai/core/describe.h"
 #include "fastai/core/random.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/points.h"
@@ -19,17 +19,17 @@ namespace {
 // What an item transform's before_call drew for one call (fastai keeps it on self; ours is
 // handed to that call's encodes, so threads sharing a transform never share a draw).
 struct ItemDraw {
-  double pct_x = 0.5, pct_y = 0.5;   // Resize
+  double pct_x = 0.5, pct_y = 0.5;     // Resize
   int x0 = 0, y0 = 0, cw = 0, ch = 0;  // RandomCrop / RandomResizedCrop: crop box in the original
-  int fw = 0, fh = 0;                 // RandomResizedCrop: size before the final centre crop
-  bool doit = true;                   // FlipItem / DihedralItem
-  int k = 0;                          // DihedralItem
-  int img_w = 0, img_h = 0;           // the sample's image, for its points
+  int fw = 0, fh = 0;                  // RandomResizedCrop: size before the final centre crop
+  bool doit = true;                    // FlipItem / DihedralItem
+  int k = 0;                           // DihedralItem
+  int img_w = 0, img_h = 0;            // the sample's image, for its points
 };
 
 // Crops the box (x0, y0, cw, ch) — padding where it leaves the image — and resizes it to out_w×out_h.
-at::Tensor crop_pad_resize(const at::Tensor& hwc_in, int x0, int y0, int cw, int ch, int out_w, int out_h, PadMode pad_mode,
-                           bool nearest) {
+at::Tensor crop_pad_resize(const at::Tensor& hwc_in, int x0, int y0, int cw, int ch, int out_w, int out_h,
+                           PadMode pad_mode, bool nearest) {
   at::Tensor hwc = hwc_in.contiguous();
   const int h = static_cast<int>(hwc.size(0)), w = static_cast<int>(hwc.size(1)), c = static_cast<int>(hwc.size(2));
   cv::Mat img(h, w, CV_8UC(c), hwc.data_ptr<uint8_t>());
@@ -37,7 +37,7 @@ at::Tensor crop_pad_resize(const at::Tensor& hwc_in, int x0, int y0, int cw, int
   const int right = std::max(0, x0 + cw - w), bottom = std::max(0, y0 + ch - h);
   cv::Mat src = img;
   if (left || top || right || bottom) {
-    const int border = pad_mode == PadMode::Zeros ? cv::BORDER_CONSTANT
+    const int border = pad_mode == PadMode::Zeros    ? cv::BORDER_CONSTANT
                        : pad_mode == PadMode::Border ? cv::BORDER_REPLICATE
                                                      : cv::BORDER_REFLECT_101;
     cv::copyMakeBorder(img, src, top, bottom, left, right, border, cv::Scalar::all(0));
@@ -90,7 +90,8 @@ at::Tensor move_points(const Item& x, F f) {
 
 Resize::Resize(int64_t h, int64_t w, ResizeMethod method, PadMode pad_mode)
     : Transform({.name = "Resize", .order = 1}), h_(h), w_(w), method_(method), pad_mode_(pad_mode) {
-  if (h <= 0 || w <= 0) throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
+  if (h <= 0 || w <= 0)
+    throw std::invalid_argument("Resize: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
   encodes<fastai::Image>([this](const at::Tensor& x, const ItemDraw& s) { return resize(x, s.pct_x, s.pct_y, false); });
   encodes<Mask>([this](const at::Tensor& x, const ItemDraw& s) { return Mask(resize(x, s.pct_x, s.pct_y, true)); });
   encodes<TensorPoint>([this](const Item& x, const ItemDraw& s) {
@@ -117,7 +118,8 @@ std::array<int, 4> Resize::box(int h, int w, double pct_x, double pct_y) const {
   // fastai: scale m so the crop (or padded area) has the target's aspect ratio.
   int cw = w, ch = h, x0 = 0, y0 = 0;
   if (method_ != ResizeMethod::Squish) {
-    const double rw = static_cast<double>(w) / static_cast<double>(w_), rh = static_cast<double>(h) / static_cast<double>(h_);
+    const double rw = static_cast<double>(w) / static_cast<double>(w_),
+                 rh = static_cast<double>(h) / static_cast<double>(h_);
     const bool pick_w = method_ == ResizeMethod::Pad ? rw > rh : rw < rh;
     const double m = pick_w ? rw : rh;
     cw = static_cast<int>(m * static_cast<double>(w_));
@@ -135,12 +137,13 @@ at::Tensor Resize::resize(const at::Tensor& hwc, double pct_x, double pct_y, boo
 
 FASTAI_REGISTER_DESCRIBED(Resize);
 
-
 // ---------------------------------------------------------------- CropPad
 
-CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode) : Transform({.name = "CropPad"}), h_(h), w_(w), pad_mode_(pad_mode) {
+CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode)
+    : Transform({.name = "CropPad"}), h_(h), w_(w), pad_mode_(pad_mode) {
   auto f = [this](const at::Tensor& x, bool nearest) {
-    const int H = static_cast<int>(x.size(0)), W = static_cast<int>(x.size(1)), th = static_cast<int>(h_), tw = static_cast<int>(w_);
+    const int H = static_cast<int>(x.size(0)), W = static_cast<int>(x.size(1)), th = static_cast<int>(h_),
+              tw = static_cast<int>(w_);
     return crop_pad_resize(x, (W - tw) / 2, (H - th) / 2, tw, th, tw, th, pad_mode_, nearest);
   };
   encodes<fastai::Image>([f](const at::Tensor& x) { return f(x, false); });
@@ -148,7 +151,8 @@ CropPad::CropPad(int64_t h, int64_t w, PadMode pad_mode) : Transform({.name = "C
   encodes<TensorPoint>([this](const Item& x, const ItemDraw& s) {
     if (!s.img_w) no_image("CropPad");
     const int W = s.img_w, H = s.img_h, tw = static_cast<int>(w_), th = static_cast<int>(h_);
-    return move_points(x, [&](const at::Tensor& q) { return crop_points(q, W, H, (W - tw) / 2, (H - th) / 2, tw, th); });
+    return move_points(x,
+                       [&](const at::Tensor& q) { return crop_points(q, W, H, (W - tw) / 2, (H - th) / 2, tw, th); });
   });
 }
 CallState CropPad::before_call(const Item& x, std::optional<int>) const {
@@ -219,10 +223,12 @@ CropRect random_resized_box(int64_t img_h, int64_t img_w, double min_scale, doub
   const auto h = static_cast<double>(img_h), w = static_cast<double>(img_w);
   if (random) {
     auto& g = rng();
-    std::uniform_real_distribution<double> scale(min_scale, max_scale), logr(std::log(ratio.first), std::log(ratio.second));
+    std::uniform_real_distribution<double> scale(min_scale, max_scale),
+        logr(std::log(ratio.first), std::log(ratio.second));
     for (int attempt = 0; attempt < 10; ++attempt) {
       const double area = scale(g) * w * h, r = std::exp(logr(g));
-      const auto nw = static_cast<int64_t>(std::lround(std::sqrt(area * r))), nh = static_cast<int64_t>(std::lround(std::sqrt(area / r)));
+      const auto nw = static_cast<int64_t>(std::lround(std::sqrt(area * r))),
+                 nh = static_cast<int64_t>(std::lround(std::sqrt(area / r)));
       if (nw <= img_w && nh <= img_h && nw > 0 && nh > 0) {
         const auto x0 = std::uniform_int_distribution<int64_t>(0, img_w - nw)(g);
         const auto y0 = std::uniform_int_distribution<int64_t>(0, img_h - nh)(g);
@@ -231,8 +237,10 @@ CropRect random_resized_box(int64_t img_h, int64_t img_w, double min_scale, doub
     }
   }
   CropRect c{.w = img_w, .h = img_h};
-  if (w / h < ratio.first) c.h = static_cast<int64_t>(w / ratio.first);
-  else if (w / h > ratio.second) c.w = static_cast<int64_t>(h * ratio.second);
+  if (w / h < ratio.first)
+    c.h = static_cast<int64_t>(w / ratio.first);
+  else if (w / h > ratio.second)
+    c.w = static_cast<int64_t>(h * ratio.second);
   c.x0 = (img_w - c.w) / 2, c.y0 = (img_h - c.h) / 2;
   return c;
 }
@@ -261,7 +269,11 @@ FASTAI_REGISTER_DESCRIBED(RandomResizedCrop);
 FlipItem::FlipItem(double p) : Transform({.name = "FlipItem", .split_idx = 0}), p_(p) {
   encodes<fastai::Image>([](const at::Tensor& x, const ItemDraw& s) { return s.doit ? x.flip({1}).contiguous() : x; });
   encodes<TensorPoint>([](const Item& x, const ItemDraw& s) {
-    return s.doit ? move_points(x, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); }) : x.get<TensorPoint>();
+    return s.doit ? move_points(x,
+                                [](const at::Tensor& q) {
+                                  return q * torch::tensor({-1.f, 1.f});
+                                })
+                  : x.get<TensorPoint>();
   });
 }
 CallState FlipItem::before_call(const Item&, std::optional<int>) const {
@@ -273,8 +285,8 @@ FASTAI_REGISTER_DESCRIBED(FlipItem);
 
 at::Tensor DihedralItem::dihedral(const at::Tensor& hwc, int k) {
   at::Tensor x = hwc;
-  if (k == 1 || k == 3 || k == 4 || k == 7) x = x.flip({1});   // fastai: flip(-1), the width
-  if (k == 2 || k == 4 || k == 5 || k == 7) x = x.flip({0});   // flip(-2), the height
+  if (k == 1 || k == 3 || k == 4 || k == 7) x = x.flip({1});  // fastai: flip(-1), the width
+  if (k == 2 || k == 4 || k == 5 || k == 7) x = x.flip({0});  // flip(-2), the height
   if (k == 3 || k == 5 || k == 6 || k == 7) x = x.transpose(0, 1);
   return x.contiguous();
 }

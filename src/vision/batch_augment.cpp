@@ -6,8 +6,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "fastai/core/describe.h"
 #include "describe_fields.h"
+#include "fastai/core/describe.h"
 #include "fastai/core/random.h"
 #include "fastai/core/semantic.h"
 #include "fastai/vision/core.h"
@@ -88,7 +88,8 @@ at::Tensor find_coeffs(const at::Tensor& p1, const at::Tensor& p2) {
 at::Tensor apply_perspective(const at::Tensor& coords, const at::Tensor& coeffs) {
   const auto sz = coords.sizes().vec();
   auto c = coords.reshape({sz[0], -1, 2});
-  auto k = torch::cat({coeffs.reshape({coeffs.size(0), 8}), torch::ones({coeffs.size(0), 1}, coeffs.options())}, 1).view({-1, 3, 3});
+  auto k = torch::cat({coeffs.reshape({coeffs.size(0), 8}), torch::ones({coeffs.size(0), 1}, coeffs.options())}, 1)
+               .view({-1, 3, 3});
   auto c1 = torch::matmul(c, k.slice(2, 0, 2).transpose(1, 2)) + k.select(2, 2).unsqueeze(1);
   if ((c1.select(2, 2) == 0).any().item<bool>()) return coords;
   return (c1 / c1.select(2, 2).unsqueeze(-1)).slice(2, 0, 2).reshape(sz);
@@ -100,8 +101,8 @@ at::Tensor AffineAug::warp_coeffs(int64_t n, c10::Device device) const {
   auto xt = mask_tensor(torch::empty({n}, opts).uniform_(-magnitude, magnitude, g), p, 0.0);
   auto yt = mask_tensor(torch::empty({n}, opts).uniform_(-magnitude, magnitude, g), p, 0.0);
   auto orig = torch::tensor({-1.f, -1.f, -1.f, 1.f, 1.f, -1.f, 1.f, 1.f}, opts).view({1, 4, 2}).expand({n, 4, 2});
-  auto targ = torch::stack({torch::stack({-1 - yt, -1 - xt}), torch::stack({-1 + yt, 1 + xt}), torch::stack({1 + yt, -1 + xt}),
-                            torch::stack({1 - yt, 1 - xt})})
+  auto targ = torch::stack({torch::stack({-1 - yt, -1 - xt}), torch::stack({-1 + yt, 1 + xt}),
+                            torch::stack({1 + yt, -1 + xt}), torch::stack({1 - yt, 1 - xt})})
                   .permute({2, 0, 1});
   return find_coeffs(orig.contiguous(), targ.contiguous());
 }
@@ -174,7 +175,8 @@ AffineCoordTfm::AffineCoordTfm(std::vector<AffineAug> augs, AffineOptions o)
 
 at::Tensor AffineCoordTfm::apply(const at::Tensor& x, const at::Tensor& mat, const AffineOptions& o, bool nearest,
                                  const std::vector<at::Tensor>& warps) {
-  if (x.dim() != 4) throw std::invalid_argument("AffineCoordTfm: expects [N, C, H, W] batches, got " + c10::str(x.sizes()));
+  if (x.dim() != 4)
+    throw std::invalid_argument("AffineCoordTfm: expects [N, C, H, W] batches, got " + c10::str(x.sizes()));
   return sample(x, mat, o, nearest, warps);
 }
 
@@ -207,11 +209,17 @@ LightingTfm::LightingTfm(std::vector<LightingAug> augs)
     for (size_t i = 0; i < augs_.size(); ++i) {
       const auto c = d.changes.at(i).view({-1, 1, 1, 1}).to(x.scalar_type());
       switch (augs_[i].kind) {
-        case LightingAug::Kind::Brightness: l = l + (-(1.0 / c - 1).log()); break;
-        case LightingAug::Kind::Contrast: l = l * c; break;
+        case LightingAug::Kind::Brightness:
+          l = l + (-(1.0 / c - 1).log());
+          break;
+        case LightingAug::Kind::Contrast:
+          l = l * c;
+          break;
         case LightingAug::Kind::Saturation: {
           // fastai's grayscale: ITU-R 601 weights over RGB; a one-channel image is its own grey
-          auto gs = l.size(1) == 3 ? (l.select(1, 0) * 0.2989 + l.select(1, 1) * 0.5870 + l.select(1, 2) * 0.1140).unsqueeze(1) : l;
+          auto gs = l.size(1) == 3
+                        ? (l.select(1, 0) * 0.2989 + l.select(1, 1) * 0.5870 + l.select(1, 2) * 0.1140).unsqueeze(1)
+                        : l;
           l = l * c + gs * (1 - c);
           break;
         }
@@ -228,9 +236,12 @@ CallState LightingTfm::before_call(const Item& x, std::optional<int>) const {
   LightingDraw d;
   for (const auto& a : augs_) {
     if (a.kind == LightingAug::Kind::Brightness)
-      d.changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(0.5 * (1 - a.max_lighting), 0.5 * (1 + a.max_lighting), g), a.p, 0.5));
+      d.changes.push_back(mask_tensor(
+          torch::empty({n}, opts).uniform_(0.5 * (1 - a.max_lighting), 0.5 * (1 + a.max_lighting), g), a.p, 0.5));
     else  // contrast and saturation: log-uniform factors around 1
-      d.changes.push_back(mask_tensor(torch::empty({n}, opts).uniform_(std::log(1 - a.max_lighting), -std::log(1 - a.max_lighting), g).exp(), a.p, 1.0));
+      d.changes.push_back(mask_tensor(
+          torch::empty({n}, opts).uniform_(std::log(1 - a.max_lighting), -std::log(1 - a.max_lighting), g).exp(), a.p,
+          1.0));
   }
   return d;
 }
@@ -264,8 +275,10 @@ at::Tensor hsv2rgb(const at::Tensor& img) {
   auto ii = i.to(torch::kInt) % 6;
   auto p = torch::clamp(v * (1.0 - s), 0.0, 1.0), q = torch::clamp(v * (1.0 - s * f), 0.0, 1.0),
        t = torch::clamp(v * (1.0 - s * (1.0 - f)), 0.0, 1.0);
-  auto mask = (ii.unsqueeze(1) == torch::arange(6, ii.options()).view({1, 6, 1, 1})).to(img.scalar_type());  // [N,6,H,W]
-  auto a1 = torch::stack({v, q, p, p, t, v}, 1), a2 = torch::stack({t, v, v, q, p, p}, 1), a3 = torch::stack({p, p, t, v, v, q}, 1);
+  auto mask =
+      (ii.unsqueeze(1) == torch::arange(6, ii.options()).view({1, 6, 1, 1})).to(img.scalar_type());  // [N,6,H,W]
+  auto a1 = torch::stack({v, q, p, p, t, v}, 1), a2 = torch::stack({t, v, v, q, p, p}, 1),
+       a3 = torch::stack({p, p, t, v, v, q}, 1);
   auto a4 = torch::stack({a1, a2, a3}, 1);  // [N,3,6,H,W]
   return torch::einsum("nijk,nxijk->nxjk", {mask, a4});
 }
@@ -277,7 +290,8 @@ struct HueDraw {
 };
 }  // namespace
 
-HueTfm::HueTfm(double max_hue, double p) : Transform({.name = "HueTfm", .order = 41, .split_idx = 0}), max_hue_(max_hue), p_(p) {
+HueTfm::HueTfm(double max_hue, double p)
+    : Transform({.name = "HueTfm", .order = 41, .split_idx = 0}), max_hue_(max_hue), p_(p) {
   encodes<TensorImage>([](const at::Tensor& x, const HueDraw& d) {
     if (!x.is_floating_point() || x.size(1) != 3) return x;  // hue needs float RGB
     auto hsv = rgb2hsv(x);
@@ -301,7 +315,11 @@ FASTAI_REGISTER_DESCRIBED(HueTfm);
 // ---------------------------------------------------------------- RandomErasing
 
 RandomErasing::RandomErasing(double p, double sl, double sh, double min_aspect, int max_count)
-    : Transform({.name = "RandomErasing", .order = 100, .split_idx = 0}), p_(p), sl_(sl), sh_(sh), min_aspect_(min_aspect),
+    : Transform({.name = "RandomErasing", .order = 100, .split_idx = 0}),
+      p_(p),
+      sl_(sl),
+      sh_(sh),
+      min_aspect_(min_aspect),
       max_count_(max_count) {
   if (max_count < 1 || min_aspect <= 0 || min_aspect > 1 || sl < 0 || sh > 1 || sl > sh)
     throw std::invalid_argument("RandomErasing: needs max_count >= 1, 0 < min_aspect <= 1 and 0 <= sl <= sh <= 1");
@@ -319,7 +337,8 @@ RandomErasing::RandomErasing(double p, double sl, double sh, double min_aspect, 
     at::Tensor y = x.clone();
     for (int i = 0; i < count; ++i) {
       const double r_area = std::uniform_real_distribution<double>(sl_, sh_)(g) * area;
-      const double aspect = std::exp(std::uniform_real_distribution<double>(std::log(min_aspect_), -std::log(min_aspect_))(g));
+      const double aspect =
+          std::exp(std::uniform_real_distribution<double>(std::log(min_aspect_), -std::log(min_aspect_))(g));
       const auto [r0, r1] = slice(r_area * aspect, h);
       const auto [c0, c1] = slice(r_area / aspect, w);
       if (r1 > r0 && c1 > c0) y.slice(-2, r0, r1).slice(-1, c0, c1).normal_(0, 1, torch_rng());
@@ -341,9 +360,14 @@ struct CropBox {
 
 RandomResizedCropGPU::RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions o)
     : Transform({.name = "RandomResizedCropGPU", .order = 30}), h_(h), w_(w), o_(o) {
-  if (h <= 0 || w <= 0) throw std::invalid_argument("RandomResizedCropGPU: size must be positive, got " + std::to_string(h) + "x" + std::to_string(w));
-  if (o.min_scale <= 0 || o.min_scale > o.max_scale || o.ratio.first <= 0 || o.ratio.first > o.ratio.second || o.valid_scale <= 0 || o.valid_scale > 1)
-    throw std::invalid_argument("RandomResizedCropGPU: needs 0 < min_scale <= max_scale, 0 < ratio.first <= ratio.second and 0 < valid_scale <= 1");
+  if (h <= 0 || w <= 0)
+    throw std::invalid_argument("RandomResizedCropGPU: size must be positive, got " + std::to_string(h) + "x" +
+                                std::to_string(w));
+  if (o.min_scale <= 0 || o.min_scale > o.max_scale || o.ratio.first <= 0 || o.ratio.first > o.ratio.second ||
+      o.valid_scale <= 0 || o.valid_scale > 1)
+    throw std::invalid_argument(
+        "RandomResizedCropGPU: needs 0 < min_scale <= max_scale, 0 < ratio.first <= ratio.second and 0 < valid_scale "
+        "<= 1");
   const AffineOptions resize{.size = std::pair{h, w}};
   auto crop = [](const at::Tensor& x, const CropBox& b) {
     const auto& r = b.r;
@@ -413,11 +437,13 @@ std::shared_ptr<Transform> Dihedral(FlipOptions o) {
   return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::dihedral(o.p)}, resampling(o)), "Dihedral");
 }
 std::shared_ptr<Transform> Rotate(RotateOptions o) {
-  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::rotate(o.max_deg, o.p)}, resampling(o)), "Rotate");
+  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::rotate(o.max_deg, o.p)}, resampling(o)),
+               "Rotate");
 }
 std::shared_ptr<Transform> Zoom(ZoomOptions o) {
-  return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::zoom(o.min_zoom, o.max_zoom, o.p)}, resampling(o)),
-               "Zoom");
+  return named(
+      std::make_shared<AffineCoordTfm>(std::vector{AffineAug::zoom(o.min_zoom, o.max_zoom, o.p)}, resampling(o)),
+      "Zoom");
 }
 std::shared_ptr<Transform> Warp(WarpOptions o) {
   return named(std::make_shared<AffineCoordTfm>(std::vector{AffineAug::warp(o.magnitude, o.p)}, resampling(o)), "Warp");
@@ -445,7 +471,8 @@ std::vector<std::shared_ptr<Transform>> aug_transforms(AugTransformsOptions o) {
     light.push_back(LightingAug::contrast(o.max_lighting * o.mult, o.p_lighting));
   }
   std::vector<std::shared_ptr<Transform>> res;
-  if (!aff.empty() || o.size) res.push_back(std::make_shared<AffineCoordTfm>(aff, AffineOptions{.size = o.size, .pad_mode = o.pad_mode}));
+  if (!aff.empty() || o.size)
+    res.push_back(std::make_shared<AffineCoordTfm>(aff, AffineOptions{.size = o.size, .pad_mode = o.pad_mode}));
   if (!light.empty()) res.push_back(std::make_shared<LightingTfm>(light));
   return res;
 }

@@ -1,10 +1,10 @@
 #include "fastai/vision/core.h"
 
+#include <torch/torch.h>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -41,7 +41,8 @@ void quiet_opencv() {
 at::Tensor wrap(cv::Mat m) {
   if (!m.isContinuous()) m = m.clone();
   auto keep = std::make_shared<cv::Mat>(m);  // the tensor owns the decoded buffer: no copy
-  return torch::from_blob(keep->data, {keep->rows, keep->cols, keep->channels()}, [keep](void*) {}, torch::kUInt8);
+  return torch::from_blob(
+      keep->data, {keep->rows, keep->cols, keep->channels()}, [keep](void*) {}, torch::kUInt8);
 }
 
 // `name` is only read to word an error: callers pass the path itself, not a copy of it.
@@ -49,7 +50,9 @@ at::Tensor decode(const uint8_t* data, size_t n, const std::filesystem::path& na
   quiet_opencv();
   if (n == 0) throw ImageError(name, "the file is empty");
   if (auto fast = detail::decode_png_fast(data, n, mode)) return *std::move(fast);
-  const int flags = mode == ImageMode::RGB ? cv::IMREAD_COLOR : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
+  const int flags = mode == ImageMode::RGB    ? cv::IMREAD_COLOR
+                    : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE
+                                              : cv::IMREAD_UNCHANGED;
   cv::Mat m;
   try {
     m = cv::imdecode(cv::Mat(1, static_cast<int>(n), CV_8U, const_cast<uint8_t*>(data)), flags);
@@ -57,7 +60,8 @@ at::Tensor decode(const uint8_t* data, size_t n, const std::filesystem::path& na
     throw ImageError(name, std::string("cannot decode the image (truncated or corrupt?): ") + e.what());
   }
   if (m.empty()) throw ImageError(name, "not a readable image (corrupt, truncated, or not an image file)");
-  if (m.depth() != CV_8U) throw ImageError(name, "only 8-bit images are supported (this one has depth " + std::to_string(m.depth()) + ")");
+  if (m.depth() != CV_8U)
+    throw ImageError(name, "only 8-bit images are supported (this one has depth " + std::to_string(m.depth()) + ")");
   if (mode == ImageMode::RGB) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
   if (mode == ImageMode::Unchanged && m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
   if (mode == ImageMode::Unchanged && m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2RGBA);
@@ -115,7 +119,8 @@ at::Tensor decode_image(const std::vector<uint8_t>& bytes, const std::string& na
 at::Tensor to_hwc_uint8(const at::Tensor& img) {
   at::Tensor x = img.detach().cpu();
   if (x.dim() == 2) x = x.unsqueeze(0);
-  if (x.dim() != 3) throw std::invalid_argument("to_hwc_uint8: expected [C, H, W] or [H, W], got " + c10::str(img.sizes()));
+  if (x.dim() != 3)
+    throw std::invalid_argument("to_hwc_uint8: expected [C, H, W] or [H, W], got " + c10::str(img.sizes()));
   if (x.is_floating_point()) {
     // float images in [0, 1]; values above 1 are taken as already in [0, 255]
     if (x.max().item<double>() <= 1.0 + 1e-6) x = x * 255.0;
@@ -127,16 +132,20 @@ at::Tensor to_hwc_uint8(const at::Tensor& img) {
 std::vector<uint8_t> encode_image(const at::Tensor& hwc_in, const std::string& ext) {
   at::Tensor hwc = hwc_in.dim() == 2 ? hwc_in.unsqueeze(-1) : hwc_in;
   if (hwc.dim() != 3 || hwc.scalar_type() != torch::kUInt8)
-    throw std::invalid_argument("encode_image: expected uint8 [H, W, C], got " + std::string(c10::toString(hwc.scalar_type())) +
-                                " " + c10::str(hwc.sizes()));
+    throw std::invalid_argument("encode_image: expected uint8 [H, W, C], got " +
+                                std::string(c10::toString(hwc.scalar_type())) + " " + c10::str(hwc.sizes()));
   hwc = hwc.contiguous();
   const int c = static_cast<int>(hwc.size(2));
-  if (c != 1 && c != 3 && c != 4) throw std::invalid_argument("encode_image: 1, 3 or 4 channels, got " + std::to_string(c));
+  if (c != 1 && c != 3 && c != 4)
+    throw std::invalid_argument("encode_image: 1, 3 or 4 channels, got " + std::to_string(c));
   cv::Mat m(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC(c), hwc.data_ptr<uint8_t>());
   cv::Mat bgr;
-  if (c == 3) cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
-  else if (c == 4) cv::cvtColor(m, bgr, cv::COLOR_RGBA2BGRA);
-  else bgr = m;
+  if (c == 3)
+    cv::cvtColor(m, bgr, cv::COLOR_RGB2BGR);
+  else if (c == 4)
+    cv::cvtColor(m, bgr, cv::COLOR_RGBA2BGRA);
+  else
+    bgr = m;
   std::vector<uint8_t> out;
   if (!cv::imencode(ext, bgr, out)) throw std::runtime_error("encode_image: OpenCV cannot write '" + ext + "' images");
   return out;
@@ -157,9 +166,12 @@ void save_image(const std::filesystem::path& file, const at::Tensor& hwc) {
 ImageCreate::ImageCreate(Kind kind) : Transform({.name = "ImageCreate"}), kind_(kind) {
   auto make = [this](const std::filesystem::path& p) -> Item {
     switch (kind_) {
-      case Kind::ImageBW: return ImageBW(load_image(p, ImageMode::Gray));
-      case Kind::Mask: return Mask(load_image(p, ImageMode::Gray));
-      default: return fastai::Image(load_image(p, ImageMode::RGB));
+      case Kind::ImageBW:
+        return ImageBW(load_image(p, ImageMode::Gray));
+      case Kind::Mask:
+        return Mask(load_image(p, ImageMode::Gray));
+      default:
+        return fastai::Image(load_image(p, ImageMode::RGB));
     }
   };
   encodes<Path>([make](const std::filesystem::path& p) { return make(p); });
@@ -202,13 +214,15 @@ std::optional<std::pair<int64_t, int64_t>> image_size(const Item& x) {
   return std::nullopt;
 }
 
-AddMaskCodes::AddMaskCodes(std::vector<std::string> codes) : Transform({.name = "AddMaskCodes"}), codes_(std::move(codes)) {
+AddMaskCodes::AddMaskCodes(std::vector<std::string> codes)
+    : Transform({.name = "AddMaskCodes"}), codes_(std::move(codes)) {
   encodes<Mask>([this](const at::Tensor& m) {
     if (!codes_.empty() && m.numel() > 0) {
       const auto top = m.max().item<int64_t>();
       if (top >= static_cast<int64_t>(codes_.size()))
         throw std::invalid_argument("AddMaskCodes: the mask has code " + std::to_string(top) + " but only " +
-                                    std::to_string(codes_.size()) + " codes are named (0…" + std::to_string(codes_.size() - 1) + ")");
+                                    std::to_string(codes_.size()) + " codes are named (0…" +
+                                    std::to_string(codes_.size() - 1) + ")");
     }
     return m;
   });
@@ -229,7 +243,11 @@ std::shared_ptr<AddMaskCodes> AddMaskCodes::from_description(const nlohmann::jso
 }
 
 TransformBlock MaskBlock(std::vector<std::string> codes) {
-  return {.type_tfms = [codes] { return TfmList{std::make_shared<ImageCreate>(ImageCreate::Kind::Mask), std::make_shared<AddMaskCodes>(codes)}; },
+  return {.type_tfms =
+              [codes] {
+                return TfmList{std::make_shared<ImageCreate>(ImageCreate::Kind::Mask),
+                               std::make_shared<AddMaskCodes>(codes)};
+              },
           .batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }};
 }
 
@@ -243,17 +261,21 @@ at::Tensor chw_view(const at::Tensor& hwc) {
     return hwc.permute({2, 0, 1});
   auto out = at::detail::make_tensor<c10::TensorImpl>(c10::Storage(hwc.storage()), hwc.key_set(), hwc.dtype());
   const auto z = hwc.sizes(), st = hwc.strides();
-  out.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{z[2], z[0], z[1]}, c10::IntArrayRef{st[2], st[0], st[1]},
-                                                   hwc.storage_offset());
+  out.unsafeGetTensorImpl()->set_sizes_and_strides(c10::IntArrayRef{z[2], z[0], z[1]},
+                                                   c10::IntArrayRef{st[2], st[0], st[1]}, hwc.storage_offset());
   return out;
 }
 
 const bool registered = [] {
   register_transform("AddMaskCodes", [](const nlohmann::json& j) { return AddMaskCodes::from_description(j); });
-  ToTensor::register_encodes(fastai::Image::info(), [](const Item& x) { return Item(TensorImage(chw_view(x.get<fastai::Image>()))); });
-  ToTensor::register_encodes(ImageBW::info(), [](const Item& x) { return Item(TensorImageBW(chw_view(x.get<ImageBW>()))); });
+  ToTensor::register_encodes(fastai::Image::info(),
+                             [](const Item& x) { return Item(TensorImage(chw_view(x.get<fastai::Image>()))); });
+  ToTensor::register_encodes(ImageBW::info(),
+                             [](const Item& x) { return Item(TensorImageBW(chw_view(x.get<ImageBW>()))); });
   ToTensor::register_encodes(Mask::info(), [](const Item& x) { return Item(TensorMask(x.get<Mask>().select(2, 0))); });
-  register_show(fastai::Image::info(), [](const Item& x, ShowContext& c) { c.image = x.get<fastai::Image>().permute({2, 0, 1}); });
+  register_show(fastai::Image::info(), [](const Item& x, ShowContext& c) {
+    c.image = x.get<fastai::Image>().permute({2, 0, 1});
+  });
   return true;
 }();
 }  // namespace

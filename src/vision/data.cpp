@@ -25,7 +25,11 @@ int workers(int n, const std::optional<c10::Device>& device) {
 }
 
 DataLoadersOptions loader_options(const ImageLoadersOptions& o) {
-  return {.bs = o.bs, .val_bs = o.val_bs, .shuffle = o.shuffle, .num_workers = workers(o.num_workers, o.device), .seed = o.seed,
+  return {.bs = o.bs,
+          .val_bs = o.val_bs,
+          .shuffle = o.shuffle,
+          .num_workers = workers(o.num_workers, o.device),
+          .seed = o.seed,
           .device = o.device};
 }
 
@@ -55,7 +59,8 @@ DataLoaders from_label_getter(const fs::path& path, const std::vector<fs::path>&
 }  // namespace
 
 DataLoaders ImageDataLoaders::from_folder(const fs::path& path, ImageLoadersOptions o) {
-  if (!fs::is_directory(path)) throw std::invalid_argument("ImageDataLoaders::from_folder: " + path.string() + " is not a folder");
+  if (!fs::is_directory(path))
+    throw std::invalid_argument("ImageDataLoaders::from_folder: " + path.string() + " is not a folder");
   Splitter splitter = o.valid_pct ? RandomSplitter(*o.valid_pct, o.seed) : GrandparentSplitter(o.train, o.valid);
   std::vector<std::string> folders;
   if (!o.valid_pct) {
@@ -67,22 +72,25 @@ DataLoaders ImageDataLoaders::from_folder(const fs::path& path, ImageLoadersOpti
   }
   DataBlock dblock(block_options(o, {Getter(parent_label)}, std::move(splitter)));
   auto items = image_files_getter(true, folders)(Item(Path(path)));
-  if (items.empty()) throw std::invalid_argument("ImageDataLoaders::from_folder: no image files under " + path.string());
+  if (items.empty())
+    throw std::invalid_argument("ImageDataLoaders::from_folder: no image files under " + path.string());
   return dblock.dataloaders(items, loader_options(o));
 }
 
 DataLoaders ImageDataLoaders::from_path_func(const fs::path& path, std::vector<fs::path> fnames,
-                                             std::function<std::string(const fs::path&)> label_func, ImageLoadersOptions o) {
-  return from_label_getter(path, fnames, Getter([f = std::move(label_func)](const Item& x) {
-                             return Item(Str(f(x.get<Path>())));
-                           }), o);
+                                             std::function<std::string(const fs::path&)> label_func,
+                                             ImageLoadersOptions o) {
+  return from_label_getter(
+      path, fnames, Getter([f = std::move(label_func)](const Item& x) { return Item(Str(f(x.get<Path>()))); }), o);
 }
 
 DataLoaders ImageDataLoaders::from_name_func(const fs::path& path, std::vector<fs::path> fnames,
-                                             std::function<std::string(const std::string&)> label_func, ImageLoadersOptions o) {
+                                             std::function<std::string(const std::string&)> label_func,
+                                             ImageLoadersOptions o) {
   return from_label_getter(path, fnames, Getter([f = std::move(label_func)](const Item& x) {
                              return Item(Str(f(x.get<Path>().filename().string())));
-                           }), o);
+                           }),
+                           o);
 }
 
 DataLoaders ImageDataLoaders::from_path_re(const fs::path& path, std::vector<fs::path> fnames, const std::string& pat,
@@ -93,20 +101,20 @@ DataLoaders ImageDataLoaders::from_path_re(const fs::path& path, std::vector<fs:
 DataLoaders ImageDataLoaders::from_name_re(const fs::path& path, std::vector<fs::path> fnames, const std::string& pat,
                                            ImageLoadersOptions o) {
   auto re = std::make_shared<RegexLabeller>(pat);
-  return from_label_getter(path, fnames, Getter([re](const Item& x) {
-                             return (*re)(Item(Str(x.get<Path>().filename().string())));
-                           }), o);
+  return from_label_getter(
+      path, fnames, Getter([re](const Item& x) { return (*re)(Item(Str(x.get<Path>().filename().string()))); }), o);
 }
 
-DataLoaders ImageDataLoaders::from_lists(const fs::path& path, std::vector<fs::path> fnames, std::vector<std::string> labels,
-                                         ImageLoadersOptions o) {
+DataLoaders ImageDataLoaders::from_lists(const fs::path& path, std::vector<fs::path> fnames,
+                                         std::vector<std::string> labels, ImageLoadersOptions o) {
   if (fnames.size() != labels.size())
     throw std::invalid_argument("ImageDataLoaders::from_lists: " + std::to_string(fnames.size()) + " files but " +
                                 std::to_string(labels.size()) + " labels");
   std::vector<Item> items;
   for (size_t i = 0; i < fnames.size(); ++i)
     items.push_back(Tuple({Path(fnames[i].is_absolute() ? fnames[i] : path / fnames[i]), Str(labels[i])}));
-  auto opts = block_options(o, {Getter([](const Item& r) { return r[1]; })}, RandomSplitter(o.valid_pct.value_or(0.2), o.seed));
+  auto opts =
+      block_options(o, {Getter([](const Item& r) { return r[1]; })}, RandomSplitter(o.valid_pct.value_or(0.2), o.seed));
   opts.get_x = {Getter([](const Item& r) { return r[0]; })};
   DataBlock dblock(std::move(opts));
   return dblock.dataloaders(items, loader_options(o));
@@ -118,15 +126,17 @@ DataLoaders ImageDataLoaders::from_df(const Table& df, const fs::path& path, Ima
   (void)c.fn_col.name(df);  // a wrong column fails here, naming it, rather than at the first batch
   (void)c.label_col.name(df);
   Splitter splitter = c.valid_col ? ColSplitter(*c.valid_col) : RandomSplitter(o.valid_pct.value_or(0.2), o.seed);
-  auto opts = block_options(o, {Getter(std::make_shared<ColReader>(c.label_col, ColReaderOptions{.label_delim = c.label_delim}))},
-                            std::move(splitter));
+  auto opts = block_options(
+      o, {Getter(std::make_shared<ColReader>(c.label_col, ColReaderOptions{.label_delim = c.label_delim}))},
+      std::move(splitter));
   if (!c.label_delim.empty()) opts.blocks[1] = MultiCategoryBlock({.vocab = o.vocab});
   opts.get_x = {Getter(std::make_shared<ColReader>(c.fn_col, ColReaderOptions{.pref = pref, .suff = c.suff}))};
   DataBlock dblock(std::move(opts));
   return dblock.dataloaders(rows_of(df), loader_options(o));
 }
 
-DataLoaders ImageDataLoaders::from_csv(const fs::path& path, const std::string& csv_fname, ImageDfOptions c, ImageLoadersOptions o) {
+DataLoaders ImageDataLoaders::from_csv(const fs::path& path, const std::string& csv_fname, ImageDfOptions c,
+                                       ImageLoadersOptions o) {
   const Table df = read_csv(path / csv_fname);
   try {
     return from_df(df, path, std::move(c), std::move(o));

@@ -11,7 +11,8 @@
 namespace fastai {
 
 at::Tensor AdaptiveConcatPool2dImpl::forward(const at::Tensor& x) {
-  return torch::cat({std::get<0>(torch::adaptive_max_pool2d(x, {size_, size_})), torch::adaptive_avg_pool2d(x, {size_, size_})}, 1);
+  return torch::cat(
+      {std::get<0>(torch::adaptive_max_pool2d(x, {size_, size_})), torch::adaptive_avg_pool2d(x, {size_, size_})}, 1);
 }
 
 namespace {
@@ -41,12 +42,14 @@ SequentialBlock create_head(int64_t nf, int64_t n_out, HeadOptions o) {
     ps.push_back(p);
   }
   if (ps.size() != n_lin)
-    throw std::invalid_argument("create_head: " + std::to_string(ps.size()) + " dropout values for " + std::to_string(n_lin) +
-                                " linear layers");
+    throw std::invalid_argument("create_head: " + std::to_string(ps.size()) + " dropout values for " +
+                                std::to_string(n_lin) + " linear layers");
   SequentialBlock head;
   if (o.pool) {
-    if (o.concat_pool) head->push_back(AdaptiveConcatPool2d());
-    else head->push_back(torch::nn::AdaptiveAvgPool2d(1));
+    if (o.concat_pool)
+      head->push_back(AdaptiveConcatPool2d());
+    else
+      head->push_back(torch::nn::AdaptiveAvgPool2d(1));
     head->push_back(torch::nn::Flatten());
   }
   size_t p_i = 0;
@@ -70,7 +73,8 @@ SequentialBlock create_body(const torch::nn::Sequential& model, int64_t cut) {
   const auto n = static_cast<int64_t>(model->size());
   const int64_t end = cut < 0 ? n + cut : cut;
   if (end <= 0 || end > n)
-    throw std::invalid_argument("create_body: cut " + std::to_string(cut) + " out of range for a model of " + std::to_string(n) + " layers");
+    throw std::invalid_argument("create_body: cut " + std::to_string(cut) + " out of range for a model of " +
+                                std::to_string(n) + " layers");
   SequentialBlock body;
   int64_t i = 0;
   for (auto it = model->begin(); it != model->end() && i < end; ++it, ++i) body->push_back(*it);
@@ -133,14 +137,26 @@ std::optional<int64_t> classes_of(DataLoaders& dls) {
 
 namespace {
 const std::map<std::string, XResNetArch>& arch_table() {
-  static const std::map<std::string, XResNetArch> t{
-      {"xresnet18", xresnet18},       {"xresnet34", xresnet34},           {"xresnet50", xresnet50},
-      {"xresnet101", xresnet101},     {"xresnet152", xresnet152},         {"xresnet18_deep", xresnet18_deep},
-      {"xresnet34_deep", xresnet34_deep}, {"xresnet50_deep", xresnet50_deep}, {"xresnet18_deeper", xresnet18_deeper},
-      {"xresnet34_deeper", xresnet34_deeper}, {"xresnet50_deeper", xresnet50_deeper}, {"xse_resnet18", xse_resnet18},
-      {"xse_resnet34", xse_resnet34}, {"xse_resnet50", xse_resnet50},     {"xresnext18", xresnext18},
-      {"xresnext34", xresnext34},     {"xresnext50", xresnext50},         {"xse_resnext18", xse_resnext18},
-      {"xse_resnext34", xse_resnext34}, {"xse_resnext50", xse_resnext50}};
+  static const std::map<std::string, XResNetArch> t{{"xresnet18", xresnet18},
+                                                    {"xresnet34", xresnet34},
+                                                    {"xresnet50", xresnet50},
+                                                    {"xresnet101", xresnet101},
+                                                    {"xresnet152", xresnet152},
+                                                    {"xresnet18_deep", xresnet18_deep},
+                                                    {"xresnet34_deep", xresnet34_deep},
+                                                    {"xresnet50_deep", xresnet50_deep},
+                                                    {"xresnet18_deeper", xresnet18_deeper},
+                                                    {"xresnet34_deeper", xresnet34_deeper},
+                                                    {"xresnet50_deeper", xresnet50_deeper},
+                                                    {"xse_resnet18", xse_resnet18},
+                                                    {"xse_resnet34", xse_resnet34},
+                                                    {"xse_resnet50", xse_resnet50},
+                                                    {"xresnext18", xresnext18},
+                                                    {"xresnext34", xresnext34},
+                                                    {"xresnext50", xresnext50},
+                                                    {"xse_resnext18", xse_resnext18},
+                                                    {"xse_resnext34", xse_resnext34},
+                                                    {"xse_resnext50", xse_resnext50}};
   return t;
 }
 std::string arch_name(XResNetArch a) {
@@ -149,8 +165,12 @@ std::string arch_name(XResNetArch a) {
   return "";
 }
 nlohmann::json head_json(const HeadOptions& h) {
-  nlohmann::json j{{"ps", h.ps}, {"pool", h.pool}, {"concat_pool", h.concat_pool}, {"first_bn", h.first_bn},
-                   {"bn_final", h.bn_final}, {"lin_first", h.lin_first}};
+  nlohmann::json j{{"ps", h.ps},
+                   {"pool", h.pool},
+                   {"concat_pool", h.concat_pool},
+                   {"first_bn", h.first_bn},
+                   {"bn_final", h.bn_final},
+                   {"lin_first", h.lin_first}};
   if (h.lin_ftrs) j["lin_ftrs"] = *h.lin_ftrs;
   if (h.y_range) j["y_range"] = {h.y_range->first, h.y_range->second};
   return j;
@@ -169,8 +189,17 @@ HeadOptions head_from(const nlohmann::json& j) {
 }
 // The user-settable XResNet keyword arguments (the block kinds are the arch function's own).
 nlohmann::json arch_json(const XResNetOptions& o) {
-  return {{"p", o.p}, {"stem_szs", o.stem_szs}, {"widen", o.widen}, {"act", o.act == Act::Sigmoid ? "sigmoid" : o.act == Act::None ? "none" : "relu"},
-          {"ks", o.ks}, {"stride", o.stride}, {"max_pool", o.max_pool}, {"sa", o.sa}, {"sym", o.sym}};
+  return {{"p", o.p},
+          {"stem_szs", o.stem_szs},
+          {"widen", o.widen},
+          {"act", o.act == Act::Sigmoid ? "sigmoid"
+                  : o.act == Act::None  ? "none"
+                                        : "relu"},
+          {"ks", o.ks},
+          {"stride", o.stride},
+          {"max_pool", o.max_pool},
+          {"sa", o.sa},
+          {"sym", o.sym}};
 }
 XResNetOptions arch_from(const nlohmann::json& j) {
   XResNetOptions o;
@@ -208,7 +237,8 @@ std::pair<int64_t, int64_t> model_sizes(DataLoaders& dls, const VisionLearnerOpt
     throw std::invalid_argument("vision_learner: cannot tell the number of outputs from the data; pass {.n_out = …}");
   if (o.n_in) return {*n_out, *o.n_in};
   auto x = batch_tensors(dls.train().one_batch()).at(0);
-  if (x.dim() != 4) throw std::invalid_argument("vision_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
+  if (x.dim() != 4)
+    throw std::invalid_argument("vision_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
   return {*n_out, x.size(1)};
 }
 }  // namespace
@@ -219,8 +249,12 @@ Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o
   if (!o.splitter) o.splitter = xresnet_split;
   Learner learn(std::move(dls), model, learner_options(std::move(o)));
   if (const auto name = arch_name(arch); !name.empty()) {
-    nlohmann::json spec{{"builder", "create_vision_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},
-                        {"head", head_json(o.head)}, {"model", arch_json(o.model)}};
+    nlohmann::json spec{{"builder", "create_vision_model"},
+                        {"arch", name},
+                        {"n_out", n_out},
+                        {"n_in", n_in},
+                        {"head", head_json(o.head)},
+                        {"model", arch_json(o.model)}};
     if (o.cut) spec["cut"] = *o.cut;
     learn.model_spec = spec.dump();
   }
@@ -255,7 +289,8 @@ torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_
                                           const std::filesystem::path& weights) {
   auto full = arch({.num_classes = 1000, .c_in = n_in});
   if (!weights.empty()) {
-    if (!std::filesystem::exists(weights)) throw std::invalid_argument("vision_learner: weights file " + weights.string() + " does not exist");
+    if (!std::filesystem::exists(weights))
+      throw std::invalid_argument("vision_learner: weights file " + weights.string() + " does not exist");
     torch::serialize::InputArchive ar;
     try {
       ar.load_from(weights.string());
@@ -283,7 +318,8 @@ Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o)
   if (pretrained && n_in == 3) {
     // fastai: pretrained models see inputs normalised as in their training (ImageNet).
     bool has_norm = false;
-    for (const auto& t : dls.train().after_batch_tfms().transforms()) has_norm |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
+    for (const auto& t : dls.train().after_batch_tfms().transforms())
+      has_norm |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
     if (!has_norm) {
       auto norm = Normalize::from_stats(imagenet_stats.mean, imagenet_stats.std);
       for (size_t i = 0; i < dls.size(); ++i) dls[i].after_batch_tfms().append(norm);
@@ -293,7 +329,10 @@ Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o)
   Learner learn(std::move(dls), model, learner_options(std::move(o)));
   if (pretrained) learn.freeze();
   if (const auto name = resnet_name(arch); !name.empty())
-    learn.model_spec = nlohmann::json{{"builder", "create_resnet_model"}, {"arch", name}, {"n_out", n_out}, {"n_in", n_in},
+    learn.model_spec = nlohmann::json{{"builder", "create_resnet_model"},
+                                      {"arch", name},
+                                      {"n_out", n_out},
+                                      {"n_in", n_in},
                                       {"head", head_json(o.head)}}
                            .dump();
   return learn;

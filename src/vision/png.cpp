@@ -1,8 +1,8 @@
 #include "png.h"
 
-#include <libdeflate.h>
 #include <ATen/EmptyTensor.h>
 #include <ATen/core/Tensor.h>
+#include <libdeflate.h>
 
 #include <cstring>
 #include <memory>
@@ -28,7 +28,8 @@ libdeflate_decompressor* decompressor() {
 // and becomes the pixels; `prev` is the previous row's pixels (nullptr for the first row).
 bool unfilter(uint8_t type, uint8_t* row, const uint8_t* prev, size_t stride, size_t bpp) {
   switch (type) {
-    case 0: return true;
+    case 0:
+      return true;
     case 1:
       for (size_t i = bpp; i < stride; ++i) row[i] = static_cast<uint8_t>(row[i] + row[i - bpp]);
       return true;
@@ -49,7 +50,8 @@ bool unfilter(uint8_t type, uint8_t* row, const uint8_t* prev, size_t stride, si
         row[i] = static_cast<uint8_t>(row[i] + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c));
       }
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -69,7 +71,7 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
   size_t pos = 8;
   uint32_t w = 0, h = 0;
   int colour = -1;
-  std::vector<uint8_t> idat;       // several IDAT chunks joined (larger images only)
+  std::vector<uint8_t> idat;        // several IDAT chunks joined (larger images only)
   const uint8_t* single = nullptr;  // the one IDAT chunk, used in place (the usual case)
   size_t single_n = 0, idat_chunks = 0;
   bool ended = false;
@@ -139,7 +141,8 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
     prev = row + 1;
   }
   // at::detail::empty_cpu skips the dispatcher: the same tensor as torch::empty, 70 ns sooner.
-  at::Tensor out = at::detail::empty_cpu({static_cast<int64_t>(h), static_cast<int64_t>(w), static_cast<int64_t>(out_ch)}, at::kByte);
+  at::Tensor out = at::detail::empty_cpu(
+      {static_cast<int64_t>(h), static_cast<int64_t>(w), static_cast<int64_t>(out_ch)}, at::kByte);
   uint8_t* dst = out.data_ptr<uint8_t>();
   for (size_t r = 0; r < h; ++r) {
     const uint8_t* src = raw.data() + r * (stride + 1) + 1;
@@ -148,7 +151,8 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
       std::memcpy(d, src, stride);
     } else {
       for (size_t x = 0; x < w; ++x)
-        for (size_t c = 0; c < out_ch; ++c) d[x * out_ch + c] = src[x * in_ch + (in_ch <= 2 ? 0 : c)];  // grey → RGB, or alpha dropped
+        for (size_t c = 0; c < out_ch; ++c)
+          d[x * out_ch + c] = src[x * in_ch + (in_ch <= 2 ? 0 : c)];  // grey → RGB, or alpha dropped
     }
   }
   return out;

@@ -17,7 +17,8 @@ nlohmann::json PointCreate::describe() const { return describe_base(); }
 PointCreate::PointCreate() : Transform({.name = "PointCreate"}) {
   encodes<TensorBase>([](const at::Tensor& t) -> Item {
     if (!(t.dim() == 2 && t.size(1) == 2) && !(t.dim() == 1 && t.numel() % 2 == 0))
-      throw std::invalid_argument("PointCreate: points must be [n, 2] (or [2n]) x, y pixel coordinates, got shape " + c10::str(t.sizes()));
+      throw std::invalid_argument("PointCreate: points must be [n, 2] (or [2n]) x, y pixel coordinates, got shape " +
+                                  c10::str(t.sizes()));
     return TensorPoint(t.to(at::kFloat).reshape({-1, 2}).contiguous());
   });
 }
@@ -30,7 +31,8 @@ std::shared_ptr<PointCreate> PointCreate::from_description(const nlohmann::json&
 
 std::shared_ptr<BaseLoss> PointCreate::loss_func() const { return MSELossFlat(); }
 
-PointScaler::PointScaler(bool y_first) : Transform({.name = "PointScaler", .order = 0, .whole_tuple = true}), y_first_(y_first) {
+PointScaler::PointScaler(bool y_first)
+    : Transform({.name = "PointScaler", .order = 0, .whole_tuple = true}), y_first_(y_first) {
   encodes<Any>([this](const Item& x) { return scale(x, false); });
   decodes<Any>([this](const Item& x) { return scale(x, true); });
 }
@@ -40,12 +42,13 @@ Item PointScaler::scale(const Item& x, bool decode) const {
   if (x.is_tuple() ? std::none_of(x.elements().begin(), x.elements().end(), has_points) : !has_points(x)) return x;
   const auto hw = image_size(x);
   if (!hw)
-    throw std::invalid_argument(std::string("PointScaler: the sample has points but no image to ") + (decode ? "decode" : "scale") +
-                                " them by (points are relative to their image's size)");
+    throw std::invalid_argument(std::string("PointScaler: the sample has points but no image to ") +
+                                (decode ? "decode" : "scale") + " them by (points are relative to their image's size)");
   auto f = [&](const Item& e) -> Item {
     if (!e.is<TensorPoint>()) return e;
     const at::Tensor& t = e.get<TensorPoint>();
-    const auto sz = torch::tensor({static_cast<double>(hw->second), static_cast<double>(hw->first)}, t.options().dtype(at::kFloat));  // (w, h)
+    const auto sz = torch::tensor({static_cast<double>(hw->second), static_cast<double>(hw->first)},
+                                  t.options().dtype(at::kFloat));  // (w, h)
     at::Tensor p = t.reshape({-1, 2});
     if (decode) {
       p = (p + 1) * sz / 2;
@@ -122,7 +125,8 @@ nlohmann::json BBoxCreate::describe() const { return describe_base(); }
 BBoxCreate::BBoxCreate() : Transform({.name = "BBoxCreate"}) {
   encodes<TensorBase>([](const at::Tensor& t) -> Item {
     if (!(t.dim() == 2 && t.size(1) == 4) && !(t.dim() == 1 && t.numel() % 4 == 0))
-      throw std::invalid_argument("BBoxCreate: boxes must be [n, 4] (x1, y1, x2, y2 pixels), got shape " + c10::str(t.sizes()));
+      throw std::invalid_argument("BBoxCreate: boxes must be [n, 4] (x1, y1, x2, y2 pixels), got shape " +
+                                  c10::str(t.sizes()));
     return TensorBBox(t.to(at::kFloat).reshape({-1, 4}).contiguous());
   });
 }
@@ -158,7 +162,8 @@ Item BBoxPad::pad(const Item& samples) const {
   if (!samples.is_tuple() || samples.size() == 0 || !samples[0].is_tuple()) return samples;  // not a batch of samples
   int64_t most = 0;
   for (const auto& s : samples.elements())
-    if (auto b = find_elem<TensorBBox>(s); b >= 0) most = std::max(most, s[static_cast<size_t>(b)].get<TensorBBox>().size(0));
+    if (auto b = find_elem<TensorBBox>(s); b >= 0)
+      most = std::max(most, s[static_cast<size_t>(b)].get<TensorBBox>().size(0));
   std::vector<Item> out;
   for (const auto& s : samples.elements()) {
     Item r = s;
@@ -168,8 +173,10 @@ Item BBoxPad::pad(const Item& samples) const {
       if (auto l = find_elem<TensorMultiCategory>(s); l >= 0) {
         const at::Tensor& lab = s[static_cast<size_t>(l)].get<TensorMultiCategory>();
         if (lab.size(0) != t.size(0))
-          throw std::invalid_argument("BBoxPad: a sample has " + std::to_string(t.size(0)) + " boxes but " + std::to_string(lab.size(0)) + " labels");
-        r = replace_elem(r, l, TensorMultiCategory(torch::cat({lab, torch::full({most - lab.size(0)}, pad_idx_, lab.options())})));
+          throw std::invalid_argument("BBoxPad: a sample has " + std::to_string(t.size(0)) + " boxes but " +
+                                      std::to_string(lab.size(0)) + " labels");
+        r = replace_elem(
+            r, l, TensorMultiCategory(torch::cat({lab, torch::full({most - lab.size(0)}, pad_idx_, lab.options())})));
       }
     }
     out.push_back(std::move(r));
@@ -184,7 +191,9 @@ Item BBoxPad::unpad(const Item& sample) const {
   const auto keep = t.ne(0).any(-1).nonzero().view(-1);
   Item r = replace_elem(sample, b, TensorBBox(t.index_select(0, keep)));
   if (auto l = find_elem<TensorMultiCategory>(sample); l >= 0)
-    r = replace_elem(r, l, TensorMultiCategory(sample[static_cast<size_t>(l)].get<TensorMultiCategory>().index_select(0, keep.to(at::kLong))));
+    r = replace_elem(r, l,
+                     TensorMultiCategory(sample[static_cast<size_t>(l)].get<TensorMultiCategory>().index_select(
+                         0, keep.to(at::kLong))));
   return r;
 }
 

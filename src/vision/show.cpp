@@ -1,8 +1,8 @@
 #include "fastai/vision/show.h"
 
+#include <torch/torch.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <torch/torch.h>
 
 #include <iostream>
 
@@ -41,7 +41,8 @@ void draw_overlay(cv::Mat& canvas, const Overlay& ov, int x0, int y0, double sca
 }
 }  // namespace
 
-std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const std::filesystem::path& file, GridOptions o) {
+std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const std::filesystem::path& file,
+                                      GridOptions o) {
   if (cells.empty()) throw std::invalid_argument("show_image_grid: no images to draw");
   size_t max_lines = 0;
   for (const auto& c : cells) max_lines = std::max(max_lines, c.lines.size());
@@ -55,9 +56,12 @@ std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const 
     cv::Mat img(static_cast<int>(hwc.size(0)), static_cast<int>(hwc.size(1)), CV_8UC(static_cast<int>(hwc.size(2))),
                 hwc.data_ptr<uint8_t>());
     cv::Mat rgb;
-    if (img.channels() == 1) cv::cvtColor(img, rgb, cv::COLOR_GRAY2RGB);
-    else if (img.channels() == 4) cv::cvtColor(img, rgb, cv::COLOR_RGBA2RGB);
-    else rgb = img;
+    if (img.channels() == 1)
+      cv::cvtColor(img, rgb, cv::COLOR_GRAY2RGB);
+    else if (img.channels() == 4)
+      cv::cvtColor(img, rgb, cv::COLOR_RGBA2RGB);
+    else
+      rgb = img;
     const double scale = static_cast<double>(o.cell) / std::max(rgb.rows, rgb.cols);
     cv::Mat sized;
     cv::resize(rgb, sized, cv::Size(), scale, scale, scale > 1 ? cv::INTER_NEAREST : cv::INTER_AREA);

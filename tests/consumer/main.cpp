@@ -21,7 +21,7 @@ bool idx_round_trip() {
 
 // The README's "What it looks like" example, verbatim apart from the checks.
 bool readme_example() {
-  std::vector<Item> items;                                     // (label, value) rows
+  std::vector<Item> items;  // (label, value) rows
   for (int i = 0; i < 400; ++i)
     items.push_back(Tuple({Str(i % 200 >= 100 ? "big" : "small"), Float((i % 200) / 200.0)}));
   DataBlock dblock({.blocks = {RegressionBlock(), CategoryBlock()},
@@ -32,8 +32,8 @@ bool readme_example() {
   torch::manual_seed(0);
   auto model = torch::nn::Sequential(torch::nn::Unflatten(torch::nn::UnflattenOptions(0, {-1, 1})),
                                      torch::nn::Linear(1, 16), torch::nn::ReLU(), torch::nn::Linear(16, 2));
-  Learner learn(dls, model, {.metrics = {accuracy}});          // loss: cross-entropy, from the category target
-  learn.fit_one_cycle(4, 5e-2);                                // progress bars and fastai's epoch table
+  Learner learn(dls, model, {.metrics = {accuracy}});  // loss: cross-entropy, from the category target
+  learn.fit_one_cycle(4, 5e-2);                        // progress bars and fastai's epoch table
   auto [label, idx, probs] = learn.predict(Tuple({Str(""), Float(0.9)}));  // label: "big"
   return label.get<Category>() == "big" && learn.recorder->values.back().at(2) > 0.9;
 }

@@ -80,7 +80,7 @@ TEST(Pipeline, EncodesInOrderDecodesInReverse) {
   auto center = std::make_shared<CenterFloats>(0);
   center->mean = 1;
   Pipeline p({std::make_shared<Scale>(10, 1), center});  // center (order 0) first
-  EXPECT_DOUBLE_EQ(p(Float(3)).get<Float>(), 20);         // (3 - 1) * 10
+  EXPECT_DOUBLE_EQ(p(Float(3)).get<Float>(), 20);        // (3 - 1) * 10
   EXPECT_DOUBLE_EQ(p.decode(p(Float(3))).get<Float>(), 3);
 }
 
@@ -111,8 +111,8 @@ TEST(Pipeline, SplitIdxReachesItsTransforms) {
 }
 
 TEST(Pipeline, ErrorsNameTheTransformAndTheItem) {
-  auto boom = make_transform([](const Item&) -> Item { throw std::runtime_error("bad value"); }, nullptr,
-                             {.name = "Boom"});
+  auto boom =
+      make_transform([](const Item&) -> Item { throw std::runtime_error("bad value"); }, nullptr, {.name = "Boom"});
   Pipeline p({boom});
   EXPECT_THROW_WITH(p(Float(7)), TransformError, "\"Boom\"", "Float(7)", "bad value");
 }
@@ -121,7 +121,8 @@ TEST(Pipeline, DecodeStopsWhereTheItemCanShowItself) {
   // TensorCategory can't show itself; a decoding step back to a Category can.
   auto cat = std::make_shared<Transform>(TransformOptions{.name = "Cat"});
   cat->encodes<Category>([](const std::string& s) -> Item { return TensorCategory(torch::tensor(int64_t(s.size()))); });
-  cat->decodes<TensorCategory>([](const torch::Tensor& t) -> Item { return Category(std::string(t.item<int64_t>(), 'x')); });
+  cat->decodes<TensorCategory>(
+      [](const torch::Tensor& t) -> Item { return Category(std::string(t.item<int64_t>(), 'x')); });
   auto upper = std::make_shared<Transform>(TransformOptions{.name = "Upper", .order = -1});
   upper->decodes<Str>([](const std::string& s) { return s + "!"; });
   Pipeline p({upper, cat});

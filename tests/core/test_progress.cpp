@@ -14,11 +14,13 @@ TEST(Progress, FormatsTimeLikeFastprogress) {
 
 TEST(Progress, RenderShowsPercentCountElapsedEtaAndSpeed) {
   std::ostringstream out;
-  ProgressBar pb(100, {.label = "train", .unit = "batch", .out = &out, .width = 10, .interactive = 0,
-                       .clock = [] { return 0.0; }});
+  ProgressBar pb(100, {.label = "train", .unit = "batch", .out = &out, .width = 10, .interactive = 0, .clock = [] {
+                         return 0.0;
+                       }});
   pb.set_comment("loss 0.25");
   // 45 of 100 after 9 s: 5 batch/s, 55 left → 11 s.
-  EXPECT_EQ(pb.render(45, 9.0), "train |\u2588\u2588\u2588\u2588------|  45.0% 45/100 [00:09<00:11, 5.0 batch/s] loss 0.25");
+  EXPECT_EQ(pb.render(45, 9.0),
+            "train |\u2588\u2588\u2588\u2588------|  45.0% 45/100 [00:09<00:11, 5.0 batch/s] loss 0.25");
 }
 
 TEST(Progress, NonInteractivePrintsOnlyTheFinishedBar) {

@@ -9,8 +9,7 @@
 // One test, in sequence: the policy is process-wide state applied once.
 TEST(Threads, DefaultPolicyUserChoiceAndValidation) {
   const char* env = std::getenv("OMP_NUM_THREADS");
-  const int expected = env && std::atoi(env) > 0 ? std::atoi(env)
-                                                  : std::max(1u, std::thread::hardware_concurrency());
+  const int expected = env && std::atoi(env) > 0 ? std::atoi(env) : std::max(1u, std::thread::hardware_concurrency());
   EXPECT_EQ(fastai::default_num_threads(), expected);
 
   // First use applies the default (libtorch here starts at 1 thread; tests/main.cpp sets 1).

@@ -14,8 +14,8 @@ std::vector<Item> rows(bool ragged = false) {
   std::vector<Item> out;
   const char* labels[] = {"cat", "dog", "cat", "bird", "dog", "cat"};
   for (int i = 0; i < 6; ++i)
-    out.push_back(Tuple({TensorImage(torch::full({1, ragged && i == 2 ? 3 : 2, 2}, 40 * i, torch::kUInt8)),
-                         Str(labels[i])}));
+    out.push_back(
+        Tuple({TensorImage(torch::full({1, ragged && i == 2 ? 3 : 2, 2}, 40 * i, torch::kUInt8)), Str(labels[i])}));
   return out;
 }
 DataBlockOptions options() {
@@ -84,8 +84,8 @@ TEST(DataBlock, SummaryWalksASampleAndExplainsCollateFailures) {
 TEST(DataBlock, MultiCategoryAndRegressionBlocks) {
   std::vector<Item> items;
   for (int i = 0; i < 4; ++i)
-    items.push_back(Tuple({MultiCategory(i % 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"c"}),
-                           Float(i * 0.5)}));
+    items.push_back(Tuple(
+        {MultiCategory(i % 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"c"}), Float(i * 0.5)}));
   DataBlock multi({.blocks = {RegressionBlock(), MultiCategoryBlock()},
                    .get_x = {[](const Item& r) { return r[1]; }},
                    .get_y = {[](const Item& r) { return r[0]; }},

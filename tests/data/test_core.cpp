@@ -139,7 +139,8 @@ TEST(GetFiles, ExtensionsRecurseFoldersAndHiddenFiles) {
   };
   EXPECT_EQ(names(get_image_files(dir.path)),
             (std::vector<std::string>{"top.png", "train/a/1.png", "train/a/2.JPG", "valid/a/4.png"}));
-  EXPECT_EQ(names(get_image_files(dir.path, true, {"train"})), (std::vector<std::string>{"train/a/1.png", "train/a/2.JPG"}));
+  EXPECT_EQ(names(get_image_files(dir.path, true, {"train"})),
+            (std::vector<std::string>{"train/a/1.png", "train/a/2.JPG"}));
   EXPECT_EQ(names(get_text_files(dir.path)), (std::vector<std::string>{"train/b/3.txt"}));
   EXPECT_EQ(names(get_files(dir.path, {.recurse = false})), (std::vector<std::string>{"top.png"}));
   EXPECT_THROW_WITH(get_files(dir.path / "nope"), std::runtime_error, "nope", "does not exist");

@@ -63,8 +63,8 @@ TEST(FashionMnist, DirectoryComesFromTheEnvironment) {
 
 TEST(FashionMnist, MissingFilesSayWhatToInstall) {
   TempDir dir;
-  EXPECT_THROW_WITH(load_mnist_idx(dir.path, "train"), std::runtime_error, dir.path.string(),
-                    "train-images-idx3-ubyte", "dataset-fashion-mnist");
+  EXPECT_THROW_WITH(load_mnist_idx(dir.path, "train"), std::runtime_error, dir.path.string(), "train-images-idx3-ubyte",
+                    "dataset-fashion-mnist");
   EXPECT_THROW_WITH(load_mnist_idx(dir.path, "validation"), std::invalid_argument, "validation");
 }
 

@@ -42,9 +42,10 @@ TEST(Idx, RoundTripsEveryIdxDtypeRawAndGzipped) {
 TEST(Idx, WritesBigEndianHeaderAndValues) {
   TempDir dir;
   write_idx(dir / "x", torch::tensor({1, 256}, torch::kInt32));
-  const std::string expected{"\x00\x00\x0c\x01\x00\x00\x00\x02"
-                             "\x00\x00\x00\x01\x00\x00\x01\x00",
-                             16};
+  const std::string expected{
+      "\x00\x00\x0c\x01\x00\x00\x00\x02"
+      "\x00\x00\x00\x01\x00\x00\x01\x00",
+      16};
   EXPECT_EQ(slurp(dir / "x"), expected);
 }
 

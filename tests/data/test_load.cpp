@@ -83,8 +83,8 @@ TEST(DataLoader, BatchesAreIdenticalWhateverTheNumberOfWorkers) {
       }
     return out;
   };
-  ThreadsScope two(2);  // the parallel item path needs two intra-op threads (the tests run on one)
-  const auto ref = make(0);  // items built on the intra-op threads
+  ThreadsScope two(2);         // the parallel item path needs two intra-op threads (the tests run on one)
+  const auto ref = make(0);    // items built on the intra-op threads
   ASSERT_EQ(ref.size(), 16u);  // 8 batches × 2 epochs
   for (int w : {0, 1, 2, 3}) {
     const auto got = make(w, /*parallel_items=*/w != 0);  // 0: one item after another on this thread
@@ -169,12 +169,13 @@ TEST(DataLoader, ErrorsNameBatchItemAndCause) {
           return Item(TensorImage(torch::zeros({3, i == 9 ? 5 : 4, 4})));
         },
         10, {.bs = 4, .num_workers = workers});
-    EXPECT_THROW_WITH(
-        for (const Item& b : dl)(void) b, DataLoaderError, "batch 1", "item 7", "cat7.png");
-    dl.create_item = [](const DataLoader& d, int64_t i) { return i == 7 ? Item(TensorImage(torch::zeros({3, 4, 4}))) : d.dataset()(i); };
-    EXPECT_THROW_WITH(
-        for (const Item& b : dl)(void) b, DataLoaderError, "collating batch 2", "TensorImage", "[3, 4, 4]", "[3, 5, 4]",
-        "Resize");
+    EXPECT_THROW_WITH(for (const Item& b : dl)(void) b, DataLoaderError, "batch 1", "item 7", "cat7.png");
+    dl.create_item = [](const DataLoader& d, int64_t i) {
+      return i == 7 ? Item(TensorImage(torch::zeros({3, 4, 4}))) : d.dataset()(i);
+    };
+    EXPECT_THROW_WITH(for (const Item& b
+                           : dl)(void) b,
+                      DataLoaderError, "collating batch 2", "TensorImage", "[3, 4, 4]", "[3, 5, 4]", "Resize");
   }
 }
 
@@ -210,11 +211,11 @@ TEST(Collate, StacksLikeTorchStackWhateverTheLayout) {
   // bigger tensor) and mixed dtypes go through at::stack. Every case must equal torch::stack.
   auto big = torch::arange(4 * 3 * 5, torch::kFloat).reshape({4, 3, 5});
   std::vector<std::vector<at::Tensor>> cases = {
-      {big[0], big[1], big[2]},                                                      // contiguous slices
-      {big[0].t(), big[1].t()},                                                      // transposed views
+      {big[0], big[1], big[2]},                                                        // contiguous slices
+      {big[0].t(), big[1].t()},                                                        // transposed views
       {torch::scalar_tensor(3, torch::kLong), torch::scalar_tensor(7, torch::kLong)},  // 0-d labels
-      {big.select(2, 1), big.select(2, 4)},                                          // strided slices
-      {torch::zeros({0, 2}), torch::zeros({0, 2})},                                  // empty samples
+      {big.select(2, 1), big.select(2, 4)},                                            // strided slices
+      {torch::zeros({0, 2}), torch::zeros({0, 2})},                                    // empty samples
   };
   for (const auto& ts : cases) {
     std::vector<Item> items;
@@ -224,7 +225,8 @@ TEST(Collate, StacksLikeTorchStackWhateverTheLayout) {
     EXPECT_TRUE(got.is_contiguous());
   }
   // Mixed dtypes: at::stack's type promotion, not a byte copy of the wrong width.
-  const auto mixed = tensor_of(collate({TensorImage(torch::tensor({1.5f})), TensorImage(torch::tensor({2.0}, torch::kDouble))}));
+  const auto mixed =
+      tensor_of(collate({TensorImage(torch::tensor({1.5f})), TensorImage(torch::tensor({2.0}, torch::kDouble))}));
   EXPECT_EQ(mixed.scalar_type(), torch::kDouble);
   EXPECT_TRUE(torch::equal(mixed, torch::tensor({{1.5}, {2.0}}, torch::kDouble)));
 }

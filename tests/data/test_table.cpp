@@ -52,7 +52,8 @@ TEST(Csv, EmptyAndNaCellsAreMissing) {
 
 TEST(Csv, WrongFieldCountNamesTheLine) {
   // The bad record starts on line 4 (the quoted field of line 2 spans two lines).
-  EXPECT_THROW_WITH(read_csv_string("a,b\n\"x\ny\",1\n2,3,4\n", {}, "data.csv"), CsvError, "data.csv:4", "3 fields, expected 2");
+  EXPECT_THROW_WITH(read_csv_string("a,b\n\"x\ny\",1\n2,3,4\n", {}, "data.csv"), CsvError, "data.csv:4",
+                    "3 fields, expected 2");
 }
 
 TEST(Csv, DtypeOverridesAndDates) {
@@ -63,7 +64,8 @@ TEST(Csv, DtypeOverridesAndDates) {
   EXPECT_EQ(t["when"].type, ColType::Date);
   EXPECT_DOUBLE_EQ(t["when"].num[0], 1583020800.0);  // 2020-03-01T00:00:00Z
   EXPECT_EQ(t["when"].cell(1), "2021-12-31 06:30:00");
-  EXPECT_THROW_WITH(read_csv_string("a\nx\n", {.dtypes = {{"a", ColType::Float}}}), CsvError, "'a'", "'x' is not a number");
+  EXPECT_THROW_WITH(read_csv_string("a\nx\n", {.dtypes = {{"a", ColType::Float}}}), CsvError, "'a'",
+                    "'x' is not a number");
   EXPECT_THROW_WITH(read_csv_string("a\n1\n", {.dtypes = {{"nope", ColType::Float}}}), CsvError, "'nope'");
 }
 

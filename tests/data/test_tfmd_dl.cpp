@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include <sstream>
 #include "fastai/data/core.h"
 #include "fastai/data/transforms.h"
-#include <sstream>
 
 #include "test_util.h"
 
@@ -31,8 +31,8 @@ struct Fixture {
 TEST(TfmdDL, PipelinesSetUpOnTrainingBatchesDecodeAndShow) {
   Fixture f;
   auto norm = std::make_shared<Normalize>();
-  auto dls = DataLoaders::from_dsets(
-      f.dsets(), {.bs = 4, .seed = 0, .after_batch = {norm, std::make_shared<IntToFloatTensor>()}});
+  auto dls = DataLoaders::from_dsets(f.dsets(),
+                                     {.bs = 4, .seed = 0, .after_batch = {norm, std::make_shared<IntToFloatTensor>()}});
   ASSERT_EQ(dls.size(), 2u);
   EXPECT_EQ(dls.train().size(), 2);  // 8 items, drop_last
   EXPECT_EQ(dls.valid().size(), 1);
@@ -116,8 +116,11 @@ TEST(DataLoaders, FromTensorsIsWholeBatchWithSetUpBatchTransforms) {
   auto y = torch::arange(10);
   auto norm = std::make_shared<Normalize>();
   auto dls = DataLoaders::from_tensors(x, y, x.slice(0, 0, 3), y.slice(0, 0, 3),
-                                       {.bs = 4, .seed = 1, .after_batch = {std::make_shared<IntToFloatTensor>(), norm},
-                                        .x_type = &TensorImage::info(), .y_type = &TensorCategory::info()});
+                                       {.bs = 4,
+                                        .seed = 1,
+                                        .after_batch = {std::make_shared<IntToFloatTensor>(), norm},
+                                        .x_type = &TensorImage::info(),
+                                        .y_type = &TensorCategory::info()});
   EXPECT_EQ(dls.train().size(), 2);  // 10 items, bs 4, drop_last
   ASSERT_TRUE(norm->mean().defined());
   std::vector<int64_t> seen;
@@ -135,5 +138,6 @@ TEST(DataLoaders, FromTensorsIsWholeBatchWithSetUpBatchTransforms) {
   EXPECT_EQ(seen.size(), 8u);
   auto v = batch_tensors(dls.valid().one_batch());
   EXPECT_TRUE(torch::equal(v[1], torch::tensor({0, 1, 2})));  // not shuffled
-  EXPECT_THROW_WITH(DataLoaders::from_tensors(x, y.slice(0, 0, 5), x, y), std::invalid_argument, "10 inputs but 5 targets");
+  EXPECT_THROW_WITH(DataLoaders::from_tensors(x, y.slice(0, 0, 5), x, y), std::invalid_argument,
+                    "10 inputs but 5 targets");
 }

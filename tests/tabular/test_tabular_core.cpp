@@ -8,8 +8,8 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "fastai/tabular/core.h"
 #include "fastai/data/csv.h"
+#include "fastai/tabular/core.h"
 #include "fastai/tabular/procs.h"
 #include "test_util.h"
 
@@ -76,10 +76,14 @@ TEST(TabularPandas, FillStrategiesModeAndConstant) {
   Table t;
   t.add(Column::numbers("v", {2, 2, 7, 7, NaN, 1}));
   t.add(Column::numbers("y", {0, 1, 0, 1, 0, 1}));
-  TabularPandas mode(t, {.procs = {FillMissing({.fill_strategy = FillStrategy::Mode})}, .cont_names = {"v"}, .y_names = {"y"}});
-  EXPECT_DOUBLE_EQ(std::dynamic_pointer_cast<FillMissing>(mode.proc("FillMissing"))->na_dict().at("v"), 2.0);  // tie: smallest
-  TabularPandas cst(t, {.procs = {FillMissing({.fill_strategy = FillStrategy::Constant, .add_col = false, .fill_vals = {{"v", -1}}})},
-                        .cont_names = {"v"}, .y_names = {"y"}});
+  TabularPandas mode(
+      t, {.procs = {FillMissing({.fill_strategy = FillStrategy::Mode})}, .cont_names = {"v"}, .y_names = {"y"}});
+  EXPECT_DOUBLE_EQ(std::dynamic_pointer_cast<FillMissing>(mode.proc("FillMissing"))->na_dict().at("v"),
+                   2.0);  // tie: smallest
+  TabularPandas cst(
+      t, {.procs = {FillMissing({.fill_strategy = FillStrategy::Constant, .add_col = false, .fill_vals = {{"v", -1}}})},
+          .cont_names = {"v"},
+          .y_names = {"y"}});
   EXPECT_FLOAT_EQ(cst.conts()[4][0].item<float>(), -1.0f);
   EXPECT_TRUE(cst.cat_names().empty());  // add_col = false
   // A numeric target is regression: float [n, 1].
@@ -174,7 +178,8 @@ TEST(Tabular, ContCatSplitLikeFastai) {
 }
 
 TEST(Tabular, AddDatepartMatchesPandasParts) {
-  Table t = read_csv_string("saledate,v\n2020-02-29,1\n2021-01-01,2\n2019-12-31 13:45:10,3\n,4\n", {.parse_dates = {"saledate"}});
+  Table t = read_csv_string("saledate,v\n2020-02-29,1\n2021-01-01,2\n2019-12-31 13:45:10,3\n,4\n",
+                            {.parse_dates = {"saledate"}});
   add_datepart(t, "saledate", {.time = true});
   EXPECT_FALSE(t.has("saledate"));
   EXPECT_EQ(t["saleYear"].num[0], 2020);

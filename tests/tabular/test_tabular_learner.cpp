@@ -45,8 +45,12 @@ Table synthetic(int64_t n = 600, uint64_t seed = 0) {
 }
 
 TabularLoadersOptions loader_opts() {
-  return {.procs = {Categorify(), FillMissing(), Normalize()}, .cat_names = {"c"}, .cont_names = {"x", "noise"},
-          .y_names = {"y"}, .seed = 42, .bs = 64};
+  return {.procs = {Categorify(), FillMissing(), Normalize()},
+          .cat_names = {"c"},
+          .cont_names = {"x", "noise"},
+          .y_names = {"y"},
+          .seed = 42,
+          .bs = 64};
 }
 
 Learner quiet(DataLoaders dls, const std::filesystem::path& path, TabularLearnerOptions o = {}) {
@@ -75,9 +79,10 @@ TEST(TabularModel, LayoutAndNamesMatchFastai) {
   std::map<std::string, std::vector<int64_t>> shapes;
   for (const auto& p : m->named_parameters()) shapes[p.key()] = p.value().sizes().vec();
   const std::map<std::string, std::vector<int64_t>> want = {
-      {"embeds.0.weight", {4, 3}},   {"embeds.1.weight", {5, 3}},   {"bn_cont.weight", {2}},      {"bn_cont.bias", {2}},
-      {"layers.0.0.weight", {8, 8}}, {"layers.0.2.weight", {8}},    {"layers.0.2.bias", {8}},     {"layers.1.0.weight", {4, 8}},
-      {"layers.1.2.weight", {4}},    {"layers.1.2.bias", {4}},      {"layers.2.0.weight", {2, 4}}, {"layers.2.0.bias", {2}}};
+      {"embeds.0.weight", {4, 3}}, {"embeds.1.weight", {5, 3}},   {"bn_cont.weight", {2}},
+      {"bn_cont.bias", {2}},       {"layers.0.0.weight", {8, 8}}, {"layers.0.2.weight", {8}},
+      {"layers.0.2.bias", {8}},    {"layers.1.0.weight", {4, 8}}, {"layers.1.2.weight", {4}},
+      {"layers.1.2.bias", {4}},    {"layers.2.0.weight", {2, 4}}, {"layers.2.0.bias", {2}}};
   EXPECT_EQ(shapes, want);  // Linear before BatchNorm has no bias; the last Linear has one
   // Embedding init: fastai's trunc_normal_(std=0.01): within ±0.02.
   EXPECT_LE(m->embeds[0]->as<torch::nn::EmbeddingImpl>()->weight.abs().max().item<float>(), 0.02f);
@@ -92,11 +97,13 @@ TEST(TabularModel, ForwardEqualsTheFormula) {
   auto xc = torch::tensor({{1, 4}, {3, 0}}, torch::kLong);
   auto xf = torch::randn({2, 2});
   auto out = m->forward(xc, xf);
-  auto e0 = m->embeds[0]->as<torch::nn::EmbeddingImpl>()->weight, e1 = m->embeds[1]->as<torch::nn::EmbeddingImpl>()->weight;
+  auto e0 = m->embeds[0]->as<torch::nn::EmbeddingImpl>()->weight,
+       e1 = m->embeds[1]->as<torch::nn::EmbeddingImpl>()->weight;
   auto bn = [](const at::Tensor& x, torch::nn::BatchNorm1d& b) {
     return (x - b->running_mean) / torch::sqrt(b->running_var + 1e-5) * b->weight + b->bias;
   };
-  auto x = torch::cat({e0.index_select(0, xc.select(1, 0)), e1.index_select(0, xc.select(1, 1)), bn(xf, m->bn_cont)}, 1);
+  auto x =
+      torch::cat({e0.index_select(0, xc.select(1, 0)), e1.index_select(0, xc.select(1, 1)), bn(xf, m->bn_cont)}, 1);
   auto l0 = m->layers[0]->as<SequentialBlockImpl>();
   auto lin0 = (*l0)[0]->as<torch::nn::LinearImpl>();
   auto bn0 = (*l0)[2]->as<torch::nn::BatchNorm1dImpl>();

@@ -127,15 +127,19 @@ TEST(ItemTransforms, FlipAndDihedralAsFastai) {
   }
   EXPECT_EQ(shapes.size(), 2u);  // some k transpose 2×3 into 3×2
   for (const auto& t : {transform_from_description(FlipItem(0.3).describe()), transform_from_description(d.describe()),
-                        transform_from_description(CropPad(3, 3).describe()), transform_from_description(RandomResizedCrop(4, 6).describe())})
+                        transform_from_description(CropPad(3, 3).describe()),
+                        transform_from_description(RandomResizedCrop(4, 6).describe())})
     EXPECT_TRUE(t);
 }
 
 TEST(Describe, FieldListTransformsRoundTripAndRefuseUnknownNames) {
   const std::vector<std::shared_ptr<Transform>> tfms = {
-      std::make_shared<Resize>(5, 7, ResizeMethod::Pad, PadMode::Border), std::make_shared<CropPad>(3, 4, PadMode::Zeros),
-      std::make_shared<RandomCrop>(2, 3), std::make_shared<RandomResizedCrop>(4, 6, RandomResizedCropOptions{.min_scale = 0.5}),
-      std::make_shared<FlipItem>(0.25), std::make_shared<DihedralItem>(0.75)};
+      std::make_shared<Resize>(5, 7, ResizeMethod::Pad, PadMode::Border),
+      std::make_shared<CropPad>(3, 4, PadMode::Zeros),
+      std::make_shared<RandomCrop>(2, 3),
+      std::make_shared<RandomResizedCrop>(4, 6, RandomResizedCropOptions{.min_scale = 0.5}),
+      std::make_shared<FlipItem>(0.25),
+      std::make_shared<DihedralItem>(0.75)};
   for (const auto& t : tfms) {
     const auto d = t->describe();
     EXPECT_EQ(transform_from_description(d)->describe(), d) << d.dump();

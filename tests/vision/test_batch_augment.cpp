@@ -20,7 +20,9 @@ at::Tensor batch(int64_t n = 2, int64_t h = 5, int64_t w = 5) {
 }
 at::Tensor rot(double deg) {
   const double t = deg * M_PI / 180;
-  return torch::tensor({{std::cos(t), std::sin(t), 0.0}, {-std::sin(t), std::cos(t), 0.0}, {0.0, 0.0, 1.0}}, torch::kFloat).unsqueeze(0);
+  return torch::tensor({{std::cos(t), std::sin(t), 0.0}, {-std::sin(t), std::cos(t), 0.0}, {0.0, 0.0, 1.0}},
+                       torch::kFloat)
+      .unsqueeze(0);
 }
 }  // namespace
 
@@ -32,7 +34,8 @@ TEST(BatchAugment, FlipMovesPixelsExactly) {
   EXPECT_TRUE(torch::equal(flip(Item(TensorImage(x)), 1).get<TensorImage>(), x));  // validation untouched
   // 90° on a square image is a rot90 (exact at pixel centres with align_corners)
   auto r = AffineCoordTfm::apply(x, rot(90).expand({2, 3, 3}), {}, false);
-  EXPECT_TRUE(torch::allclose(r, x.rot90(1, {2, 3}), 1e-4, 1e-5) || torch::allclose(r, x.rot90(-1, {2, 3}), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(r, x.rot90(1, {2, 3}), 1e-4, 1e-5) ||
+              torch::allclose(r, x.rot90(-1, {2, 3}), 1e-4, 1e-5));
 }
 
 TEST(BatchAugment, ComposedTransformsResampleOnce) {
@@ -200,7 +203,7 @@ TEST(BatchAugment, RandomResizedCropGPUTrainsOnOneRandomBoxForImageMaskAndPoints
     const auto& yi = out[0].get<TensorImage>();
     const auto& ym = out[1].get<TensorMask>();
     ASSERT_EQ(yi.sizes(), (std::vector<int64_t>{3, 1, 10, 10}));
-    EXPECT_TRUE(torch::equal(yi.squeeze(1).to(torch::kLong), ym));  // same box for image and mask
+    EXPECT_TRUE(torch::equal(yi.squeeze(1).to(torch::kLong), ym));          // same box for image and mask
     EXPECT_TRUE(torch::equal(ym[0], ym[1]) && torch::equal(ym[1], ym[2]));  // one box for the batch
     firsts.insert(ym[0][0][0].item<int64_t>() * 1000 + ym[0][9][9].item<int64_t>());
     // the point lands on its pixel when the box kept it
@@ -224,7 +227,8 @@ TEST(BatchAugment, RandomResizedCropGPUDescribesAndRefusesBadOptions) {
   auto rebuilt = transform_from_description(crop.describe());
   EXPECT_EQ(rebuilt->describe(), crop.describe());
   auto x = torch::rand({2, 3, 12, 12});
-  EXPECT_TRUE(torch::allclose((*rebuilt)(Item(TensorImage(x)), 1).get<TensorImage>(), crop(Item(TensorImage(x)), 1).get<TensorImage>()));
+  EXPECT_TRUE(torch::allclose((*rebuilt)(Item(TensorImage(x)), 1).get<TensorImage>(),
+                              crop(Item(TensorImage(x)), 1).get<TensorImage>()));
   EXPECT_THROW(RandomResizedCropGPU(0, 4), std::invalid_argument);
   EXPECT_THROW(RandomResizedCropGPU(4, 4, {.min_scale = 0.9, .max_scale = 0.5}), std::invalid_argument);
   EXPECT_THROW(crop(Item(Str("not a batch")), 0), std::invalid_argument);
@@ -244,8 +248,10 @@ TEST(BatchAugment, ValidationIsOnlyResizedToSize) {
   const auto t = sized(Item(TensorImage(x)), 0).get<TensorImage>();
   EXPECT_EQ(v.sizes(), (std::vector<int64_t>{2, 1, 16, 16}));
   EXPECT_EQ(t.sizes(), (std::vector<int64_t>{2, 1, 16, 16}));
-  const auto resized = torch::nn::functional::interpolate(
-      x, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{16, 16}).mode(torch::kBilinear).align_corners(true));
+  const auto resized = torch::nn::functional::interpolate(x, torch::nn::functional::InterpolateFuncOptions()
+                                                                 .size(std::vector<int64_t>{16, 16})
+                                                                 .mode(torch::kBilinear)
+                                                                 .align_corners(true));
   EXPECT_TRUE(torch::allclose(v, resized, 1e-4, 1e-5));
 }
 

@@ -24,7 +24,8 @@ TEST(Interpretation, ConfusionMatrixMostConfusedTopLosses) {
         auto img = (torch::randint(0, 120, {28, 28, 1}) + 60 * c).clamp(0, 255).to(torch::kUInt8);
         save_image(dir.path / split / classes[c] / (std::to_string(n++) + ".png"), img);
       }
-  auto dls = ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 6, .num_workers = 0});
+  auto dls =
+      ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 6, .num_workers = 0});
   torch::manual_seed(1);
   Learner learn(dls, simple_cnn(3), {.path = dir.path, .default_cbs = false});
   learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});

@@ -1,11 +1,11 @@
 // The PNG fast path (src/vision/png.cpp) decodes exactly what OpenCV decodes, for every filter,
 // compression level and channel layout OpenCV writes, and steps aside for what it does not handle.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <torch/torch.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <sys/resource.h>
-#include <torch/torch.h>
 
 #include "fastai/vision/core.h"
 #include "test_util.h"
@@ -16,7 +16,9 @@ using namespace fastai;
 namespace {
 // What OpenCV decodes, as an RGB(A)-ordered [H, W, C] tensor.
 at::Tensor opencv_decode(const std::vector<uint8_t>& png, ImageMode mode) {
-  const int flags = mode == ImageMode::RGB ? cv::IMREAD_COLOR : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE : cv::IMREAD_UNCHANGED;
+  const int flags = mode == ImageMode::RGB    ? cv::IMREAD_COLOR
+                    : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE
+                                              : cv::IMREAD_UNCHANGED;
   cv::Mat m = cv::imdecode(png, flags);
   if (m.channels() == 3) cv::cvtColor(m, m, cv::COLOR_BGR2RGB);
   if (m.channels() == 4) cv::cvtColor(m, m, cv::COLOR_BGRA2RGBA);
@@ -36,8 +38,8 @@ cv::Mat picture(int h, int w, int channels, int seed) {
   for (int r = 0; r < h; ++r)
     for (int c = 0; c < w; ++c)
       for (int k = 0; k < channels; ++k)
-        m.ptr<uint8_t>(r)[c * channels + k] =
-            static_cast<uint8_t>((seed % 3 == 0 ? rng.uniform(0, 256) : (r * 7 + c * 3 + k * 50 + rng.uniform(0, 6 + seed)) % 256));
+        m.ptr<uint8_t>(r)[c * channels + k] = static_cast<uint8_t>(
+            (seed % 3 == 0 ? rng.uniform(0, 256) : (r * 7 + c * 3 + k * 50 + rng.uniform(0, 6 + seed)) % 256));
   return m;
 }
 }  // namespace
@@ -45,14 +47,17 @@ cv::Mat picture(int h, int w, int channels, int seed) {
 TEST(Png, FastPathMatchesOpenCvExactly) {
   int checked = 0;
   const int strategies[] = {cv::IMWRITE_PNG_STRATEGY_DEFAULT, cv::IMWRITE_PNG_STRATEGY_FILTERED,
-                            cv::IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY, cv::IMWRITE_PNG_STRATEGY_RLE, cv::IMWRITE_PNG_STRATEGY_FIXED};
-  const std::pair<int, int> sizes[] = {{1, 1}, {5, 7}, {28, 28}, {17, 33}, {300, 200}};  // the last spans several IDAT chunks
+                            cv::IMWRITE_PNG_STRATEGY_HUFFMAN_ONLY, cv::IMWRITE_PNG_STRATEGY_RLE,
+                            cv::IMWRITE_PNG_STRATEGY_FIXED};
+  const std::pair<int, int> sizes[] = {
+      {1, 1}, {5, 7}, {28, 28}, {17, 33}, {300, 200}};  // the last spans several IDAT chunks
   int seed = 0;
   for (int channels : {1, 3, 4})
     for (auto [h, w] : sizes)
       for (int level : {0, 1, 6, 9})
         for (int strategy : strategies) {
-          if (h == 300 && (level != 0 || strategy != cv::IMWRITE_PNG_STRATEGY_DEFAULT)) continue;  // one big one per layout
+          if (h == 300 && (level != 0 || strategy != cv::IMWRITE_PNG_STRATEGY_DEFAULT))
+            continue;  // one big one per layout
           const auto png = encode(picture(h, w, channels, ++seed), level, strategy);
           if (h == 300) {
             const std::string bytes(png.begin(), png.end());

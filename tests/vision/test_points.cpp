@@ -40,7 +40,8 @@ TEST(Points, ScalerToRelativeAndBack) {
   EXPECT_TRUE(torch::allclose(y[1].get<TensorPoint>(), torch::tensor({{-0.5f, -0.6f}, {1.f, 1.f}})));
   EXPECT_TRUE(torch::allclose(s.decode(y)[1].get<TensorPoint>(), x[1].get<TensorPoint>()));
   PointScaler yx(true);  // (y, x) points
-  EXPECT_TRUE(torch::allclose(yx(Tuple({x[0], TensorPoint(torch::tensor({{2.f, 5.f}}))}))[1].get<TensorPoint>(), torch::tensor({{-0.5f, -0.6f}})));
+  EXPECT_TRUE(torch::allclose(yx(Tuple({x[0], TensorPoint(torch::tensor({{2.f, 5.f}}))}))[1].get<TensorPoint>(),
+                              torch::tensor({{-0.5f, -0.6f}})));
   EXPECT_THROW_WITH(s(Tuple({TensorPoint(torch::zeros({1, 2})), Str("no image")})), std::invalid_argument, "no image");
   EXPECT_THROW_WITH(PointCreate()(Item(TensorBase(torch::zeros({2, 3})))), std::invalid_argument, "[2, 3]");
 }
@@ -113,7 +114,8 @@ TEST(Points, LandWhereTheBatchMatrixAndWarpSay) {
     const auto& q = out[1].get<TensorPoint>();
     for (int64_t i = 0; i < n; ++i) {
       const auto [bc, br] = brightest(im[i], true);
-      const double px = (q[i][0][0].item<double>() + 1) * w / 2 - 0.5, py = (q[i][0][1].item<double>() + 1) * h / 2 - 0.5;
+      const double px = (q[i][0][0].item<double>() + 1) * w / 2 - 0.5,
+                   py = (q[i][0][1].item<double>() + 1) * h / 2 - 0.5;
       EXPECT_NEAR(px, static_cast<double>(bc), 1.5) << "image " << i << (warp ? " (warp)" : "");
       EXPECT_NEAR(py, static_cast<double>(br), 1.5) << "image " << i << (warp ? " (warp)" : "");
     }
@@ -124,8 +126,12 @@ TEST(Points, PointBlockThroughADataBlock) {
   std::vector<Item> items;
   for (int i = 0; i < 8; ++i) items.push_back(Int(i));
   DataBlock dblock({.blocks = {TransformBlock{.type_tfms = [] { return TfmList{}; }}, PointBlock()},
-                    .get_x = {[](const Item& i) { return Item(fastai::Image(dot_image(20, 30, 5 + static_cast<int>(i.get<Int>()), 7))); }},
-                    .get_y = {[](const Item& i) { return Item(TensorBase(torch::tensor({{7.5, 5.5 + static_cast<double>(i.get<Int>())}}))); }},
+                    .get_x = {[](const Item& i) {
+                      return Item(fastai::Image(dot_image(20, 30, 5 + static_cast<int>(i.get<Int>()), 7)));
+                    }},
+                    .get_y = {[](const Item& i) {
+                      return Item(TensorBase(torch::tensor({{7.5, 5.5 + static_cast<double>(i.get<Int>())}})));
+                    }},
                     .splitter = RandomSplitter(0.25, 1),
                     .item_tfms = {std::make_shared<Resize>(20, 20)}});
   auto dls = dblock.dataloaders(items, {.bs = 2});
@@ -135,7 +141,8 @@ TEST(Points, PointBlockThroughADataBlock) {
   // Decoded back to pixels of the 20×20 image: the dot's column moved by the centre crop (5).
   auto samples = dls.valid().decode_batch(b, 2);
   for (const auto& s : samples) {
-    const auto [bc, br] = s[0].is<TensorImage>() ? brightest(s[0].get<TensorImage>(), true) : brightest(s[0].get<fastai::Image>(), false);
+    const auto [bc, br] =
+        s[0].is<TensorImage>() ? brightest(s[0].get<TensorImage>(), true) : brightest(s[0].get<fastai::Image>(), false);
     const auto p = s[1].get<TensorPoint>()[0];
     EXPECT_NEAR(p[0].item<double>() - 0.5, static_cast<double>(bc), 1e-4);
     EXPECT_NEAR(p[1].item<double>() - 0.5, static_cast<double>(br), 1e-4);
@@ -147,9 +154,11 @@ TEST(Boxes, CornersClipAndEmptyBoxesBecomePadding) {
   auto b = torch::tensor({{-0.5f, -0.5f, 0.f, 0.5f}});
   auto flipped = map_boxes(b, [](const at::Tensor& q) { return q * torch::tensor({-1.f, 1.f}); });
   EXPECT_TRUE(torch::allclose(flipped, torch::tensor({{0.f, -0.5f, 0.5f, 0.5f}})));
-  auto shifted = map_boxes(torch::tensor({{0.5f, 0.f, 0.9f, 0.4f}, {-0.2f, -0.2f, 0.2f, 0.2f}}),
-                           [](const at::Tensor& q) { return q + torch::tensor({1.f, 0.f}); });
-  EXPECT_TRUE(torch::allclose(shifted[0], torch::zeros({4})));                         // fully outside
+  auto shifted =
+      map_boxes(torch::tensor({{0.5f, 0.f, 0.9f, 0.4f}, {-0.2f, -0.2f, 0.2f, 0.2f}}), [](const at::Tensor& q) {
+        return q + torch::tensor({1.f, 0.f});
+      });
+  EXPECT_TRUE(torch::allclose(shifted[0], torch::zeros({4})));                        // fully outside
   EXPECT_TRUE(torch::allclose(shifted[1], torch::tensor({0.8f, -0.2f, 1.f, 0.2f})));  // clipped at the edge
 }
 
@@ -164,7 +173,8 @@ TEST(Boxes, BlockPadsDecodesAndFollowsTheImage) {
                     .get_x = {[](const Item&) { return Item(fastai::Image(dot_image(12, 16, 5, 4))); }},
                     .get_y = {[boxes_of](const Item& i) { return Item(TensorBase(boxes_of(i.get<Int>()))); },
                               [](const Item& i) {
-                                return Item(MultiCategory(i.get<Int>() % 2 ? std::vector<std::string>{"a", "b"} : std::vector<std::string>{"b"}));
+                                return Item(MultiCategory(i.get<Int>() % 2 ? std::vector<std::string>{"a", "b"}
+                                                                           : std::vector<std::string>{"b"}));
                               }},
                     .splitter = IndexSplitter({5}),  // train: items 0–4, so one and two boxes mix
                     .n_inp = 1,
@@ -232,7 +242,9 @@ TEST(Points, ShowBatchAndShowResultsDrawThePointsAndBoxes) {
   for (int i = 0; i < 4; ++i) items.push_back(Int(i));
   DataBlock points({.blocks = {TransformBlock{.type_tfms = [] { return TfmList{}; }}, PointBlock()},
                     .get_x = {[](const Item&) { return Item(fastai::Image(dot_image(20, 30, 6, 7))); }},
-                    .get_y = {[](const Item&) { return Item(TensorBase(torch::tensor({{7.5, 6.5}}))); }},
+                    .get_y = {[](const Item&) {
+                      return Item(TensorBase(torch::tensor({{7.5, 6.5}})));
+                    }},
                     .splitter = IndexSplitter({3})});
   auto dls = points.dataloaders(items, {.bs = 2});
   const auto drawn = dls.train().show_batch({}, {.max_n = 2, .ncols = 2, .path = tmp.path / "points.png"});
@@ -246,7 +258,9 @@ TEST(Points, ShowBatchAndShowResultsDrawThePointsAndBoxes) {
 
   DataBlock boxes({.blocks = {TransformBlock{}, BBoxBlock(), BBoxLblBlock()},
                    .get_x = {[](const Item&) { return Item(fastai::Image(dot_image(12, 16, 5, 4))); }},
-                   .get_y = {[](const Item&) { return Item(TensorBase(torch::tensor({{2., 3., 9., 8.}}))); },
+                   .get_y = {[](const Item&) {
+                               return Item(TensorBase(torch::tensor({{2., 3., 9., 8.}})));
+                             },
                              [](const Item&) { return Item(MultiCategory(std::vector<std::string>{"dot"})); }},
                    .splitter = IndexSplitter({3}),
                    .n_inp = 1});

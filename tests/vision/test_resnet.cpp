@@ -54,7 +54,8 @@ TEST(ResNet, NamesEqualTorchvisionStateDictKeys) {
   }
   EXPECT_EQ(n50, 161);  // and resnet50: 161
   EXPECT_EQ(r50->named_parameters().find("layer1.0.conv3.weight")->sizes(), (std::vector<int64_t>{256, 64, 1, 1}));
-  EXPECT_EQ(r50->named_parameters().find("layer4.0.conv2.weight")->sizes(), (std::vector<int64_t>{512, 512, 3, 3}));  // stride on the 3×3
+  EXPECT_EQ(r50->named_parameters().find("layer4.0.conv2.weight")->sizes(),
+            (std::vector<int64_t>{512, 512, 3, 3}));  // stride on the 3×3
 }
 
 TEST(ResNet, ForwardAndBodyShareWeights) {
@@ -78,7 +79,8 @@ TEST(ResNet, VisionLearnerLoadsWeightsFreezesAndNormalises) {
     for (const char* cls : {"a", "b"})
       for (int i = 0; i < 2; ++i) {
         std::filesystem::create_directories(dir.path / split / cls);
-        save_image(dir.path / split / cls / (std::to_string(i) + ".png"), torch::randint(0, 255, {32, 32, 3}, torch::kUInt8));
+        save_image(dir.path / split / cls / (std::to_string(i) + ".png"),
+                   torch::randint(0, 255, {32, 32, 3}, torch::kUInt8));
       }
   auto dls = ImageDataLoaders::from_folder(dir.path, {.bs = 2, .num_workers = 0});
   // "Pretrained" weights: a resnet18 saved under torchvision's names.
@@ -93,14 +95,17 @@ TEST(ResNet, VisionLearnerLoadsWeightsFreezesAndNormalises) {
   auto body = learn.model.as<torch::nn::SequentialImpl>()->ptr(0);
   // The body holds the file's tensors (conv1 is the body's first module).
   EXPECT_TRUE(torch::equal(body->named_parameters().find("0.weight")->detach(), pre->conv1->weight.detach()));
-  EXPECT_TRUE(torch::equal(body->named_parameters().find("4.0.conv1.weight")->detach(), pre->layer1[0]->as<BasicBlockImpl>()->conv1->weight.detach()));
+  EXPECT_TRUE(torch::equal(body->named_parameters().find("4.0.conv1.weight")->detach(),
+                           pre->layer1[0]->as<BasicBlockImpl>()->conv1->weight.detach()));
   // Frozen body (BN stays trainable), trainable head; three parameter groups.
   EXPECT_FALSE(body->named_parameters().find("0.weight")->requires_grad());
   EXPECT_TRUE(body->named_parameters().find("1.weight")->requires_grad());
-  for (const auto& p : learn.model.as<torch::nn::SequentialImpl>()->ptr(1)->parameters()) EXPECT_TRUE(p.requires_grad());
+  for (const auto& p : learn.model.as<torch::nn::SequentialImpl>()->ptr(1)->parameters())
+    EXPECT_TRUE(p.requires_grad());
   EXPECT_EQ(resnet_split(learn.model).size(), 3u);
   bool normalised = false;
-  for (const auto& t : learn.dls.train().after_batch_tfms().transforms()) normalised |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
+  for (const auto& t : learn.dls.train().after_batch_tfms().transforms())
+    normalised |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
   EXPECT_TRUE(normalised);
   learn.fit(1, 1e-3);
   // Export → load_learner rebuilds the same model.
@@ -109,5 +114,6 @@ TEST(ResNet, VisionLearnerLoadsWeightsFreezesAndNormalises) {
   again.logger = nullptr;
   auto img = get_image_files(dir.path / "valid").front();
   EXPECT_TRUE(torch::allclose(learn.predict(Path(img)).probs, again.predict(Path(img)).probs, 1e-5, 1e-6));
-  EXPECT_THROW_WITH(vision_learner(dls, resnet18, {.weights = dir.path / "missing.pt"}), std::invalid_argument, "missing.pt");
+  EXPECT_THROW_WITH(vision_learner(dls, resnet18, {.weights = dir.path / "missing.pt"}), std::invalid_argument,
+                    "missing.pt");
 }

@@ -50,7 +50,10 @@ std::vector<std::pair<at::Tensor, at::Tensor>> epoch(int workers) {
   for (int64_t i = 0; i < 40; ++i) items.push_back(Item(Int(i)));
   Datasets dsets(items, {{make_transform(make_image)}, {make_transform(make_mask)}},
                  {.splits = {{}, {}}, .split_idx = 0});
-  TfmdDL dl(dsets, {.bs = 8, .shuffle = true, .num_workers = workers, .seed = 11,
+  TfmdDL dl(dsets, {.bs = 8,
+                    .shuffle = true,
+                    .num_workers = workers,
+                    .seed = 11,
                     .after_item = {std::make_shared<RandomShift>(3), std::make_shared<ToTensor>()}});
   std::vector<std::pair<at::Tensor, at::Tensor>> out;
   for (const Item& b : dl) out.emplace_back(tensor_of(b[0]).clone(), tensor_of(b[1]).clone());
@@ -90,9 +93,9 @@ TEST(UserTransform, TheArchitectureRecipeDescribesRebuildsAndDraws) {
   const auto a = tensor_of((*again)(x, 0));
   set_seed(5);
   const auto b = tensor_of(t(x, 0));
-  EXPECT_TRUE(torch::equal(a, b));                     // same seed, same draw
+  EXPECT_TRUE(torch::equal(a, b));  // same seed, same draw
   EXPECT_LE((a - 0.5).abs().max().item<double>(), 0.2);
-  EXPECT_GT((a - 0.5).abs().max().item<double>(), 0.0);  // it did move
+  EXPECT_GT((a - 0.5).abs().max().item<double>(), 0.0);         // it did move
   EXPECT_TRUE(torch::equal(tensor_of(t(x, 1)), tensor_of(x)));  // training only
 }
 

@@ -82,9 +82,9 @@ TEST(VisionCore, ImageCreateAndToTensorGiveCHWTensorImages) {
 TEST(VisionCore, ToTensorIsPermuteSharingStorageForAnyLayout) {
   // ToTensor builds its [C, H, W] view directly (no dispatcher); it must be exactly permute's view.
   const auto hwc = torch::arange(2 * 7 * 6 * 3).to(torch::kUInt8).reshape({2, 7, 6, 3});
-  const std::vector<at::Tensor> cases = {hwc[1],                                       // storage offset
-                                         hwc[0].slice(0, 1, 5).slice(1, 2, 6),         // a crop: strided
-                                         hwc[1].select(2, 0).unsqueeze(2),             // one channel
+  const std::vector<at::Tensor> cases = {hwc[1],                                      // storage offset
+                                         hwc[0].slice(0, 1, 5).slice(1, 2, 6),        // a crop: strided
+                                         hwc[1].select(2, 0).unsqueeze(2),            // one channel
                                          hwc[0].to(torch::kFloat).requires_grad_()};  // autograd: permute
   for (const auto& x : cases) {
     const auto t = ToTensor()(Item(fastai::Image(x))).get<TensorImage>();
@@ -96,7 +96,8 @@ TEST(VisionCore, ToTensorIsPermuteSharingStorageForAnyLayout) {
     EXPECT_EQ(t.requires_grad(), x.requires_grad());
   }
   // Collated like any other sample.
-  const auto b = tensor_of(collate({ToTensor()(Item(fastai::Image(cases[1]))), ToTensor()(Item(fastai::Image(cases[1])))}));
+  const auto b =
+      tensor_of(collate({ToTensor()(Item(fastai::Image(cases[1]))), ToTensor()(Item(fastai::Image(cases[1])))}));
   EXPECT_TRUE(torch::equal(b[1], cases[1].permute({2, 0, 1})));
 }
 
@@ -110,7 +111,8 @@ TEST(VisionData, FromFolderLabelsFromParentsSplitsFromGrandparents) {
         save_image(dir.path / split / cls / (std::to_string(n++) + ".png"),
                    torch::full({8, 8, 1}, std::string(cls) == "cat" ? 10 : 240, torch::kUInt8));
       }
-  auto dls = ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 4, .num_workers = 2});
+  auto dls =
+      ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 4, .num_workers = 2});
   EXPECT_EQ(dls.train().n(), 8);
   EXPECT_EQ(dls.valid().n(), 4);
   auto b = batch_tensors(dls.valid().one_batch());
@@ -121,11 +123,15 @@ TEST(VisionData, FromFolderLabelsFromParentsSplitsFromGrandparents) {
   ASSERT_TRUE(dls.loss_func);
   // item transforms run per item on the workers: Resize to 4×4
   auto small = ImageDataLoaders::from_folder(dir.path, {.item_tfms = {std::make_shared<Resize>(4, 4)},
-                                                        .img_cls = ImageCreate::Kind::ImageBW, .bs = 4, .num_workers = 2});
+                                                        .img_cls = ImageCreate::Kind::ImageBW,
+                                                        .bs = 4,
+                                                        .num_workers = 2});
   EXPECT_EQ(batch_tensors(small.train().one_batch())[0].sizes(), (std::vector<int64_t>{4, 1, 4, 4}));
-  EXPECT_THROW_WITH(ImageDataLoaders::from_folder(dir.path, {.valid = "test"}), std::invalid_argument, "test", "not a folder");
+  EXPECT_THROW_WITH(ImageDataLoaders::from_folder(dir.path, {.valid = "test"}), std::invalid_argument, "test",
+                    "not a folder");
   TempDir empty;
-  EXPECT_THROW_WITH(ImageDataLoaders::from_folder(empty.path, {.valid_pct = 0.2}), std::invalid_argument, "no image files");
+  EXPECT_THROW_WITH(ImageDataLoaders::from_folder(empty.path, {.valid_pct = 0.2}), std::invalid_argument,
+                    "no image files");
 }
 
 TEST(VisionData, UntarDataMakesOnceAndNeverLeavesHalfASet) {
@@ -185,13 +191,15 @@ TEST(VisionData, FromCsvReadsFilesLabelsAndTheValidColumn) {
   for (int i = 0; i < 12; ++i) {
     const bool dark = i % 2 == 0;
     std::filesystem::create_directories(dir.path / "imgs");
-    save_image(dir.path / "imgs" / (std::to_string(i) + ".png"), torch::full({8, 8, 1}, dark ? 10 : 240, torch::kUInt8));
+    save_image(dir.path / "imgs" / (std::to_string(i) + ".png"),
+               torch::full({8, 8, 1}, dark ? 10 : 240, torch::kUInt8));
     csv += std::to_string(i) + "," + (dark ? "dark" : "bright") + "," + (i >= 9 ? "True" : "False") + "," +
            (dark ? "dark even" : "bright") + "\n";
   }
   std::ofstream(dir.path / "labels.csv") << csv;
-  auto dls = ImageDataLoaders::from_csv(dir.path, "labels.csv", {.folder = "imgs", .suff = ".png", .valid_col = "is_valid"},
-                                        {.img_cls = ImageCreate::Kind::ImageBW, .bs = 3, .num_workers = 0});
+  auto dls =
+      ImageDataLoaders::from_csv(dir.path, "labels.csv", {.folder = "imgs", .suff = ".png", .valid_col = "is_valid"},
+                                 {.img_cls = ImageCreate::Kind::ImageBW, .bs = 3, .num_workers = 0});
   EXPECT_EQ(dls.train().n(), 9);
   EXPECT_EQ(dls.valid().n(), 3);
   auto b = batch_tensors(dls.valid().one_batch());
@@ -201,11 +209,13 @@ TEST(VisionData, FromCsvReadsFilesLabelsAndTheValidColumn) {
   auto tdl = dls.test_dl({Item(Path(dir.path / "imgs" / "0.png"))});
   EXPECT_EQ(batch_tensors(tdl.one_batch())[0].sizes(), (std::vector<int64_t>{1, 1, 8, 8}));
   // Several labels per image: a multi-category target.
-  auto multi = ImageDataLoaders::from_df(read_csv(dir.path / "labels.csv"), dir.path,
-                                         {.folder = "imgs", .suff = ".png", .label_col = "tags", .label_delim = " "},
-                                         {.valid_pct = 0.25, .seed = 1, .img_cls = ImageCreate::Kind::ImageBW, .bs = 3, .num_workers = 0});
+  auto multi = ImageDataLoaders::from_df(
+      read_csv(dir.path / "labels.csv"), dir.path,
+      {.folder = "imgs", .suff = ".png", .label_col = "tags", .label_delim = " "},
+      {.valid_pct = 0.25, .seed = 1, .img_cls = ImageCreate::Kind::ImageBW, .bs = 3, .num_workers = 0});
   EXPECT_EQ(batch_tensors(multi.train().one_batch())[1].sizes(), (std::vector<int64_t>{3, 3}));  // bright, dark, even
-  EXPECT_THROW_WITH(ImageDataLoaders::from_csv(dir.path, "labels.csv", {.label_col = "nope"}), TableError, "labels.csv", "'nope'");
+  EXPECT_THROW_WITH(ImageDataLoaders::from_csv(dir.path, "labels.csv", {.label_col = "nope"}), TableError, "labels.csv",
+                    "'nope'");
 }
 
 TEST(VisionData, MaskBlockGivesClassMapsWithTheirLoss) {
@@ -215,7 +225,8 @@ TEST(VisionData, MaskBlockGivesClassMapsWithTheirLoss) {
     auto img = torch::full({8, 8, 1}, 20 * i, torch::kUInt8);
     auto mask = torch::zeros({8, 8, 1}, torch::kUInt8);
     mask.slice(0, 0, 4).fill_(i % 3);  // codes 0..2
-    const auto f = dir.path / ("img" + std::to_string(i) + ".png"), m = dir.path / ("mask" + std::to_string(i) + ".png");
+    const auto f = dir.path / ("img" + std::to_string(i) + ".png"),
+               m = dir.path / ("mask" + std::to_string(i) + ".png");
     save_image(f, img);
     save_image(m, mask);
     items.push_back(Tuple({Path(f), Path(m)}));

@@ -19,8 +19,9 @@ TEST(VisionLearner, CreateHeadMatchesFastaisLayout) {
   for (const auto& p : head->named_parameters()) have[p.key()] = p.value().sizes().vec();
   // fastai: AdaptiveConcatPool2d, Flatten, BN(1024), Dropout(.25), Linear(1024,512,no bias), ReLU,
   //         BN(512), Dropout(.5), Linear(512,10,no bias)
-  const std::map<std::string, std::vector<int64_t>> want{{"2.weight", {1024}}, {"2.bias", {1024}}, {"4.weight", {512, 1024}},
-                                                         {"6.weight", {512}},  {"6.bias", {512}},  {"8.weight", {10, 512}}};
+  const std::map<std::string, std::vector<int64_t>> want{{"2.weight", {1024}},      {"2.bias", {1024}},
+                                                         {"4.weight", {512, 1024}}, {"6.weight", {512}},
+                                                         {"6.bias", {512}},         {"8.weight", {10, 512}}};
   EXPECT_EQ(have, want);
   head->eval();
   EXPECT_EQ(head->forward(torch::randn({3, 512, 2, 2})).sizes(), (std::vector<int64_t>{3, 10}));
@@ -42,7 +43,8 @@ TEST(VisionLearner, BuildsFromTheDataAndTrains) {
         if (std::string(cls) == "light") img += 180;
         save_image(dir.path / split / cls / (std::to_string(n++) + ".png"), img);
       }
-  auto dls = ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
+  auto dls =
+      ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
   torch::manual_seed(0);
   auto learn = vision_learner(dls, xresnet18, {.metrics = {accuracy}, .path = dir.path, .default_cbs = false});
   learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
@@ -64,11 +66,12 @@ TEST(VisionLearner, BuildsFromTheDataAndTrains) {
 TEST(VisionLearner, PassesArchitectureOptionsAndExportsThem) {
   auto x = torch::rand({8, 1, 16, 16}), y = torch::randint(0, 2, {8});
   auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 4, .x_type = &TensorImage::info()});
-  auto learn = vision_learner(dls, xresnet18, {.n_out = 2, .n_in = 1, .model = {.stem_szs = {16, 32, 64}, .sa = true},
-                                               .loss_func = CrossEntropyLossFlat()});
+  auto learn = vision_learner(
+      dls, xresnet18,
+      {.n_out = 2, .n_in = 1, .model = {.stem_szs = {16, 32, 64}, .sa = true}, .loss_func = CrossEntropyLossFlat()});
   const auto params = learn.model->named_parameters();
-  EXPECT_TRUE(params.contains("0.4.1.convpath.2.gamma"));            // self-attention in the body
-  EXPECT_EQ(params["0.0.0.weight"].size(0), 16);                      // the stem's first conv
+  EXPECT_TRUE(params.contains("0.4.1.convpath.2.gamma"));  // self-attention in the body
+  EXPECT_EQ(params["0.0.0.weight"].size(0), 16);           // the stem's first conv
   // the export spec rebuilds the same architecture
   auto rebuilt = build_model(nlohmann::json::parse(learn.model_spec));
   const auto again = rebuilt->named_parameters();
@@ -77,7 +80,8 @@ TEST(VisionLearner, PassesArchitectureOptionsAndExportsThem) {
     ASSERT_TRUE(again.contains(p.key())) << p.key();
     EXPECT_EQ(again[p.key()].sizes(), p.value().sizes()) << p.key();
   }
-  EXPECT_THROW_WITH(vision_learner(dls, xresnet18, {.n_out = 2, .n_in = 1, .model = {.stem_szs = {16, 32}},
-                                                     .loss_func = CrossEntropyLossFlat()}),
-                    std::invalid_argument, "stem must end with 64");
+  EXPECT_THROW_WITH(
+      vision_learner(dls, xresnet18,
+                     {.n_out = 2, .n_in = 1, .model = {.stem_szs = {16, 32}}, .loss_func = CrossEntropyLossFlat()}),
+      std::invalid_argument, "stem must end with 64");
 }

@@ -22,7 +22,7 @@ std::map<std::string, std::vector<int64_t>> state_shapes(torch::nn::Module& m) {
 TEST(XResNet, NamesAndShapesEqualFastaisStateDict) {
   const auto ref = fastai::testing::load_reference("xresnet.json");
   const std::map<std::string, torch::nn::Sequential (*)(XResNetOptions)> variants{
-      {"xresnet18", xresnet18},       {"xresnet34", xresnet34},         {"xresnet50", xresnet50},
+      {"xresnet18", xresnet18},           {"xresnet34", xresnet34},       {"xresnet50", xresnet50},
       {"xresnet18_deep", xresnet18_deep}, {"xse_resnet18", xse_resnet18}, {"xresnext50", xresnext50},
       {"xse_resnext50", xse_resnext50}};
   for (const auto& [name, make] : variants) {

@@ -89,10 +89,10 @@ struct CancelException {
   virtual ~CancelException() = default;
   virtual const char* what() const noexcept = 0;
 };
-#define FASTAI_CANCEL_EXCEPTION(Name, part)                                       \
+#define FASTAI_CANCEL_EXCEPTION(Name, part)                                            \
   /** Skips the rest of the part of the loop it is thrown in (see CancelException). */ \
-  struct Name : CancelException {                                                 \
-    const char* what() const noexcept override { return #Name ": " part; }       \
+  struct Name : CancelException {                                                      \
+    const char* what() const noexcept override { return #Name ": " part; }             \
   };
 FASTAI_CANCEL_EXCEPTION(CancelBackwardException, "skip the backward pass")
 FASTAI_CANCEL_EXCEPTION(CancelStepException, "skip the optimizer step")
@@ -149,7 +149,7 @@ class Callback {
 
   /// Runs event `e` if this callback should (run flag, run_train/run_valid); exceptions other
   /// than Cancel*/TrainingError come out as CallbackError naming the callback and event.
-/// Example: `(*cb)(Event::before_fit);`
+  /// Example: `(*cb)(Event::before_fit);`
   void operator()(Event e);
 
   /// The learner this callback is attached to; throws when it is not attached.
@@ -240,7 +240,7 @@ class GatherPredsCallback : public Callback {
   void before_validate() override;
   void after_batch() override;
 
-  std::vector<std::vector<at::Tensor>> inputs;  ///< per batch, the inputs
+  std::vector<std::vector<at::Tensor>> inputs;   ///< per batch, the inputs
   std::vector<at::Tensor> preds, targs, losses;  ///< per batch
 
  private:

@@ -35,7 +35,7 @@ class GradScaler {
   /// Divides every gradient by the scale; returns false (and remembers it) when one is not finite.
   bool unscale_and_check(const std::vector<at::Tensor>& params);
   /// Adjusts the scale after a step attempt.
-/// Example: `scaler.update();`
+  /// Example: `scaler.update();`
   void update();
   double get_scale() const noexcept { return scale_; }
 

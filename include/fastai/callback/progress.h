@@ -24,7 +24,8 @@ struct ProgressOptions {
 ///   epoch     train_loss  valid_loss  accuracy  time
 ///   0         0.398542    0.368219    0.869000  00:08
 /// (order 60; a default callback).
-/// Example: `Learner learn(dls, model, {.cbs = {std::make_shared<ProgressCallback>(ProgressOptions{.show_bars = false})}, .default_cbs = false});`
+/// Example: `Learner learn(dls, model, {.cbs = {std::make_shared<ProgressCallback>(ProgressOptions{.show_bars =
+/// false})}, .default_cbs = false});`
 class ProgressCallback : public Callback {
  public:
   explicit ProgressCallback(ProgressOptions options = {});

@@ -17,7 +17,7 @@ struct RecorderOptions {
   bool add_time = true;
   bool train_metrics = false;
   bool valid_metrics = true;
-  double beta = 0.98;            ///< smoothing of the training loss
+  double beta = 0.98;  ///< smoothing of the training loss
 };
 
 /// Records losses, hyper-parameters and metrics (fastai's Recorder; order 50; a default callback,
@@ -44,12 +44,12 @@ class Recorder : public Callback {
   void after_cancel_validate() override { cancel_valid_ = true; }
   void after_epoch() override;
 
-  std::vector<double> lrs;       ///< last group's lr at each training batch
-  std::vector<double> moms;      ///< last group's mom at each training batch, when the optimizer has one
-  std::vector<double> losses;    ///< smoothed training loss at each training batch
-  std::vector<int64_t> iters;    ///< number of training batches seen at the end of each epoch
+  std::vector<double> lrs;                  ///< last group's lr at each training batch
+  std::vector<double> moms;                 ///< last group's mom at each training batch, when the optimizer has one
+  std::vector<double> losses;               ///< smoothed training loss at each training batch
+  std::vector<int64_t> iters;               ///< number of training batches seen at the end of each epoch
   std::vector<std::vector<double>> values;  ///< each epoch's row without epoch and time
-  std::vector<double> times;     ///< seconds per epoch
+  std::vector<double> times;                ///< seconds per epoch
   /// "epoch", "train_loss", "valid_loss", metric names…, "time".
   std::vector<std::string> metric_names;
   /// Hyper-parameters recorded by ParamScheduler at each batch (lr, mom, …).
@@ -57,16 +57,17 @@ class Recorder : public Callback {
 
   /// Training (smoothed) and validation loss over iterations, written as a PNG; returns its path
   /// (default <path>/<model_dir>/loss.png) after printing it.
-  std::filesystem::path plot_loss(int64_t skip_start = 5, bool with_valid = true, std::filesystem::path file = {}) const;
+  std::filesystem::path plot_loss(int64_t skip_start = 5, bool with_valid = true,
+                                  std::filesystem::path file = {}) const;
   /// Each scheduled hyper-parameter over iterations (PNG). Default file <…>/sched.png.
   /// Example: `learn.fit_one_cycle(1); learn.recorder->plot_sched("sched.png");`
   std::filesystem::path plot_sched(std::filesystem::path file = {}) const;
   /// lr_find's curve (log-scale lr vs loss) without the last `skip_end` points, with the
   /// suggestions marked. Default file <…>/lr_find.png.
   /// Example: `learn.recorder->plot_lr_find(5, {{"valley", {1e-3, 0.4}}});`
-  std::filesystem::path plot_lr_find(int64_t skip_end = 5,
-                                     const std::vector<std::pair<std::string, std::pair<double, double>>>& suggestions = {},
-                                     std::filesystem::path file = {}) const;
+  std::filesystem::path plot_lr_find(
+      int64_t skip_end = 5, const std::vector<std::pair<std::string, std::pair<double, double>>>& suggestions = {},
+      std::filesystem::path file = {}) const;
 
   const RecorderOptions& options() const noexcept { return opt_; }
 

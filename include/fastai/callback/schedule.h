@@ -41,7 +41,8 @@ using ScheduleMap = std::map<std::string, std::vector<Schedule>>;
 
 /// Sets each scheduled hyper-parameter from learn.pct_train before every training batch and
 /// records the values in learn.recorder->hps (fastai's ParamScheduler; order 60, training only).
-/// Example: `learn.fit(1, std::nullopt, {.cbs = {std::make_shared<ParamScheduler>(ScheduleMap{{"lr", {SchedCos(1e-3, 0)}}})}});`
+/// Example: `learn.fit(1, std::nullopt, {.cbs = {std::make_shared<ParamScheduler>(ScheduleMap{{"lr", {SchedCos(1e-3,
+/// 0)}}})}});`
 class ParamScheduler : public Callback {
  public:
   explicit ParamScheduler(ScheduleMap scheds);
@@ -63,7 +64,7 @@ struct LRFinderOptions {
   double start_lr = 1e-7;
   double end_lr = 10;
   int64_t num_it = 100;
-  bool stop_div = true;   ///< stop when the smoothed loss exceeds 4× the best (or is not finite)
+  bool stop_div = true;  ///< stop when the smoothed loss exceeds 4× the best (or is not finite)
 };
 
 /// Trains with an exponentially growing lr and stops when the loss diverges; saves the weights

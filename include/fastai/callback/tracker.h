@@ -31,20 +31,21 @@ class TerminateOnNaNCallback : public Callback {
 /// Example: `EarlyStoppingCallback({.monitor = "accuracy", .patience = 3})`
 struct TrackerOptions {
   std::string monitor = "valid_loss";
-  std::function<bool(double, double)> comp;   ///< comp(new, best): is new better? default by name
+  std::function<bool(double, double)> comp;  ///< comp(new, best): is new better? default by name
   double min_delta = 0;
   bool reset_on_fit = true;
-  int64_t patience = 1;                       ///< EarlyStopping, ReduceLROnPlateau
-  double factor = 10;                         ///< ReduceLROnPlateau: lr /= factor
-  double min_lr = 0;                          ///< ReduceLROnPlateau
-  std::string fname = "model";                ///< SaveModelCallback
-  int64_t every_epoch = 0;                    ///< SaveModelCallback: save every n epochs instead of the best
-  bool at_end = false;                        ///< SaveModelCallback: save at the end instead of loading the best
-  bool with_opt = false;                      ///< SaveModelCallback
+  int64_t patience = 1;         ///< EarlyStopping, ReduceLROnPlateau
+  double factor = 10;           ///< ReduceLROnPlateau: lr /= factor
+  double min_lr = 0;            ///< ReduceLROnPlateau
+  std::string fname = "model";  ///< SaveModelCallback
+  int64_t every_epoch = 0;      ///< SaveModelCallback: save every n epochs instead of the best
+  bool at_end = false;          ///< SaveModelCallback: save at the end instead of loading the best
+  bool with_opt = false;        ///< SaveModelCallback
 };
 
 /// Tracks `monitor` across epochs: `best`, and `new_best` after each epoch (fastai's
-/// TrackerCallback, order 60). Example: `auto t = std::make_shared<TrackerCallback>(TrackerOptions{.monitor = "accuracy"});`
+/// TrackerCallback, order 60). Example: `auto t = std::make_shared<TrackerCallback>(TrackerOptions{.monitor =
+/// "accuracy"});`
 class TrackerCallback : public Callback {
  public:
   explicit TrackerCallback(TrackerOptions options = {});
@@ -76,7 +77,8 @@ class EarlyStoppingCallback : public TrackerCallback {
 };
 
 /// Saves the model whenever `monitor` improves (or every `every_epoch` epochs) and loads the best
-/// at the end of the fit (order 61). Example: `std::make_shared<SaveModelCallback>(TrackerOptions{.monitor = "accuracy"})`
+/// at the end of the fit (order 61). Example: `std::make_shared<SaveModelCallback>(TrackerOptions{.monitor =
+/// "accuracy"})`
 class SaveModelCallback : public TrackerCallback {
  public:
   explicit SaveModelCallback(TrackerOptions options = {}) : TrackerCallback(std::move(options)) { order = 61; }

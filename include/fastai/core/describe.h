@@ -58,11 +58,10 @@ struct TransformRegistrar {
 
 /// Registers Class (which has `static std::shared_ptr<Class> from_description(const json&)`) at
 /// start-up under its own name. Use in a .cpp file.
-#define FASTAI_REGISTER_TRANSFORM(Class)                                                   \
-  static const ::fastai::detail::TransformRegistrar fastai_registrar_##Class(              \
-      #Class, [](const nlohmann::json& j) -> std::shared_ptr<::fastai::Transform> {        \
-        return Class::from_description(j);                                                 \
-      })
+#define FASTAI_REGISTER_TRANSFORM(Class)                                      \
+  static const ::fastai::detail::TransformRegistrar fastai_registrar_##Class( \
+      #Class,                                                                 \
+      [](const nlohmann::json& j) -> std::shared_ptr<::fastai::Transform> { return Class::from_description(j); })
 
 /// Declares, inside a transform class, everything describe/rebuild needs from ONE list of its
 /// members: type_name(), describe(), from_description() and the field list itself. The members
@@ -79,12 +78,11 @@ struct TransformRegistrar {
 ///     double p_;
 ///   };
 ///   FASTAI_REGISTER_DESCRIBED(Flip);   // describe() == {"type": "Flip", …, "p": 0.5}
-#define FASTAI_DESCRIBED(Class, ...)                                              \
- public:                                                                          \
-  std::string type_name() const override { return #Class; }                       \
-  nlohmann::json describe() const override;                                       \
-  static std::shared_ptr<Class> from_description(const nlohmann::json& j);        \
-  /** The described members, in constructor order. */                            \
-  auto described_fields() const { return std::tie(__VA_ARGS__); }                \
+#define FASTAI_DESCRIBED(Class, ...)                                       \
+ public:                                                                   \
+  std::string type_name() const override { return #Class; }                \
+  nlohmann::json describe() const override;                                \
+  static std::shared_ptr<Class> from_description(const nlohmann::json& j); \
+  /** The described members, in constructor order. */                      \
+  auto described_fields() const { return std::tie(__VA_ARGS__); }          \
   static constexpr const char* described_names() { return #__VA_ARGS__; }
-

@@ -12,13 +12,13 @@
 ///   fastai::Item x = TensorDepth(torch::rand({1, 8, 8}));
 ///   x.is<fastai::TensorImageBase>();        // true: parent-type fallback
 ///   const torch::Tensor& t = x.get<TensorDepth>();
-#include <memory>
-#include <typeinfo>
 #include <initializer_list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <typeindex>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -141,33 +141,32 @@ const TypeInfo& register_type(std::string_view name, const TypeInfo* parent, std
 }  // namespace fastai
 
 // The members every semantic type struct has: info(), the payload and conversion to Item.
-#define FASTAI_DETAIL_SEMANTIC_BODY(Name, parent_info)                                               \
-  static const ::fastai::TypeInfo& info() {                                                         \
-    static const ::fastai::TypeInfo& i = ::fastai::detail::register_type(#Name, parent_info,          \
-                                                                         typeid(payload_type));       \
-    return i;                                                                                       \
-  }                                                                                                 \
-  payload_type value;                                                                               \
-  explicit Name(payload_type v) : value(std::move(v)) {}                                            \
-  operator ::fastai::Item() const& { return ::fastai::Item(info(), value); }                        \
-  operator ::fastai::Item() && { return ::fastai::Item(info(), std::move(value)); }
+#define FASTAI_DETAIL_SEMANTIC_BODY(Name, parent_info)                                                              \
+  static const ::fastai::TypeInfo& info() {                                                                         \
+    static const ::fastai::TypeInfo& i = ::fastai::detail::register_type(#Name, parent_info, typeid(payload_type)); \
+    return i;                                                                                                       \
+  }                                                                                                                 \
+  payload_type value;                                                                                               \
+  explicit Name(payload_type v) : value(std::move(v)) {}                                                            \
+  operator ::fastai::Item() const& { return ::fastai::Item(info(), value); }                                        \
+  operator ::fastai::Item()&& { return ::fastai::Item(info(), std::move(value)); }
 
 /// Declares a root semantic type with its own payload: `FASTAI_SEMANTIC_TYPE(Str, std::string)`.
 /// Defines struct Name with `info()`, `payload_type`, and a constructor producing an Item:
 /// `Item s = Str("hello");`.
-#define FASTAI_SEMANTIC_TYPE(Name, Payload)                      \
-  struct Name {                                                \
-    using payload_type = Payload;                              \
-    FASTAI_DETAIL_SEMANTIC_BODY(Name, &::fastai::any_type())   \
+#define FASTAI_SEMANTIC_TYPE(Name, Payload)                  \
+  struct Name {                                              \
+    using payload_type = Payload;                            \
+    FASTAI_DETAIL_SEMANTIC_BODY(Name, &::fastai::any_type()) \
   }
 
 /// Declares a semantic subtype sharing its parent's payload:
 /// `FASTAI_SEMANTIC_SUBTYPE(TensorImage, TensorImageBase)`.
-#define FASTAI_SEMANTIC_SUBTYPE(Name, Parent)                    \
-  struct Name {                                                \
-    using payload_type = Parent::payload_type;                 \
-    using parent_type = Parent;                                \
-    FASTAI_DETAIL_SEMANTIC_BODY(Name, &Parent::info())         \
+#define FASTAI_SEMANTIC_SUBTYPE(Name, Parent)          \
+  struct Name {                                        \
+    using payload_type = Parent::payload_type;         \
+    using parent_type = Parent;                        \
+    FASTAI_DETAIL_SEMANTIC_BODY(Name, &Parent::info()) \
   }
 
 namespace fastai {

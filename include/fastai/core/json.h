@@ -11,10 +11,10 @@
 /// the first value. Include this in .cpp files only: it pulls in the whole of nlohmann/json.
 #include <ATen/ATen.h>
 
-#include <nlohmann/json.hpp>
-#include <stdexcept>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -42,8 +42,7 @@ struct EnumNames {
   const char* name(E e) const {
     for (const auto& [v, n] : names)
       if (v == e) return n;
-    throw DescriptionError(std::string(what) + ": value " + std::to_string(static_cast<long long>(e)) +
-                           " has no name");
+    throw DescriptionError(std::string(what) + ": value " + std::to_string(static_cast<long long>(e)) + " has no name");
   }
   E value(const std::string& s) const {
     std::string known;
@@ -60,11 +59,11 @@ struct EnumNames {
 
 /// Declares `Enum`'s names once, for to_json/from_json (found by ADL, so use it in the enum's
 /// namespace). Example: `FASTAI_JSON_ENUM(Reduction, {{Reduction::none, "none"}, {Reduction::mean, "mean"}})`
-#define FASTAI_JSON_ENUM(Enum, ...)                                                          \
-  inline const ::fastai::detail::EnumNames<Enum>& fastai_enum_names(Enum) {                  \
-    static const ::fastai::detail::EnumNames<Enum> names{#Enum, __VA_ARGS__};                \
-    return names;                                                                            \
-  }                                                                                          \
+#define FASTAI_JSON_ENUM(Enum, ...)                                                           \
+  inline const ::fastai::detail::EnumNames<Enum>& fastai_enum_names(Enum) {                   \
+    static const ::fastai::detail::EnumNames<Enum> names{#Enum, __VA_ARGS__};                 \
+    return names;                                                                             \
+  }                                                                                           \
   inline void to_json(nlohmann::json& j, const Enum& e) { j = fastai_enum_names(e).name(e); } \
   inline void from_json(const nlohmann::json& j, Enum& e) { e = fastai_enum_names(e).value(j.get<std::string>()); }
 
@@ -73,12 +72,16 @@ namespace nlohmann {
 template <class T>
 struct adl_serializer<std::optional<T>> {
   static void to_json(json& j, const std::optional<T>& o) {
-    if (o) j = *o;
-    else j = nullptr;
+    if (o)
+      j = *o;
+    else
+      j = nullptr;
   }
   static void from_json(const json& j, std::optional<T>& o) {
-    if (j.is_null()) o.reset();
-    else o = j.get<T>();
+    if (j.is_null())
+      o.reset();
+    else
+      o = j.get<T>();
   }
 };
 
@@ -113,7 +116,7 @@ struct adl_serializer<at::Tensor> {
                          ? at::tensor(v.get<std::vector<double>>(), at::kDouble)
                          : at::tensor(v.get<std::vector<int64_t>>(), at::kLong);
     static const std::vector<std::pair<std::string, at::ScalarType>> kTypes = {
-        {"Float", at::kFloat}, {"Double", at::kDouble}, {"Half", at::kHalf}, {"BFloat16", at::kBFloat16},
+        {"Float", at::kFloat}, {"Double", at::kDouble}, {"Half", at::kHalf},   {"BFloat16", at::kBFloat16},
         {"Long", at::kLong},   {"Int", at::kInt},       {"Short", at::kShort}, {"Char", at::kChar},
         {"Byte", at::kByte},   {"Bool", at::kBool}};
     int64_t numel = 1;
@@ -144,8 +147,10 @@ inline std::vector<std::string> described_keys(const char* names) {
     cur.clear();
   };
   for (const char* c = names; *c; ++c) {
-    if (*c == ',') flush();
-    else cur += *c;
+    if (*c == ',')
+      flush();
+    else
+      cur += *c;
   }
   flush();
   return keys;
@@ -156,14 +161,18 @@ template <class Tuple>
 nlohmann::json describe_fields(nlohmann::json j, const char* names, const Tuple& fields) {
   const auto keys = described_keys(names);
   size_t i = 0;
-  std::apply([&](const auto&... f) {
-    auto one = [&](const auto& v) {
-      const auto& key = keys.at(i++);
-      if (key == "o") j.update(nlohmann::json(v));
-      else j[key] = v;
-    };
-    (one(f), ...);
-  }, fields);
+  std::apply(
+      [&](const auto&... f) {
+        auto one = [&](const auto& v) {
+          const auto& key = keys.at(i++);
+          if (key == "o")
+            j.update(nlohmann::json(v));
+          else
+            j[key] = v;
+        };
+        (one(f), ...);
+      },
+      fields);
   return j;
 }
 
@@ -175,8 +184,7 @@ std::shared_ptr<Class> rebuild_fields(const nlohmann::json& j, const char* names
     using T = typename decltype(tag)::type;
     return keys.at(i) == "o" ? j.get<T>() : j.at(keys.at(i)).template get<T>();
   };
-  return std::make_shared<Class>(
-      read(std::type_identity<std::decay_t<std::tuple_element_t<I, Tuple>>>{}, I)...);
+  return std::make_shared<Class>(read(std::type_identity<std::decay_t<std::tuple_element_t<I, Tuple>>>{}, I)...);
 }
 
 }  // namespace fastai::detail
@@ -185,16 +193,15 @@ std::shared_ptr<Class> rebuild_fields(const nlohmann::json& j, const char* names
 /// .cpp file that includes fastai/core/json.h, with to_json/from_json for every member's type
 /// (NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT for options structs, FASTAI_JSON_ENUM for enums).
 /// Example: `FASTAI_REGISTER_DESCRIBED(Resize);`
-#define FASTAI_REGISTER_DESCRIBED(Class)                                                              \
-  nlohmann::json Class::describe() const {                                                            \
-    return ::fastai::detail::describe_fields(describe_base(), described_names(), described_fields()); \
-  }                                                                                                   \
-  std::shared_ptr<Class> Class::from_description(const nlohmann::json& j) {                           \
-    using Fields = decltype(std::declval<const Class&>().described_fields());                         \
-    auto t = ::fastai::detail::rebuild_fields<Class, Fields>(                                         \
-        j, described_names(), std::make_index_sequence<std::tuple_size_v<Fields>>{});                 \
-    t->apply_base(j);                                                                                 \
-    return t;                                                                                         \
-  }                                                                                                   \
+#define FASTAI_REGISTER_DESCRIBED(Class)                                                                             \
+  nlohmann::json Class::describe() const {                                                                           \
+    return ::fastai::detail::describe_fields(describe_base(), described_names(), described_fields());                \
+  }                                                                                                                  \
+  std::shared_ptr<Class> Class::from_description(const nlohmann::json& j) {                                          \
+    using Fields = decltype(std::declval<const Class&>().described_fields());                                        \
+    auto t = ::fastai::detail::rebuild_fields<Class, Fields>(j, described_names(),                                   \
+                                                             std::make_index_sequence<std::tuple_size_v<Fields>>{}); \
+    t->apply_base(j);                                                                                                \
+    return t;                                                                                                        \
+  }                                                                                                                  \
   FASTAI_REGISTER_TRANSFORM(Class)
-

@@ -36,10 +36,11 @@ std::filesystem::path plot_panels(const std::filesystem::path& file, const std::
 
 /// A matrix as a heat map with each cell's value written in it (the confusion matrix's
 /// picture): rows top to bottom, labelled by `row_labels`, columns by `col_labels`.
-/// Example: `plot_matrix("cm.png", {{5, 1}, {0, 7}}, {"cat", "dog"}, {"cat", "dog"}, {.xlabel = "predicted", .ylabel = "actual"});`
+/// Example: `plot_matrix("cm.png", {{5, 1}, {0, 7}}, {"cat", "dog"}, {"cat", "dog"}, {.xlabel = "predicted", .ylabel =
+/// "actual"});`
 std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::vector<std::vector<double>>& m,
-                                  const std::vector<std::string>& row_labels, const std::vector<std::string>& col_labels,
-                                  const PlotOptions& options = {});
+                                  const std::vector<std::string>& row_labels,
+                                  const std::vector<std::string>& col_labels, const PlotOptions& options = {});
 
 /// The gnuplot executable found on PATH (or $FASTAI_GNUPLOT), empty when there is none.
 /// Example: `if (fastai::gnuplot_path().empty()) skip_plots();`

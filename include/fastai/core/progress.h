@@ -12,14 +12,14 @@ namespace fastai {
 /// Options for ProgressBar. `interactive`: redraw in place with '\r' (default: when stderr is
 /// a terminal); otherwise only the finished bar is printed, so logs stay readable.
 struct ProgressBarOptions {
-  std::string label;                    ///< printed before the bar, e.g. "epoch 1"
-  std::string unit = "it";              ///< unit of the speed, e.g. "batch", "img"
-  std::ostream* out = nullptr;          ///< nullptr means std::cerr
-  int width = 30;                       ///< characters of the bar itself
-  int interactive = -1;                 ///< -1 auto, 0 no, 1 yes
-  double min_interval_s = 0.1;          ///< redraw at most this often
-  bool leave = true;                    ///< false: the finished bar is erased (not printed), like fastprogress' leave=False
-  std::function<double()> clock;        ///< seconds; defaults to a steady clock (tests inject one)
+  std::string label;              ///< printed before the bar, e.g. "epoch 1"
+  std::string unit = "it";        ///< unit of the speed, e.g. "batch", "img"
+  std::ostream* out = nullptr;    ///< nullptr means std::cerr
+  int width = 30;                 ///< characters of the bar itself
+  int interactive = -1;           ///< -1 auto, 0 no, 1 yes
+  double min_interval_s = 0.1;    ///< redraw at most this often
+  bool leave = true;              ///< false: the finished bar is erased (not printed), like fastprogress' leave=False
+  std::function<double()> clock;  ///< seconds; defaults to a steady clock (tests inject one)
 };
 
 /// Progress over `total` steps. Call `update(done)` as work completes; the bar finishes (one

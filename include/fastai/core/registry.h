@@ -47,8 +47,8 @@ class Registry {
     if (auto it = map_.find(name); it != map_.end()) return it->second;
     std::string known;
     for (const auto& [n, _] : map_) known += (known.empty() ? "" : ", ") + n;
-    throw Error((context.empty() ? "" : context + ": ") + "no " + what_ + " '" + name + "' is registered (known: " +
-                (known.empty() ? "none" : known) + "); " + how_);
+    throw Error((context.empty() ? "" : context + ": ") + "no " + what_ + " '" + name +
+                "' is registered (known: " + (known.empty() ? "none" : known) + "); " + how_);
   }
 
   /// Whether `name` is registered. Example: `reg.contains("Resize")`

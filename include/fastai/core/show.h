@@ -25,7 +25,8 @@ struct ShowContext {
 using ShowFn = std::function<void(const Item& x, ShowContext& ctx)>;
 
 /// Registers how items of type `t` (and its descendants without their own) are shown.
-/// Example: `register_show(Category::info(), [](const Item& x, ShowContext& c) { c.titles.push_back(x.get<Category>()); });`
+/// Example: `register_show(Category::info(), [](const Item& x, ShowContext& c) { c.titles.push_back(x.get<Category>());
+/// });`
 void register_show(const TypeInfo& t, ShowFn fn);
 
 /// True when `x` (every element, for a tuple) has a show function.

@@ -138,10 +138,10 @@ class TypeDispatch2 {
 /// Keyword arguments of Transform.
 /// Example: `Transform t({.name = "Aug", .order = 2, .split_idx = 0});`
 struct TransformOptions {
-  std::string name;                ///< shown in reprs and error messages
-  int order = 0;                   ///< Pipelines sort by it
-  std::optional<int> split_idx;    ///< 0: train only, 1: valid only, unset: always
-  bool whole_tuple = false;        ///< fastai's ItemTransform: receive the whole tuple
+  std::string name;              ///< shown in reprs and error messages
+  int order = 0;                 ///< Pipelines sort by it
+  std::optional<int> split_idx;  ///< 0: train only, 1: valid only, unset: always
+  bool whole_tuple = false;      ///< fastai's ItemTransform: receive the whole tuple
 };
 
 /// Thrown by describe() for transforms that wrap an unregistered C++ function.
@@ -286,8 +286,10 @@ class Transform {
       return [f = std::move(f)](const Item& x, const CallState& s) -> Item {
         const S* state = std::any_cast<S>(&s);
         if (!state) bad_state(typeid(S).name(), s);
-        if constexpr (std::is_same_v<X, Item>) return to_item(x, f(x, *state));
-        else return to_item(x, f(x.get<T>(), *state));
+        if constexpr (std::is_same_v<X, Item>)
+          return to_item(x, f(x, *state));
+        else
+          return to_item(x, f(x.get<T>(), *state));
       };
     }
   }

@@ -142,10 +142,10 @@ class Datasets {
 /// Keyword arguments of show_batch.
 /// Example: `dls.show_batch({}, {.max_n = 4, .out = &std::cerr})`
 struct ShowBatchOptions {
-  int64_t max_n = 9;                    ///< samples to show
-  int ncols = 3;                        ///< grid columns (pictures)
-  std::filesystem::path path;           ///< where a picture goes (default chosen by the renderer)
-  std::ostream* out = nullptr;          ///< where text goes (nullptr: std::cout)
+  int64_t max_n = 9;            ///< samples to show
+  int ncols = 3;                ///< grid columns (pictures)
+  std::filesystem::path path;   ///< where a picture goes (default chosen by the renderer)
+  std::ostream* out = nullptr;  ///< where text goes (nullptr: std::cout)
 };
 
 /// Renders decoded samples: `x`/`y` are the decoded batch's inputs and targets (their types
@@ -194,7 +194,7 @@ struct TfmdDLOptions {
   std::vector<std::shared_ptr<Transform>> after_item;    ///< per item, on the workers
   std::vector<std::shared_ptr<Transform>> before_batch;  ///< whole tuple of items, before collation
   std::vector<std::shared_ptr<Transform>> after_batch;   ///< per batch, on the device
-  bool do_setup = true;  ///< set after_item up on the items, after_batch on one batch
+  bool do_setup = true;                                  ///< set after_item up on the items, after_batch on one batch
 };
 
 /// A DataLoader over Datasets with after_item / before_batch / after_batch pipelines that can
@@ -251,8 +251,8 @@ class TfmdDL : public DataLoader {
 /// Example: `DataLoaders::from_dsets(dsets, {.bs = 64, .val_bs = 128, .num_workers = 2})`
 struct DataLoadersOptions {
   int64_t bs = 64;
-  std::optional<int64_t> val_bs;   ///< default: bs
-  bool shuffle = true;             ///< for the training loader (valid never shuffles)
+  std::optional<int64_t> val_bs;  ///< default: bs
+  bool shuffle = true;            ///< for the training loader (valid never shuffles)
   int num_workers = 0;
   std::optional<uint64_t> seed;
   std::optional<c10::Device> device;
@@ -264,12 +264,12 @@ struct DataLoadersOptions {
 struct TensorLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
-  bool shuffle = true;                          ///< training loader (also drops its last partial batch)
+  bool shuffle = true;  ///< training loader (also drops its last partial batch)
   std::optional<uint64_t> seed;
   std::optional<c10::Device> device;
   std::vector<std::shared_ptr<Transform>> after_batch;  ///< set up on one training batch
-  const TypeInfo* x_type = nullptr;             ///< semantic type of the inputs (default TensorBase)
-  const TypeInfo* y_type = nullptr;             ///< of the targets (default TensorBase)
+  const TypeInfo* x_type = nullptr;                     ///< semantic type of the inputs (default TensorBase)
+  const TypeInfo* y_type = nullptr;                     ///< of the targets (default TensorBase)
 };
 
 /// The training and validation loaders (and any others) of a task (fastai's DataLoaders).
@@ -296,7 +296,8 @@ class DataLoaders {
   /// loading) sharing one after_batch pipeline, set up on a training batch; split index 0 / 1.
   /// from_tensors and dataloaders_from_torch are built on it.
   /// Example: `auto dls = DataLoaders::from_loaders(train_dl, valid_dl, {std::make_shared<IntToFloatTensor>()});`
-  static DataLoaders from_loaders(DataLoader train, DataLoader valid, std::vector<std::shared_ptr<Transform>> after_batch = {},
+  static DataLoaders from_loaders(DataLoader train, DataLoader valid,
+                                  std::vector<std::shared_ptr<Transform>> after_batch = {},
                                   std::optional<c10::Device> device = std::nullopt);
 
   TfmdDL& train() { return at(0); }
@@ -313,7 +314,9 @@ class DataLoaders {
   /// The training loader's first batch (fastai's dls.one_batch()). Example: `auto b = dls.one_batch();`
   Item one_batch() { return train().one_batch(); }
   /// show_batch on the training loader (fastai's dls.show_batch()).
-  std::string show_batch(Item batch = {}, ShowBatchOptions options = {}) { return train().show_batch(std::move(batch), options); }
+  std::string show_batch(Item batch = {}, ShowBatchOptions options = {}) {
+    return train().show_batch(std::move(batch), options);
+  }
   /// The loss the targets call for (from the target pipeline's transforms: cross-entropy for a
   /// category, BCE-with-logits for multi-category, MSE for regression); nullptr when unknown.
   /// The Learner uses it when no loss_func is given. Example: `dls.loss_func = MSELossFlat();`

@@ -23,9 +23,9 @@ const std::vector<std::string>& default_na_values();
 struct CsvOptions {
   char sep = ',';
   char quote = '"';
-  bool header = true;                            ///< first record names the columns (else 0, 1, …)
-  std::map<std::string, ColType> dtypes;         ///< override the inferred kind of these columns
-  std::vector<std::string> parse_dates;          ///< columns to parse as dates (ISO 8601)
+  bool header = true;                                        ///< first record names the columns (else 0, 1, …)
+  std::map<std::string, ColType> dtypes;                     ///< override the inferred kind of these columns
+  std::vector<std::string> parse_dates;                      ///< columns to parse as dates (ISO 8601)
   std::vector<std::string> na_values = default_na_values();  ///< cells read as missing
 };
 

@@ -6,9 +6,9 @@
 /// Example:
 ///   Table df = read_csv(path / "labels.csv");              // name,label,is_valid
 ///   DataBlock dblock({.blocks = {ImageBlock(), CategoryBlock()},
-///                     .get_x = {std::make_shared<ColReader>("name", ColReaderOptions{.pref = (path / "train/").string()})},
-///                     .get_y = {std::make_shared<ColReader>("label")},
-///                     .splitter = ColSplitter("is_valid")});
+///                     .get_x = {std::make_shared<ColReader>("name", ColReaderOptions{.pref = (path /
+///                     "train/").string()})}, .get_y = {std::make_shared<ColReader>("label")}, .splitter =
+///                     ColSplitter("is_valid")});
 ///   auto dls = dblock.dataloaders(rows_of(df));
 #include <memory>
 #include <string>
@@ -43,9 +43,9 @@ std::vector<Item> rows_of(Table df);
 /// Example: `Col c = 0;  Col d = "label";`
 struct Col {
   std::variant<int64_t, std::string> ref;
-  Col(int i) : ref(static_cast<int64_t>(i)) {}                // NOLINT: implicit, as fastai's int/str
-  Col(std::string name) : ref(std::move(name)) {}             // NOLINT
-  Col(const char* name) : ref(std::string(name)) {}           // NOLINT
+  Col(int i) : ref(static_cast<int64_t>(i)) {}       // NOLINT: implicit, as fastai's int/str
+  Col(std::string name) : ref(std::move(name)) {}    // NOLINT
+  Col(const char* name) : ref(std::string(name)) {}  // NOLINT
   /// The column's name in `t`; throws naming the index or name when `t` has no such column.
   std::string name(const Table& t) const;
   std::string repr() const;
@@ -54,9 +54,9 @@ struct Col {
 /// Keyword arguments of ColReader (fastai's).
 /// Example: `ColReaderOptions{.pref = "images/", .suff = ".jpg"}` or `{.label_delim = " "}`
 struct ColReaderOptions {
-  std::string pref;          ///< prepended to the text (a folder); the result is then a Path
-  std::string suff;          ///< appended to the text (an extension)
-  std::string label_delim;   ///< split the text into labels (a MultiCategory)
+  std::string pref;         ///< prepended to the text (a folder); the result is then a Path
+  std::string suff;         ///< appended to the text (an extension)
+  std::string label_delim;  ///< split the text into labels (a MultiCategory)
 };
 
 /// Reads `cols` of a Row item (fastai's ColReader): one column → Str (Path when `pref` or
@@ -66,7 +66,8 @@ struct ColReaderOptions {
 class ColReader : public Transform {
  public:
   explicit ColReader(std::vector<Col> cols, ColReaderOptions options = {});
-  explicit ColReader(Col col, ColReaderOptions options = {}) : ColReader(std::vector<Col>{std::move(col)}, std::move(options)) {}
+  explicit ColReader(Col col, ColReaderOptions options = {})
+      : ColReader(std::vector<Col>{std::move(col)}, std::move(options)) {}
   std::string type_name() const override { return "ColReader"; }
   nlohmann::json describe() const override;
   static std::shared_ptr<ColReader> from_description(const nlohmann::json& j);

@@ -20,8 +20,7 @@ struct MnistTensors {
 
 /// Fashion-MNIST's class names, indexed by label.
 inline constexpr std::array<std::string_view, 10> fashion_mnist_classes = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"};
 
 /// Where Fashion-MNIST's idx files are: $FASTAI_FASHION_MNIST_DIR if set, else the Debian
 /// package's /usr/share/datasets/fashion-mnist.
@@ -83,8 +82,8 @@ void register_dataset(const std::string& name, DatasetMaker make);
 
 /// Keyword arguments of untar_data. Example: `untar_data(URLs::FASHION_MNIST, {.force = true})`
 struct UntarOptions {
-  bool force = false;                  ///< make it again even when present
-  std::filesystem::path data_dir;      ///< default <fastai_home()>/data
+  bool force = false;              ///< make it again even when present
+  std::filesystem::path data_dir;  ///< default <fastai_home()>/data
 };
 
 /// The folder holding data set `name`, made once: into a temporary folder beside it, renamed

@@ -65,17 +65,17 @@ class DataLoaderError : public std::runtime_error {
 /// Keyword arguments of DataLoader.
 /// Example: `DataLoader dl(src, n, {.bs = 32, .shuffle = true, .num_workers = 2, .seed = 42});`
 struct DataLoaderOptions {
-  int64_t bs = 64;                       ///< batch size
+  int64_t bs = 64;  ///< batch size
   bool shuffle = false;
   bool drop_last = false;
-  int num_workers = 0;                   ///< threads building batches (0: in the consumer thread)
+  int num_workers = 0;  ///< threads building batches (0: in the consumer thread)
   /// With 0 workers, build a batch's items on the intra-op threads (at::parallel_for): loading
   /// then takes turns with the model's compute on the same threads instead of competing with it.
   bool parallel_items = true;
-  int prefetch = 2;                      ///< batches each worker may run ahead
-  std::optional<uint64_t> seed;          ///< default: drawn from fastai::rng() at construction
-  std::optional<c10::Device> device;     ///< batches are moved here before after_batch
-  std::optional<int64_t> n;              ///< number of items (default: the dataset's size)
+  int prefetch = 2;                   ///< batches each worker may run ahead
+  std::optional<uint64_t> seed;       ///< default: drawn from fastai::rng() at construction
+  std::optional<c10::Device> device;  ///< batches are moved here before after_batch
+  std::optional<int64_t> n;           ///< number of items (default: the dataset's size)
 };
 
 /// fastai's DataLoader.
@@ -94,7 +94,7 @@ class DataLoader {
   DataLoader() : DataLoader(nullptr, 0) {}
 
   // ---- replaceable stages (fastai's funcs_kwargs methods) ----
-  std::function<void(DataLoader&)> randomize;       ///< new epoch seed (called by begin())
+  std::function<void(DataLoader&)> randomize;  ///< new epoch seed (called by begin())
   std::function<void(DataLoader&)> before_iter;
   std::function<void(DataLoader&)> after_iter;
   std::function<std::vector<int64_t>(const DataLoader&)> get_idxs;

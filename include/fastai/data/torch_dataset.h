@@ -18,13 +18,13 @@ namespace fastai {
 struct TorchDatasetOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
-  bool shuffle = true;                  ///< training loader (drops its last partial batch too)
-  int num_workers = 0;                  ///< threads calling get(i) (the dataset must allow concurrent get)
+  bool shuffle = true;  ///< training loader (drops its last partial batch too)
+  int num_workers = 0;  ///< threads calling get(i) (the dataset must allow concurrent get)
   std::optional<uint64_t> seed;
   std::optional<c10::Device> device;
   std::vector<std::shared_ptr<Transform>> after_batch;  ///< set up on one training batch
-  const TypeInfo* x_type = nullptr;     ///< semantic type of the data (default TensorBase)
-  const TypeInfo* y_type = nullptr;     ///< of the targets (default TensorBase)
+  const TypeInfo* x_type = nullptr;                     ///< semantic type of the data (default TensorBase)
+  const TypeInfo* y_type = nullptr;                     ///< of the targets (default TensorBase)
 };
 
 namespace detail {
@@ -56,11 +56,17 @@ DataLoaders dataloaders_from_torch(D train, D valid, TorchDatasetOptions o = {})
   const TypeInfo& xt = o.x_type ? *o.x_type : TensorBase::info();
   const TypeInfo& yt = o.y_type ? *o.y_type : TensorBase::info();
   auto tr = detail::torch_loader(std::make_shared<D>(std::move(train)), xt, yt,
-                                 {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .num_workers = o.num_workers,
-                                  .seed = o.seed, .device = o.device});
+                                 {.bs = o.bs,
+                                  .shuffle = o.shuffle,
+                                  .drop_last = o.shuffle,
+                                  .num_workers = o.num_workers,
+                                  .seed = o.seed,
+                                  .device = o.device});
   auto va = detail::torch_loader(std::make_shared<D>(std::move(valid)), xt, yt,
-                                 {.bs = o.val_bs.value_or(o.bs), .num_workers = o.num_workers,
-                                  .seed = o.seed ? std::optional<uint64_t>(*o.seed + 1) : std::nullopt, .device = o.device});
+                                 {.bs = o.val_bs.value_or(o.bs),
+                                  .num_workers = o.num_workers,
+                                  .seed = o.seed ? std::optional<uint64_t>(*o.seed + 1) : std::nullopt,
+                                  .device = o.device});
   return DataLoaders::from_loaders(std::move(tr), std::move(va), o.after_batch, o.device);
 }
 

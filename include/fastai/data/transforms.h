@@ -10,8 +10,8 @@
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "fastai/core/semantic.h"
@@ -23,9 +23,9 @@ namespace fastai {
 
 /// Options of get_files. `extensions` compare lower-cased, with the dot (".png").
 struct GetFilesOptions {
-  std::set<std::string> extensions;   ///< empty: every file
+  std::set<std::string> extensions;  ///< empty: every file
   bool recurse = true;
-  std::vector<std::string> folders;   ///< only these top-level folders (empty: all)
+  std::vector<std::string> folders;  ///< only these top-level folders (empty: all)
 };
 
 /// The files under `path` (hidden files and folders skipped), sorted for reproducibility.

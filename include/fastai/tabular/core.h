@@ -22,8 +22,8 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "fastai/data/block.h"
-#include "fastai/data/transforms.h"
 #include "fastai/data/table.h"
+#include "fastai/data/transforms.h"
 
 namespace fastai {
 
@@ -70,10 +70,9 @@ void register_proc(const std::string& name, std::function<std::shared_ptr<Tabula
 class Proc {
  public:
   template <class P>
-    requires std::derived_from<P, TabularProc>
-  Proc(P p)  // NOLINT: implicit, so procs read as in fastai
+  requires std::derived_from<P, TabularProc> Proc(P p)  // NOLINT: implicit, so procs read as in fastai
       : p_(std::make_shared<P>(std::move(p))) {}
-  Proc(const Normalize&);  // NOLINT
+  Proc(const Normalize&);                                     // NOLINT
   Proc(std::shared_ptr<TabularProc> p) : p_(std::move(p)) {}  // NOLINT
   const std::shared_ptr<TabularProc>& get() const noexcept { return p_; }
 

@@ -16,8 +16,8 @@
 
 #include "fastai/core/semantic.h"
 #include "fastai/data/core.h"
-#include "fastai/tabular/core.h"
 #include "fastai/data/csv.h"
+#include "fastai/tabular/core.h"
 
 namespace fastai {
 
@@ -27,7 +27,8 @@ namespace fastai {
 /// Example: `TabularRows r(df.take({0}));  r["age"]…`
 struct TabularRows : Table {
   std::vector<std::string> y_names;
-  TabularRows(Table t = {}, std::vector<std::string> y = {}) : Table(std::move(t)), y_names(std::move(y)) {}  // NOLINT: implicit from Table
+  TabularRows(Table t = {}, std::vector<std::string> y = {})
+      : Table(std::move(t)), y_names(std::move(y)) {}  // NOLINT: implicit from Table
 };
 
 /// Rows of a table as one pipeline value (fastai's Tabular): what ReadTabBatch decodes a batch
@@ -55,9 +56,9 @@ class ReadTabBatch : public Transform {
 /// Example: `to.dataloaders({.bs = 128})`
 struct TabDataLoadersOptions {
   int64_t bs = 64;
-  std::optional<int64_t> val_bs;    ///< default: bs
-  bool shuffle = true;              ///< training loader (which also drops its last partial batch)
-  std::optional<uint64_t> seed;     ///< shuffling seed (default: from fastai::rng())
+  std::optional<int64_t> val_bs;  ///< default: bs
+  bool shuffle = true;            ///< training loader (which also drops its last partial batch)
+  std::optional<uint64_t> seed;   ///< shuffling seed (default: from fastai::rng())
   std::optional<c10::Device> device;
 };
 
@@ -68,25 +69,25 @@ DataLoaders tabular_dataloaders(const TabularPandas& to, TabDataLoadersOptions o
 
 /// One whole-batch loader over `to`'s tensors (fastai's TabDataLoader), with ReadTabBatch.
 /// Example: `TfmdDL dl = tab_dataloader(to.valid(), {.bs = 256, .shuffle = false});`
-TfmdDL tab_dataloader(const TabularPandas& to, DataLoaderOptions options,
-                      std::shared_ptr<ReadTabBatch> read = nullptr);
+TfmdDL tab_dataloader(const TabularPandas& to, DataLoaderOptions options, std::shared_ptr<ReadTabBatch> read = nullptr);
 
 /// Keyword arguments of TabularDataLoaders::from_df / from_csv (fastai's names and defaults).
-/// Example: `{.procs = {Categorify(), FillMissing(), Normalize()}, .cat_names = {"a"}, .cont_names = {"x"}, .y_names = {"y"}}`
+/// Example: `{.procs = {Categorify(), FillMissing(), Normalize()}, .cat_names = {"a"}, .cont_names = {"x"}, .y_names =
+/// {"y"}}`
 struct TabularLoadersOptions {
   std::vector<Proc> procs;
   std::vector<std::string> cat_names;
   std::vector<std::string> cont_names;
   std::vector<std::string> y_names;
   std::optional<TransformBlock> y_block;
-  std::vector<int64_t> valid_idx;   ///< validation rows; empty: RandomSplitter(valid_pct, seed)
+  std::vector<int64_t> valid_idx;  ///< validation rows; empty: RandomSplitter(valid_pct, seed)
   double valid_pct = 0.2;
-  std::optional<uint64_t> seed;     ///< split (and shuffle) seed
+  std::optional<uint64_t> seed;  ///< split (and shuffle) seed
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
   bool shuffle = true;
   std::optional<c10::Device> device;
-  CsvOptions csv;                   ///< from_csv only
+  CsvOptions csv;  ///< from_csv only
 };
 
 /// fastai's TabularDataLoaders.

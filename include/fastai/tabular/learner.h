@@ -18,9 +18,9 @@ namespace fastai {
 /// Example: `{.layers = {200, 100}, .config = {.ps = {0.1}}, .metrics = {accuracy}}`
 struct TabularLearnerOptions {
   std::vector<int64_t> layers = {200, 100};
-  std::map<std::string, int64_t> emb_szs;     ///< width overrides by column
-  TabularModelOptions config;                 ///< its `layers` is replaced by `layers`
-  std::optional<int64_t> n_out;               ///< default: classes (or y columns) of the data
+  std::map<std::string, int64_t> emb_szs;  ///< width overrides by column
+  TabularModelOptions config;              ///< its `layers` is replaced by `layers`
+  std::optional<int64_t> n_out;            ///< default: classes (or y columns) of the data
   std::optional<std::pair<double, double>> y_range;
   /// Then the Learner's own keyword arguments (loss_func, opt_func, lr, splitter, cbs, metrics, path, …).
   FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION)

@@ -30,14 +30,15 @@ int64_t emb_sz_rule(int64_t n_cat);
 /// (vocab size, embedding width) per categorical column of `to` (fastai's get_emb_sz); `sz_dict`
 /// overrides the width of named columns.
 /// Example: `auto szs = get_emb_sz(to, {{"Home", 4}});`
-std::vector<std::pair<int64_t, int64_t>> get_emb_sz(const TabularPandas& to, const std::map<std::string, int64_t>& sz_dict = {});
+std::vector<std::pair<int64_t, int64_t>> get_emb_sz(const TabularPandas& to,
+                                                    const std::map<std::string, int64_t>& sz_dict = {});
 
 /// Keyword arguments of TabularModel (fastai's tabular_config; its defaults).
 /// Example: `{.layers = {200, 100}, .ps = {0.001, 0.01}, .embed_p = 0.04, .y_range = std::pair{0.0, 5.5}}`
 struct TabularModelOptions {
   std::vector<int64_t> layers = {200, 100};
-  std::vector<double> ps;               ///< dropout per layer (one value: all layers); default 0
-  double embed_p = 0.0;                 ///< dropout after the embeddings
+  std::vector<double> ps;  ///< dropout per layer (one value: all layers); default 0
+  double embed_p = 0.0;    ///< dropout after the embeddings
   std::optional<std::pair<double, double>> y_range;
   bool use_bn = true;
   bool bn_final = false;

@@ -3,9 +3,9 @@
 /// fastai::Normalize() in a procs list). Each learns from the training rows only.
 ///
 /// Example:
-///   TabularPandas to(df, {.procs = {Categorify(), FillMissing({.fill_strategy = FillStrategy::Mode}), Normalize()}, …});
-///   auto cat = std::dynamic_pointer_cast<Categorify>(to.proc("Categorify"));
-///   cat->classes().at("Home").items();   // {"#na#", "ignore", "other", …}
+///   TabularPandas to(df, {.procs = {Categorify(), FillMissing({.fill_strategy = FillStrategy::Mode}), Normalize()},
+///   …}); auto cat = std::dynamic_pointer_cast<Categorify>(to.proc("Categorify")); cat->classes().at("Home").items();
+///   // {"#na#", "ignore", "other", …}
 #include <map>
 #include <string>
 
@@ -44,7 +44,7 @@ enum class FillStrategy { Median, Mode, Constant };
 /// Example: `FillMissing({.fill_strategy = FillStrategy::Constant, .fill_vals = {{"Income", 0}}})`
 struct FillMissingOptions {
   FillStrategy fill_strategy = FillStrategy::Median;
-  bool add_col = true;                   ///< add a "<col>_na" category column
+  bool add_col = true;                      ///< add a "<col>_na" category column
   std::map<std::string, double> fill_vals;  ///< Constant's values (default 0)
 };
 

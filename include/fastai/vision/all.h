@@ -4,14 +4,15 @@
 ///
 /// Example:
 ///   #include <fastai/vision/all.h>
-///   auto dls = fastai::ImageDataLoaders::from_folder(fastai::untar_data(fastai::URLs::FASHION_MNIST), {.valid = "test"});
+///   auto dls = fastai::ImageDataLoaders::from_folder(fastai::untar_data(fastai::URLs::FASHION_MNIST), {.valid =
+///   "test"});
 #include "fastai/fastai.h"
 #include "fastai/vision/augment.h"
 #include "fastai/vision/batch_augment.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
 #include "fastai/vision/learner.h"
-#include "fastai/vision/points.h"
 #include "fastai/vision/models/resnet.h"
 #include "fastai/vision/models/xresnet.h"
+#include "fastai/vision/points.h"
 #include "fastai/vision/show.h"

@@ -30,18 +30,22 @@ struct AffineAug {
   enum class Kind { Flip, Dihedral, Rotate, Zoom, Warp };
   Kind kind = Kind::Flip;
   double p = 0.5;
-  double max_deg = 0;                     ///< Rotate: up to ± this many degrees
-  double min_zoom = 1, max_zoom = 1;      ///< Zoom: drawn uniformly in [min_zoom, max_zoom]
-  double magnitude = 0;                   ///< Warp: corners moved by up to this much
+  double max_deg = 0;                 ///< Rotate: up to ± this many degrees
+  double min_zoom = 1, max_zoom = 1;  ///< Zoom: drawn uniformly in [min_zoom, max_zoom]
+  double magnitude = 0;               ///< Warp: corners moved by up to this much
   static AffineAug flip(double p = 0.5) { return {.kind = Kind::Flip, .p = p}; }
   static AffineAug dihedral(double p = 0.5) { return {.kind = Kind::Dihedral, .p = p}; }
-  static AffineAug rotate(double max_deg = 10, double p = 0.5) { return {.kind = Kind::Rotate, .p = p, .max_deg = max_deg}; }
+  static AffineAug rotate(double max_deg = 10, double p = 0.5) {
+    return {.kind = Kind::Rotate, .p = p, .max_deg = max_deg};
+  }
   static AffineAug zoom(double min_zoom = 1.0, double max_zoom = 1.1, double p = 0.5) {
     return {.kind = Kind::Zoom, .p = p, .min_zoom = min_zoom, .max_zoom = max_zoom};
   }
   /// A perspective warp of the sampling grid (fastai's Warp: corners moved by up to
   /// `magnitude`); applied to the grid after the matrices, still one resampling.
-  static AffineAug warp(double magnitude = 0.2, double p = 0.5) { return {.kind = Kind::Warp, .p = p, .magnitude = magnitude}; }
+  static AffineAug warp(double magnitude = 0.2, double p = 0.5) {
+    return {.kind = Kind::Warp, .p = p, .magnitude = magnitude};
+  }
   /// The [N, 3, 3] matrices for a batch of n images (drawn from fastai::torch_rng()); identity
   /// for Warp, whose effect is warp_coeffs.
   at::Tensor draw(int64_t n, c10::Device device) const;
@@ -58,10 +62,10 @@ at::Tensor apply_perspective(const at::Tensor& coords, const at::Tensor& coeffs)
 
 /// The resampling arguments every affine batch transform takes (fastai's size, mode, pad_mode,
 /// align_corners), declared once: X(type, name, default).
-#define FASTAI_AFFINE_RESAMPLING(X)                      \
-  X(std::optional<ImageSize>, size, {})                  \
-  X(bool, nearest, false)                                \
-  X(PadMode, pad_mode, PadMode::Reflection)              \
+#define FASTAI_AFFINE_RESAMPLING(X)         \
+  X(std::optional<ImageSize>, size, {})     \
+  X(bool, nearest, false)                   \
+  X(PadMode, pad_mode, PadMode::Reflection) \
   X(bool, align_corners, true)
 
 /// Keyword arguments of AffineCoordTfm. Example: `AffineCoordTfm({AffineAug::flip()}, {.pad_mode = PadMode::Zeros})`
@@ -95,11 +99,15 @@ struct LightingAug {
   Kind kind = Kind::Brightness;
   double max_lighting = 0.2;
   double p = 0.75;
-  static LightingAug brightness(double max_lighting = 0.2, double p = 0.75) { return {Kind::Brightness, max_lighting, p}; }
+  static LightingAug brightness(double max_lighting = 0.2, double p = 0.75) {
+    return {Kind::Brightness, max_lighting, p};
+  }
   static LightingAug contrast(double max_lighting = 0.2, double p = 0.75) { return {Kind::Contrast, max_lighting, p}; }
   /// Blends each image with its greyscale version (ITU-R 601 weights) by a factor drawn
   /// log-uniformly in (1 − max_lighting, 1/(1 − max_lighting)).
-  static LightingAug saturation(double max_lighting = 0.2, double p = 0.75) { return {Kind::Saturation, max_lighting, p}; }
+  static LightingAug saturation(double max_lighting = 0.2, double p = 0.75) {
+    return {Kind::Saturation, max_lighting, p};
+  }
 };
 
 /// sigmoid(composed changes(logit(x))) on float image batches in [0, 1]; training only
@@ -149,10 +157,10 @@ class RandomErasing : public Transform {
 /// Keyword arguments of RandomResizedCropGPU (fastai's defaults).
 /// Example: `RandomResizedCropGPU(24, 24, {.min_scale = 0.35})`
 struct RandomResizedCropGPUOptions {
-  double min_scale = 0.08;                           ///< of the area
+  double min_scale = 0.08;                               ///< of the area
   std::pair<double, double> ratio = {3.0 / 4, 4.0 / 3};  ///< aspect ratio range (log-uniform)
-  bool nearest = false;                              ///< images sampled nearest instead of bilinear
-  double valid_scale = 1.0;                          ///< validation: a centre crop of this share
+  bool nearest = false;                                  ///< images sampled nearest instead of bilinear
+  double valid_scale = 1.0;                              ///< validation: a centre crop of this share
   double max_scale = 1.0;
 };
 
@@ -160,7 +168,8 @@ struct RandomResizedCropGPUOptions {
 /// RandomResizedCrop) and resizes it to h×w with tensor ops; on the validation set a centre
 /// crop (fastai's RandomResizedCropGPU, order 30, both sets). Masks are sampled nearest, points
 /// and boxes follow their pixels.
-/// Example: `.batch_tfms = {std::make_shared<RandomResizedCropGPU>(24, 24, RandomResizedCropGPUOptions{.min_scale = 0.35})}`
+/// Example: `.batch_tfms = {std::make_shared<RandomResizedCropGPU>(24, 24, RandomResizedCropGPUOptions{.min_scale =
+/// 0.35})}`
 class RandomResizedCropGPU : public Transform {
  public:
   RandomResizedCropGPU(int64_t h, int64_t w, RandomResizedCropGPUOptions options = {});
@@ -235,12 +244,12 @@ std::shared_ptr<Transform> Hue(HueOptions options = {});
 struct AugTransformsOptions {
   double mult = 1.0;
   bool do_flip = true;
-  bool flip_vert = false;           ///< dihedral (8 symmetries) instead of left-right flips
+  bool flip_vert = false;  ///< dihedral (8 symmetries) instead of left-right flips
   double max_rotate = 10.0;
   double min_zoom = 1.0;
   double max_zoom = 1.1;
   double max_lighting = 0.2;
-  double max_warp = 0.2;            ///< perspective warp magnitude (0: none)
+  double max_warp = 0.2;  ///< perspective warp magnitude (0: none)
   double p_affine = 0.75;
   double p_lighting = 0.75;
   std::optional<std::pair<int64_t, int64_t>> size;

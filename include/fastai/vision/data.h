@@ -17,9 +17,9 @@ namespace fastai {
 /// Keyword arguments shared by the ImageDataLoaders constructors (fastai's defaults).
 /// Example: `ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = 128})`
 struct ImageLoadersOptions {
-  std::string train = "train";               ///< from_folder: training folder
-  std::string valid = "valid";               ///< from_folder: validation folder
-  std::optional<double> valid_pct;           ///< random split instead of folders (default 0.2 for the others)
+  std::string train = "train";      ///< from_folder: training folder
+  std::string valid = "valid";      ///< from_folder: validation folder
+  std::optional<double> valid_pct;  ///< random split instead of folders (default 0.2 for the others)
   std::optional<uint64_t> seed;
   std::optional<std::vector<std::string>> vocab;
   TfmList item_tfms, batch_tfms;
@@ -27,26 +27,28 @@ struct ImageLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
   bool shuffle = true;
-  int num_workers = -1;                      ///< -1: none on the CPU (items are built on the intra-op threads), one per core (≤ 8) with a GPU
+  int num_workers =
+      -1;  ///< -1: none on the CPU (items are built on the intra-op threads), one per core (≤ 8) with a GPU
   std::optional<c10::Device> device;
 };
 
 /// Which columns from_df / from_csv read (fastai's keyword arguments, same defaults).
 /// Example: `ImageDfOptions{.fn_col = "name", .folder = "train", .label_col = "label", .valid_col = "is_valid"}`
 struct ImageDfOptions {
-  Col fn_col = 0;                 ///< file names, relative to path / folder
-  std::string folder;             ///< sub-folder of `path` holding the files
-  std::string suff;               ///< appended to each file name (an extension)
+  Col fn_col = 0;      ///< file names, relative to path / folder
+  std::string folder;  ///< sub-folder of `path` holding the files
+  std::string suff;    ///< appended to each file name (an extension)
   Col label_col = 1;
-  std::string label_delim;        ///< several labels per image: a MultiCategoryBlock target
-  std::optional<Col> valid_col;   ///< ColSplitter on this column instead of a random split
+  std::string label_delim;       ///< several labels per image: a MultiCategoryBlock target
+  std::optional<Col> valid_col;  ///< ColSplitter on this column instead of a random split
 };
 
 /// fastai's ImageDataLoaders.
 ///
 /// Example (the paper's first example, on Fashion-MNIST):
 ///   auto path = untar_data(URLs::FASHION_MNIST);
-///   auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = 128});
+///   auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs =
+///   128});
 class ImageDataLoaders {
  public:
   /// Labels from the parent folder; train/valid from the grandparent folder (or valid_pct).
@@ -62,14 +64,16 @@ class ImageDataLoaders {
   static DataLoaders from_csv(const std::filesystem::path& path, const std::string& csv_fname = "labels.csv",
                               ImageDfOptions cols = {}, ImageLoadersOptions options = {});
   /// Labels from `label_func(path)` over `fnames`.
-  /// Example: `ImageDataLoaders::from_path_func(path, files, [](const fs::path& p) { return p.parent_path().filename().string(); })`
+  /// Example: `ImageDataLoaders::from_path_func(path, files, [](const fs::path& p) { return
+  /// p.parent_path().filename().string(); })`
   static DataLoaders from_path_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
                                     std::function<std::string(const std::filesystem::path&)> label_func,
                                     ImageLoadersOptions options = {});
   /// Labels from `label_func(file name)`.
   /// Example: `ImageDataLoaders::from_name_func(path, files, [](const std::string& n) { return n.substr(0, 3); })`
   static DataLoaders from_name_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
-                                    std::function<std::string(const std::string&)> label_func, ImageLoadersOptions options = {});
+                                    std::function<std::string(const std::string&)> label_func,
+                                    ImageLoadersOptions options = {});
   /// Labels from the first group of `pat` matched against the full path.
   /// Example: `ImageDataLoaders::from_path_re(path, files, R"(/(\w+)/\d+\.png$)")`
   static DataLoaders from_path_re(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,

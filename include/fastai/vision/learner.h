@@ -30,8 +30,8 @@ TORCH_MODULE(AdaptiveConcatPool2d);
 /// Keyword arguments of create_head (fastai's defaults).
 /// Example: `create_head(512, 10, {.lin_ftrs = std::vector<int64_t>{256}, .ps = {0.25}})`
 struct HeadOptions {
-  std::optional<std::vector<int64_t>> lin_ftrs;   ///< hidden sizes (default {512})
-  std::vector<double> ps = {0.5};                 ///< dropout per linear layer (one value: last p, others p/2)
+  std::optional<std::vector<int64_t>> lin_ftrs;  ///< hidden sizes (default {512})
+  std::vector<double> ps = {0.5};                ///< dropout per linear layer (one value: last p, others p/2)
   bool pool = true;
   bool concat_pool = true;
   bool first_bn = true;
@@ -60,10 +60,10 @@ using XResNetArch = torch::nn::Sequential (*)(XResNetOptions);
 /// Keyword arguments of vision_learner: the Learner's, plus the model's.
 /// Example: `vision_learner(dls, xresnet18, {.n_in = 1, .metrics = {error_rate}})`
 struct VisionLearnerOptions {
-  std::optional<int64_t> n_out;           ///< default: the number of classes of the targets
-  std::optional<int64_t> n_in;            ///< default: the channels of the loaders' images
+  std::optional<int64_t> n_out;  ///< default: the number of classes of the targets
+  std::optional<int64_t> n_in;   ///< default: the channels of the loaders' images
   HeadOptions head;
-  std::optional<int64_t> cut;             ///< default: the architecture's (xresnet: -4)
+  std::optional<int64_t> cut;  ///< default: the architecture's (xresnet: -4)
   /// Pretrained weights for the architecture (ResNet: a torch archive of the full model's
   /// tensors under torchvision's names, e.g. written by save_model_state; the classifier "fc.*"
   /// is not used). When given, the body is frozen (fine_tune trains the head first) and the

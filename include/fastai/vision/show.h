@@ -17,7 +17,7 @@ namespace fastai {
 struct Overlay {
   at::Tensor points;
   at::Tensor boxes;
-  std::vector<std::string> labels;   ///< one per box (or none)
+  std::vector<std::string> labels;  ///< one per box (or none)
   std::array<uint8_t, 3> colour = {230, 30, 30};
 };
 
@@ -33,14 +33,14 @@ struct GridCell {
 /// Keyword arguments of show_image_grid. Example: `show_image_grid(cells, "grid.png", {.ncols = 4})`
 struct GridOptions {
   int ncols = 3;
-  int cell = 160;            ///< pixels of the longer side of each image
-  bool print_path = true;    ///< print "Saved <what>: <file>"
+  int cell = 160;          ///< pixels of the longer side of each image
+  bool print_path = true;  ///< print "Saved <what>: <file>"
   std::string what = "images";
 };
 
 /// Draws `cells` in a grid (images scaled to `cell` pixels, nearest-neighbour when enlarging so
-/// small images stay crisp, their points and boxes over them, text under each) and writes it to `file` atomically. Returns `file`.
-/// Example: `fastai::show_image_grid({{img, {{"cat", {0, 0, 0}}}}}, "cat.png");`
+/// small images stay crisp, their points and boxes over them, text under each) and writes it to `file` atomically.
+/// Returns `file`. Example: `fastai::show_image_grid({{img, {{"cat", {0, 0, 0}}}}}, "cat.png");`
 std::filesystem::path show_image_grid(const std::vector<GridCell>& cells, const std::filesystem::path& file,
                                       GridOptions options = {});
 

@@ -60,8 +60,10 @@ ResNetImpl::ResNetImpl(bool bottleneck, std::vector<int64_t> layers, ResNetOptio
     nn::Sequential s;
     for (int64_t b = 0; b < blocks; ++b) {
       const int64_t st = b == 0 ? stride : 1;
-      if (bottleneck) s->push_back(Bottleneck(inplanes, planes, st));
-      else s->push_back(BasicBlock(inplanes, planes, st));
+      if (bottleneck)
+        s->push_back(Bottleneck(inplanes, planes, st));
+      else
+        s->push_back(BasicBlock(inplanes, planes, st));
       inplanes = planes * expansion;
     }
     return s;

@@ -10,9 +10,12 @@ namespace {
 
 at::Tensor apply_act(Act a, const at::Tensor& x) {
   switch (a) {
-    case Act::ReLU: return torch::relu(x);
-    case Act::Sigmoid: return torch::sigmoid(x);
-    default: return x;
+    case Act::ReLU:
+      return torch::relu(x);
+    case Act::Sigmoid:
+      return torch::sigmoid(x);
+    default:
+      return x;
   }
 }
 
@@ -22,9 +25,11 @@ class SEModuleImpl : public torch::nn::Module {
  public:
   SEModuleImpl(int64_t ch, int64_t reduction, Act act) {
     const int64_t nf = static_cast<int64_t>(std::ceil(static_cast<double>(ch / reduction) / 8.0)) * 8;
-    layers = register_module("layers", torch::nn::ModuleList(torch::nn::AdaptiveAvgPool2d(1),
-                                                             ConvLayer(ch, nf, {.ks = 1, .norm_type = NormType::None, .act = act}),
-                                                             ConvLayer(nf, ch, {.ks = 1, .norm_type = NormType::None, .act = Act::Sigmoid})));
+    layers = register_module(
+        "layers",
+        torch::nn::ModuleList(torch::nn::AdaptiveAvgPool2d(1),
+                              ConvLayer(ch, nf, {.ks = 1, .norm_type = NormType::None, .act = act}),
+                              ConvLayer(nf, ch, {.ks = 1, .norm_type = NormType::None, .act = Act::Sigmoid})));
   }
   at::Tensor forward(const at::Tensor& x) {
     auto w = layers[0]->as<torch::nn::AdaptiveAvgPool2d>()->forward(x);
@@ -56,7 +61,8 @@ ResBlockImpl::ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, ResBlockOp
   nf *= expansion;
   ni *= expansion;
   auto k0 = [&](int64_t ks, int64_t stride, int64_t groups) {
-    return ConvLayerOptions{.ks = ks, .stride = stride, .ndim = o.ndim, .norm_type = o.norm_type, .act = o.act, .groups = groups};
+    return ConvLayerOptions{
+        .ks = ks, .stride = stride, .ndim = o.ndim, .norm_type = o.norm_type, .act = o.act, .groups = groups};
   };
   auto k1 = [&](int64_t ks, int64_t groups) {
     return ConvLayerOptions{.ks = ks, .ndim = o.ndim, .norm_type = norm2, .act = Act::None, .groups = groups};
@@ -77,9 +83,9 @@ ResBlockImpl::ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, ResBlockOp
   std::vector<torch::nn::AnyModule> idl;
   if (ni != nf) idl.emplace_back(ConvLayer(ni, nf, {.ks = 1, .ndim = o.ndim, .act = Act::None}));
   if (o.stride != 1) {
-    torch::nn::AnyModule pool = o.max_pool
-        ? torch::nn::AnyModule(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(o.stride).ceil_mode(true)))
-        : torch::nn::AnyModule(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(o.stride).ceil_mode(true)));
+    torch::nn::AnyModule pool =
+        o.max_pool ? torch::nn::AnyModule(torch::nn::MaxPool2d(torch::nn::MaxPool2dOptions(o.stride).ceil_mode(true)))
+                   : torch::nn::AnyModule(torch::nn::AvgPool2d(torch::nn::AvgPool2dOptions(o.stride).ceil_mode(true)));
     idl.insert(o.pool_first ? idl.begin() : idl.end(), pool);
   }
   for (auto& m : idl) id->push_back(m);
@@ -116,12 +122,18 @@ torch::nn::Sequential XResNet(int64_t expansion, const std::vector<int64_t>& lay
     SequentialBlock stage;
     const int64_t ni0 = szs[i], nf = szs[i + 1];
     for (int64_t b = 0; b < layers[i]; ++b) {
-      ResBlockOptions ro{.stride = b == 0 && i != 0 ? o.stride : 1, .groups = o.groups, .reduction = o.reduction,
-                         .act = o.act, .ks = o.ks, .max_pool = o.max_pool,
+      ResBlockOptions ro{.stride = b == 0 && i != 0 ? o.stride : 1,
+                         .groups = o.groups,
+                         .reduction = o.reduction,
+                         .act = o.act,
+                         .ks = o.ks,
+                         .max_pool = o.max_pool,
                          // fastai: sa and i == len(layers) - 4, in the stage's last block
-                         .sa = o.sa && i + 4 == layers.size() && b == layers[i] - 1, .sym = o.sym};
+                         .sa = o.sa && i + 4 == layers.size() && b == layers[i] - 1,
+                         .sym = o.sym};
       if (o.se_block) ro.nh1 = nf * 2, ro.nh2 = nf * expansion;
-      if (o.resnext_block) ro.nh2 = static_cast<int64_t>(std::floor(static_cast<double>(nf) * o.base_width / 64.0)) * o.groups;
+      if (o.resnext_block)
+        ro.nh2 = static_cast<int64_t>(std::floor(static_cast<double>(nf) * o.base_width / 64.0)) * o.groups;
       stage->push_back(ResBlock(expansion, b == 0 ? ni0 : nf, nf, ro));
     }
     net->push_back(stage);

@@ -21,18 +21,18 @@ namespace fastai {
 struct ResBlockOptions {
   int64_t stride = 1;
   int64_t groups = 1;
-  int64_t reduction = 0;              ///< squeeze-excitation reduction (0: none)
-  std::optional<int64_t> nh1, nh2;    ///< hidden widths (default nf)
-  bool dw = false;                    ///< depthwise middle conv
-  int64_t g2 = 1;                     ///< groups of the last conv
+  int64_t reduction = 0;            ///< squeeze-excitation reduction (0: none)
+  std::optional<int64_t> nh1, nh2;  ///< hidden widths (default nf)
+  bool dw = false;                  ///< depthwise middle conv
+  int64_t g2 = 1;                   ///< groups of the last conv
   NormType norm_type = NormType::Batch;
   Act act = Act::ReLU;
   int ndim = 2;
   int64_t ks = 3;
-  bool max_pool = false;              ///< shortcut pooling: average (fastai's default) or max
-  bool pool_first = true;             ///< pool before the shortcut's 1×1 conv
-  bool sa = false;                    ///< SimpleSelfAttention at the end of the conv path
-  bool sym = false;                   ///< its weight symmetric
+  bool max_pool = false;   ///< shortcut pooling: average (fastai's default) or max
+  bool pool_first = true;  ///< pool before the shortcut's 1×1 conv
+  bool sa = false;         ///< SimpleSelfAttention at the end of the conv path
+  bool sym = false;        ///< its weight symmetric
 };
 
 /// fastai's ResBlock: act(convpath(x) + idpath(x)), convpath two (expansion 1) or three
@@ -54,7 +54,7 @@ TORCH_MODULE(ResBlock);
 /// Keyword arguments of XResNet (fastai's defaults).
 /// Example: `xresnet18({.c_in = 1, .n_out = 10})`
 struct XResNetOptions {
-  double p = 0.0;                                  ///< dropout before the final linear layer
+  double p = 0.0;  ///< dropout before the final linear layer
   int64_t c_in = 3;
   int64_t n_out = 1000;
   std::vector<int64_t> stem_szs = {32, 32, 64};
@@ -63,15 +63,15 @@ struct XResNetOptions {
   int ndim = 2;
   int64_t ks = 3;
   int64_t stride = 2;
-  bool max_pool = false;                           ///< shortcut pooling (see ResBlockOptions)
+  bool max_pool = false;  ///< shortcut pooling (see ResBlockOptions)
   // block kinds (set by the xse_/xresnext factories)
   int64_t groups = 1;
   int64_t reduction = 0;
-  bool se_block = false;                           ///< SEBlock: nh1 = 2·nf, nh2 = nf·expansion
-  bool resnext_block = false;                      ///< SEResNeXtBlock: nh2 = floor(nf·base_width/64)·groups
+  bool se_block = false;       ///< SEBlock: nh1 = 2·nf, nh2 = nf·expansion
+  bool resnext_block = false;  ///< SEResNeXtBlock: nh2 = floor(nf·base_width/64)·groups
   int64_t base_width = 4;
-  bool sa = false;    ///< SimpleSelfAttention in the last block of the 4th-from-last stage (fastai's sa)
-  bool sym = false;   ///< symmetric self-attention weight
+  bool sa = false;   ///< SimpleSelfAttention in the last block of the 4th-from-last stage (fastai's sa)
+  bool sym = false;  ///< symmetric self-attention weight
 };
 
 /// XResNet(expansion, layers): stem, max-pool, one stage per entry of `layers`, average pool,
