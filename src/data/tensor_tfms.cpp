@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "fastai/core/describe.h"
+#include "fastai/core/json.h"
 #include "fastai/data/transforms.h"
 
 namespace fastai {
@@ -126,24 +127,14 @@ void Normalize::setup(const LazyItems& items, bool) {
 
 json Normalize::describe() const {
   auto j = describe_base();
-  auto to_json = [](const at::Tensor& t) {
-    auto c = t.to(at::kDouble).contiguous().cpu();
-    return json{{"shape", c.sizes().vec()},
-                {"values", std::vector<double>(c.data_ptr<double>(), c.data_ptr<double>() + c.numel())}};
-  };
-  j["mean"] = mean_.defined() ? to_json(mean_) : json(nullptr);
-  j["std"] = std_.defined() ? to_json(std_) : json(nullptr);
+  j["mean"] = mean_;  // core/json.h: {"dtype", "shape", "values"}, null when not set up
+  j["std"] = std_;
   j["axes"] = axes_;
   return j;
 }
 
 std::shared_ptr<Normalize> Normalize::from_description(const json& j) {
-  auto from_json = [](const json& v) -> at::Tensor {
-    if (v.is_null()) return {};
-    auto vals = v.at("values").get<std::vector<double>>();
-    return at::tensor(vals, at::kDouble).to(at::kFloat).view(v.at("shape").get<std::vector<int64_t>>());
-  };
-  auto t = std::make_shared<Normalize>(from_json(j.at("mean")), from_json(j.at("std")),
+  auto t = std::make_shared<Normalize>(j.at("mean").get<at::Tensor>(), j.at("std").get<at::Tensor>(),
                                        j.at("axes").get<std::vector<int64_t>>());
   t->apply_base(j);
   return t;

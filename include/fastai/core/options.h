@@ -13,5 +13,6 @@
 /// Declares one listed option as a member with its default.
 /// Example: `FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION)`
 #define FASTAI_DECLARE_OPTION(type, name, def) type name = def;
-/// Copies one listed option from `from` to `to` (both in scope). Example: see learner_options.
+/// Copies one listed option from `from` to `to` (both in scope).
+/// Example: `FitOptions to; FASTAI_FIT_OPTIONS(FASTAI_COPY_OPTION)  // in fit_options`
 #define FASTAI_COPY_OPTION(type, name, def) to.name = from.name;
