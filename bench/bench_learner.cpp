@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   auto run = [&](bool bf16) {
     auto dls = DataLoaders::from_tensors(xs, ys, xvs, yvs, {.bs = kBs, .seed = 1});
     torch::manual_seed(1);
-    std::vector<std::shared_ptr<Callback>> cbs;
+    Callbacks cbs;
     if (bf16) cbs.push_back(std::make_shared<MixedPrecision>(AmpMode::bf16));
     Learner learn(dls, bench::reference_model(),
                   {.loss_func = CrossEntropyLossFlat(), .cbs = cbs, .metrics = {accuracy}});

@@ -32,8 +32,8 @@ Outcome one_epoch(const std::filesystem::path& path, double fraction, bool fast_
   set_conv_gemm_policy({.enabled = fast_convs});
   set_seed(42);
   auto dls = ImageDataLoaders::from_folder(path, {.valid = "test", .img_cls = ImageCreate::Kind::ImageBW, .bs = 128});
-  std::vector<std::shared_ptr<Callback>> cbs;
-  if (fraction < 1) cbs.push_back(std::make_shared<ShortEpochCallback>(fraction, /*short_valid=*/false));
+  Callbacks cbs;
+  if (fraction < 1) cbs.push_back(ShortEpochCallback(fraction, /*short_valid=*/false));
   auto learn = vision_learner(dls, xresnet18, {.cbs = cbs, .metrics = {accuracy}});
   if (bf16_channels_last) learn.to_channelslast();
   const double s = bench::seconds_of([&] { learn.fit_one_cycle(1, 1e-2); });

@@ -64,8 +64,7 @@ Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o) : LearnerStat
   };
   if (auto dev = dls.device()) model->to(*dev);
   if (o.default_cbs)
-    add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(), std::make_shared<ProgressCallback>(),
-             std::make_shared<TerminateOnNaNCallback>()});
+    add_cbs({TrainEvalCallback(), Recorder(), ProgressCallback(), TerminateOnNaNCallback()});
   add_cbs(o.cbs);
   (*this)(Event::after_create);
 }
@@ -85,7 +84,7 @@ Learner::~Learner() {
 
 void Learner::sort_cbs() { cbs_ = sort_by_run(std::move(cbs_)); }
 
-std::shared_ptr<Callback> Learner::add_cb(std::shared_ptr<Callback> cb) {
+std::shared_ptr<Callback> Learner::add_cb(CallbackPtr cb) {
   if (!cb) throw std::invalid_argument("Learner::add_cb: null callback");
   if (cb->learn_ && cb->learn_ != this)
     throw std::invalid_argument("Learner::add_cb: " + cb->name() + " is already attached to another Learner");
@@ -96,7 +95,7 @@ std::shared_ptr<Callback> Learner::add_cb(std::shared_ptr<Callback> cb) {
   return cb;
 }
 
-void Learner::add_cbs(const std::vector<std::shared_ptr<Callback>>& cbs) {
+void Learner::add_cbs(const Callbacks& cbs) {
   for (const auto& c : cbs) add_cb(c);
 }
 
@@ -108,16 +107,16 @@ void Learner::remove_cb(const std::shared_ptr<Callback>& cb) {
   cbs_.erase(it);
 }
 
-void Learner::remove_cbs(const std::vector<std::shared_ptr<Callback>>& cbs) {
+void Learner::remove_cbs(const Callbacks& cbs) {
   for (const auto& c : cbs) remove_cb(c);
 }
 
-Learner::AddedCbs::AddedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs) : l_(l), cbs_(std::move(cbs)) {
+Learner::AddedCbs::AddedCbs(Learner& l, Callbacks cbs) : l_(l), cbs_(std::move(cbs)) {
   l_.add_cbs(cbs_);
 }
 Learner::AddedCbs::~AddedCbs() { l_.remove_cbs(cbs_); }
 
-Learner::RemovedCbs::RemovedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs) : l_(l) {
+Learner::RemovedCbs::RemovedCbs(Learner& l, Callbacks cbs) : l_(l) {
   for (auto& c : cbs)
     if (std::find(l_.cbs_.begin(), l_.cbs_.end(), c) != l_.cbs_.end()) cbs_.push_back(c);
   l_.remove_cbs(cbs_);
@@ -279,7 +278,7 @@ namespace {
 /// fastai's validation_context: no epoch-table logging, extra callbacks, and (unless inner)
 /// before_fit/before_epoch … after_epoch/after_fit around the work.
 struct ValidationContext {
-  ValidationContext(Learner& l, std::vector<std::shared_ptr<Callback>> cbs, bool inner)
+  ValidationContext(Learner& l, Callbacks cbs, bool inner)
       : l_(l),
         quiet_(replacing(l.logger, nullptr)),  // no epoch table for a validation pass
         pass_(replacing(l.validation_pass, true)),

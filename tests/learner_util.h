@@ -32,16 +32,16 @@ inline OptFunc sgd_func() {
 
 /// A learner over the task with quiet defaults: TrainEvalCallback + Recorder (+ `cbs`), no
 /// table or bars unless `progress` is given.
-inline Learner make_learner(const Task& t, std::vector<std::shared_ptr<Callback>> cbs = {}, LearnerOptions o = {},
+inline Learner make_learner(const Task& t, Callbacks cbs = {}, LearnerOptions o = {},
                             int64_t bs = 16, std::ostream* progress = nullptr) {
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = bs, .seed = 1});
   torch::manual_seed(1);
   auto model = torch::nn::Sequential(torch::nn::Linear(4, 2));
   if (!o.loss_func) o.loss_func = CrossEntropyLossFlat();
   o.default_cbs = false;
-  std::vector<std::shared_ptr<Callback>> all{std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
+  Callbacks all{TrainEvalCallback(), Recorder()};
   if (progress)
-    all.push_back(std::make_shared<ProgressCallback>(ProgressOptions{.table = progress, .show_bars = false}));
+    all.push_back(ProgressCallback(ProgressOptions{.table = progress, .show_bars = false}));
   all.insert(all.end(), cbs.begin(), cbs.end());
   o.cbs = all;
   Learner l(std::move(dls), model, std::move(o));

@@ -45,7 +45,7 @@ Table ratings(uint64_t seed = 0) {
 }
 
 Learner quiet(DataLoaders dls, CollabLearnerOptions o = {}) {
-  o.cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
+  o.cbs = {TrainEvalCallback(), Recorder()};
   o.default_cbs = false;
   auto learn = collab_learner(std::move(dls), o);
   learn.logger = nullptr;

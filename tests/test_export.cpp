@@ -40,7 +40,7 @@ struct ExportFixture {
         ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
     torch::manual_seed(1);
     Learner learn(dls, simple_cnn(2), {.path = dir.path, .default_cbs = false});
-    learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
+    learn.add_cbs({TrainEvalCallback(), Recorder()});
     learn.logger = nullptr;
     EXPECT_EQ(learn.model_spec, R"({"builder":"simple_cnn","n_out":2})");  // simple_cnn describes itself
     return learn;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "fastai/callback/tracker.h"
+#include "fastai/callback/training.h"
 #include "fastai/data/block.h"
 #include "fastai/data/torch_dataset.h"
 #include "learner_util.h"
@@ -364,15 +365,15 @@ TEST(Learner, NaNLossStopsTheFitNamingEpochAndBatch) {
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 16, .shuffle = false});
   Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
                 {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
-                         std::make_shared<TerminateOnNaNCallback>()},
+                 .cbs = {TrainEvalCallback(), Recorder(),
+                         TerminateOnNaNCallback()},
                  .default_cbs = false});
   EXPECT_THROW_WITH(learn.fit(2), TrainingError, "loss is nan", "epoch 0", "batch 1");
   // Quiet mode cancels the fit instead, as fastai does.
   Learner quiet(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
                 {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
-                         std::make_shared<TerminateOnNaNCallback>(false)},
+                 .cbs = {TrainEvalCallback(), Recorder(),
+                         TerminateOnNaNCallback(false)},
                  .default_cbs = false});
   EXPECT_NO_THROW(quiet.fit(2));
   EXPECT_TRUE(quiet.recorder->values.empty());
@@ -393,8 +394,8 @@ TEST(Learner, IncrementalAdoptionPlainModuleAndTensors) {
   std::ostringstream table;
   Learner learn(dls, std::make_shared<NetImpl>(),
                 {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>(),
-                         std::make_shared<ProgressCallback>(ProgressOptions{.table = &table, .show_bars = false})},
+                 .cbs = {TrainEvalCallback(), Recorder(),
+                         ProgressCallback(ProgressOptions{.table = &table, .show_bars = false})},
                  .metrics = {accuracy},
                  .default_cbs = false});
   learn.fit_one_cycle(4, 1e-2);
@@ -422,7 +423,7 @@ TEST(Learner, IncrementalAdoptionLibtorchDataset) {
   torch::manual_seed(0);
   Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
                 {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()},
+                 .cbs = {TrainEvalCallback(), Recorder()},
                  .metrics = {accuracy},
                  .default_cbs = false});
   learn.logger = nullptr;
@@ -454,4 +455,32 @@ TEST(Learner, MovingKeepsEveryPieceOfStateAndRepointsCallbacks) {
   tr->trace.clear();
   b.fit(1, 1e-2);  // trains on through the moved learner
   EXPECT_EQ(tr->trace.front(), "before_fit");
+}
+
+// `.cbs = {GradientClip()}` moves the temporary into shared ownership; a named callback must be
+// passed as a shared_ptr (a silent copy would leave the caller reading an untrained object).
+static_assert(std::is_convertible_v<GradientClip&&, CallbackPtr>);
+static_assert(std::is_convertible_v<std::shared_ptr<GradientClip>, CallbackPtr>);
+static_assert(!std::is_convertible_v<GradientClip&, CallbackPtr>);
+static_assert(!std::is_convertible_v<const GradientClip&, CallbackPtr>);
+
+TEST(Learner, CallbacksAsValuesAreAttachedAndRun) {
+  auto t = make_task(32, 16);
+  auto seen = std::make_shared<int>(0);
+  struct CountBatches : Callback {
+    std::shared_ptr<int> n;
+    explicit CountBatches(std::shared_ptr<int> c) : n(std::move(c)) {}
+    std::string name() const override { return "CountBatches"; }
+    void after_batch() override { ++*n; }
+  };
+  auto learn = make_learner(t, {CountBatches(seen)});
+  learn.fit(1, 1e-2, {.cbs = {GradientClip(0.1)}});
+  EXPECT_EQ(*seen, 2 + 1);  // 2 training batches of 16, 1 validation batch
+  std::vector<std::string> names;
+  for (const auto& c : learn.cbs()) names.push_back(c->name());
+  EXPECT_NE(std::find(names.begin(), names.end(), "CountBatches"), names.end());
+  EXPECT_EQ(std::find(names.begin(), names.end(), "GradientClip"), names.end()) << "fit's cbs are removed after it";
+  auto added = learn.add_cb(BnFreeze());
+  EXPECT_EQ(added->name(), "BnFreeze");
+  EXPECT_NE(std::find(learn.cbs().begin(), learn.cbs().end(), added), learn.cbs().end());
 }

@@ -33,7 +33,7 @@ Learner bn_learner(const Task& t, LearnerOptions o = {}) {
     return g;
   };
   o.default_cbs = false;
-  o.cbs.insert(o.cbs.begin(), {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
+  o.cbs.insert(o.cbs.begin(), {TrainEvalCallback(), Recorder()});
   Learner l(std::move(dls), model, std::move(o));
   l.logger = nullptr;  // quiet
   return l;
@@ -237,9 +237,9 @@ TEST(TrainingCallbacks, GradientAccumulationEqualsALargerBatch) {
   // bs 16 with accumulation to 32 == bs 32 (plain SGD, mean loss): same weights after one epoch.
   auto dls16 = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 16, .shuffle = false});
   auto dls32 = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 32, .shuffle = false});
-  auto mk = [&](DataLoaders d, std::vector<std::shared_ptr<Callback>> cbs) {
+  auto mk = [&](DataLoaders d, Callbacks cbs) {
     torch::manual_seed(5);
-    cbs.insert(cbs.begin(), std::make_shared<TrainEvalCallback>());
+    cbs.insert(cbs.begin(), TrainEvalCallback());
     return Learner(d, torch::nn::Sequential(torch::nn::Linear(4, 2)),
                    {.loss_func = CrossEntropyLossFlat(), .opt_func = sgd_func(), .cbs = cbs, .default_cbs = false});
   };
@@ -274,7 +274,7 @@ TEST(TrainingCallbacks, GradientClipShortEpochBnFreeze) {
       std::map<Event, FuncCallback::Fn>{
           {Event::after_batch, [&](Learner& l) { (l.training ? train_batches : valid_batches)++; }}},
       -20);
-  auto short_ = bn_learner(t, {.cbs = {std::make_shared<ShortEpochCallback>(0.5), counter}});
+  auto short_ = bn_learner(t, {.cbs = {ShortEpochCallback(0.5), counter}});
   short_.fit(1, 1e-2);
   EXPECT_EQ(train_batches, 3);  // batches 0, 1, 2 of 4: iter/n_iter reaches 0.5 at batch 2
   EXPECT_EQ(valid_batches, 2);  // batches 0, 1 of 2
@@ -299,14 +299,14 @@ TEST(TrainingCallbacks, MixedPrecisionBf16TrainsInBf16) {
   auto probe = std::make_shared<FuncCallback>(
       "Probe", std::map<Event, FuncCallback::Fn>{{Event::after_pred, [&](Learner& l) { seen = l.pred.scalar_type(); }}},
       5);  // before MixedPrecision's after_pred (order 10) casts back
-  auto learn = make_learner(t, {std::make_shared<MixedPrecision>(AmpMode::bf16), probe}, {.metrics = {accuracy}}, 16);
+  auto learn = make_learner(t, {MixedPrecision(AmpMode::bf16), probe}, {.metrics = {accuracy}}, 16);
   learn.fit(3, 1e-2);
   EXPECT_EQ(seen, at::kBFloat16);
   EXPECT_EQ(learn.model->parameters()[0].scalar_type(), at::kFloat);  // master weights stay fp32
   EXPECT_GT(learn.recorder->values.back()[2], 0.8);
   EXPECT_FALSE(at::autocast::is_cpu_enabled());  // autocast off outside the batches
   // fp16 needs CUDA: a clear error on the CPU.
-  EXPECT_THROW_WITH(learn.fit(1, 1e-3, {.cbs = {std::make_shared<MixedPrecision>(AmpMode::fp16)}}), CallbackError,
+  EXPECT_THROW_WITH(learn.fit(1, 1e-3, {.cbs = {MixedPrecision(AmpMode::fp16)}}), CallbackError,
                     "CUDA", "bf16");
 }
 
@@ -344,11 +344,11 @@ TEST(TrainingCallbacks, FetchPredsGathersAnotherLoaderDuringTheFit) {
 TEST(TrainingCallbacks, ChannelsLastKeepsResults) {
   auto x = torch::randn({32, 1, 8, 8}), y = torch::randint(0, 2, {32});
   auto dls = DataLoaders::from_tensors(x, y, x, y, {.bs = 8, .shuffle = false});
-  auto mk = [&](std::vector<std::shared_ptr<Callback>> cbs) {
+  auto mk = [&](Callbacks cbs) {
     torch::manual_seed(3);
     auto m = torch::nn::Sequential(torch::nn::Conv2d(torch::nn::Conv2dOptions(1, 4, 3)), torch::nn::Flatten(),
                                    torch::nn::Linear(144, 2));
-    cbs.insert(cbs.begin(), std::make_shared<TrainEvalCallback>());
+    cbs.insert(cbs.begin(), TrainEvalCallback());
     return Learner(dls, m,
                    {.loss_func = CrossEntropyLossFlat(), .opt_func = sgd_func(), .cbs = cbs, .default_cbs = false});
   };

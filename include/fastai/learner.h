@@ -78,7 +78,7 @@ using Moms = std::array<double, 3>;
   X(OptFunc, opt_func, {})                           \
   X(double, lr, 1e-3)                                \
   X(ParamSplitter, splitter, {})                     \
-  X(std::vector<std::shared_ptr<Callback>>, cbs, {}) \
+  X(Callbacks, cbs, {}) \
   X(std::vector<MetricSpec>, metrics, {})            \
   X(std::filesystem::path, path, ".")                \
   X(std::filesystem::path, model_dir, "models")      \
@@ -114,12 +114,12 @@ LearnerOptions learner_options(O&& o) {
 /// Example: `struct MyScheduleOptions { double peak = 1; FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION) };`
 #define FASTAI_FIT_OPTIONS(X)                        \
   X(std::optional<double>, wd, {})                   \
-  X(std::vector<std::shared_ptr<Callback>>, cbs, {}) \
+  X(Callbacks, cbs, {}) \
   X(bool, reset_opt, false)                          \
   X(int64_t, start_epoch, 0)
 
 /// Keyword arguments of Learner::fit.
-/// Example: `learn.fit(2, 1e-3, {.wd = 0.1, .cbs = {std::make_shared<GradientClip>()}});`
+/// Example: `learn.fit(2, 1e-3, {.wd = 0.1, .cbs = {GradientClip()}});`
 struct FitOptions {
   FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION)
 };
@@ -127,7 +127,7 @@ struct FitOptions {
 /// The FitOptions part of a schedule's options, with `extra` callbacks first (the schedule's own).
 /// Example: `fit(n, std::nullopt, fit_options(o, {scheduler}));`
 template <class O>
-FitOptions fit_options(const O& from, std::vector<std::shared_ptr<Callback>> extra = {}) {
+FitOptions fit_options(const O& from, Callbacks extra = {}) {
   FitOptions to;
   FASTAI_FIT_OPTIONS(FASTAI_COPY_OPTION)
   extra.insert(extra.end(), to.cbs.begin(), to.cbs.end());
@@ -167,7 +167,7 @@ struct FineTuneOptions {
   double pct_start = 0.3;
   double div = 5.0;
   std::optional<double> wd;
-  std::vector<std::shared_ptr<Callback>> cbs;
+  Callbacks cbs;
 };
 
 /// A suggestion function of lr_find: (lrs, losses, num_it) → (suggested lr, the point to mark).
@@ -369,10 +369,10 @@ class Learner : public LearnerState {
   // ---------------------------------------------------------------- callbacks
   /// Attaches a callback (it sees after_create at once) and returns it.
   /// Example: `auto cb = learn.add_cb(std::make_shared<CSVLogger>()); learn.remove_cb(cb);`
-  std::shared_ptr<Callback> add_cb(std::shared_ptr<Callback> cb);
-  void add_cbs(const std::vector<std::shared_ptr<Callback>>& cbs);
+  std::shared_ptr<Callback> add_cb(CallbackPtr cb);
+  void add_cbs(const Callbacks& cbs);
   void remove_cb(const std::shared_ptr<Callback>& cb);
-  void remove_cbs(const std::vector<std::shared_ptr<Callback>>& cbs);
+  void remove_cbs(const Callbacks& cbs);
   /// The first callback of type T, or nullptr. Example: `auto* r = learn.cb<Recorder>();`
   template <class T>
   T* cb() const {
@@ -382,7 +382,7 @@ class Learner : public LearnerState {
   }
   /// The callbacks in the order they run.
   /// Example: `for (auto& c : learn.cbs()) std::cout << c->name() << "\n";`
-  const std::vector<std::shared_ptr<Callback>>& cbs() const noexcept { return cbs_; }
+  const Callbacks& cbs() const noexcept { return cbs_; }
   /// Runs event `e` on every callback, in order.
   /// Example: `learn(Event::after_create);`
   void operator()(Event e);
@@ -391,27 +391,27 @@ class Learner : public LearnerState {
   /// Example: `{ Learner::AddedCbs scope(learn, {cb}); learn.validate(); }  // cb attached only inside`
   class AddedCbs {
    public:
-    AddedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs);
+    AddedCbs(Learner& l, Callbacks cbs);
     ~AddedCbs();
     AddedCbs(const AddedCbs&) = delete;
     AddedCbs& operator=(const AddedCbs&) = delete;
 
    private:
     Learner& l_;
-    std::vector<std::shared_ptr<Callback>> cbs_;
+    Callbacks cbs_;
   };
   /// RAII: callbacks removed until the guard dies (fastai's removed_cbs).
   /// Example: `{ Learner::RemovedCbs scope(learn, {learn.cbs()[0]}); ... }`
   class RemovedCbs {
    public:
-    RemovedCbs(Learner& l, std::vector<std::shared_ptr<Callback>> cbs);
+    RemovedCbs(Learner& l, Callbacks cbs);
     ~RemovedCbs();
     RemovedCbs(const RemovedCbs&) = delete;
     RemovedCbs& operator=(const RemovedCbs&) = delete;
 
    private:
     Learner& l_;
-    std::vector<std::shared_ptr<Callback>> cbs_;
+    Callbacks cbs_;
   };
 
   /// Runs one batch (split, events, forward, loss, backward, step). Public for custom loops.
@@ -435,7 +435,7 @@ class Learner : public LearnerState {
   void split_batch(const Item& b);
   void sort_cbs();
 
-  std::vector<std::shared_ptr<Callback>> cbs_;
+  Callbacks cbs_;
   c10::Device model_device_{c10::kCPU};  // looked up once per pass, not per batch
 };
 

@@ -94,10 +94,10 @@ void FuncCallback::call(Event e) {
   if (auto it = fns_.find(e); it != fns_.end() && it->second) it->second(learn());
 }
 
-std::vector<std::shared_ptr<Callback>> sort_by_run(std::vector<std::shared_ptr<Callback>> cbs) {
+Callbacks sort_by_run(Callbacks cbs) {
   std::stable_sort(cbs.begin(), cbs.end(), [](const auto& a, const auto& b) { return a->order < b->order; });
   // Kahn-style: repeatedly take the first callback (in order) that no remaining one must precede.
-  std::vector<std::shared_ptr<Callback>> res;
+  Callbacks res;
   auto must_precede = [](const Callback& a, const Callback& b) {  // a before b?
     const auto an = a.name(), bn = b.name();
     return std::find(a.run_before.begin(), a.run_before.end(), bn) != a.run_before.end() ||

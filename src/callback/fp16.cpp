@@ -119,7 +119,7 @@ void ChannelsLast::before_batch() {
 namespace {
 template <class T>
 void remove_all(Learner& learn) {
-  std::vector<std::shared_ptr<Callback>> found;
+  Callbacks found;
   for (const auto& c : learn.cbs())
     if (dynamic_cast<T*>(c.get())) found.push_back(c);
   learn.remove_cbs(found);

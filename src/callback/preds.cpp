@@ -4,7 +4,7 @@ namespace fastai {
 
 void FetchPredsCallback::after_validate() {
   auto& l = learn();
-  std::vector<std::shared_ptr<Callback>> to_rm;
+  Callbacks to_rm;
   for (const auto& c : l.cbs())
     if (c->remove_on_fetch) to_rm.push_back(c);
   to_rm.insert(to_rm.end(), opt_.cbs.begin(), opt_.cbs.end());

@@ -281,7 +281,7 @@ SuggestedLRs Learner::lr_find(LrFindOptions o) {
   if (o.num_it < 6) o.num_it = 6;
   const int64_t n_epoch_lf = o.num_it / std::max<int64_t>(1, dls.train().size()) + 1;
   auto finder = std::make_shared<LRFinder>(LRFinderOptions{o.start_lr, o.end_lr, o.num_it, o.stop_div});
-  std::vector<std::shared_ptr<Callback>> nan_cbs;  // a diverging loss is what lr_find looks for
+  Callbacks nan_cbs;  // a diverging loss is what lr_find looks for
   for (const auto& c : cbs())
     if (dynamic_cast<TerminateOnNaNCallback*>(c.get())) nan_cbs.push_back(c);
   {

@@ -54,7 +54,7 @@ TabularLoadersOptions loader_opts() {
 }
 
 Learner quiet(DataLoaders dls, const std::filesystem::path& path, TabularLearnerOptions o = {}) {
-  o.cbs = {std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()};
+  o.cbs = {TrainEvalCallback(), Recorder()};
   o.metrics = {accuracy};
   o.path = path;
   o.default_cbs = false;

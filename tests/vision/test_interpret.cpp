@@ -28,7 +28,7 @@ TEST(Interpretation, ConfusionMatrixMostConfusedTopLosses) {
       ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 6, .num_workers = 0});
   torch::manual_seed(1);
   Learner learn(dls, simple_cnn(3), {.path = dir.path, .default_cbs = false});
-  learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
+  learn.add_cbs({TrainEvalCallback(), Recorder()});
   learn.logger = nullptr;
   learn.fit(2, 1e-2);
   auto interp = ClassificationInterpretation::from_learner(learn);

@@ -47,7 +47,7 @@ TEST(VisionLearner, BuildsFromTheDataAndTrains) {
       ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
   torch::manual_seed(0);
   auto learn = vision_learner(dls, xresnet18, {.metrics = {accuracy}, .path = dir.path, .default_cbs = false});
-  learn.add_cbs({std::make_shared<TrainEvalCallback>(), std::make_shared<Recorder>()});
+  learn.add_cbs({TrainEvalCallback(), Recorder()});
   learn.logger = nullptr;
   learn.create_opt();
   EXPECT_EQ(learn.opt->n_groups(), 3u);  // stem, rest of the body, head

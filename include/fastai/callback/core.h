@@ -5,12 +5,14 @@
 #include <ATen/core/Tensor.h>
 
 #include <array>
+#include <concepts>
 #include <functional>
 #include <map>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -174,6 +176,26 @@ class Callback {
   Learner* learn_ = nullptr;
 };
 
+/// One callback held by shared ownership, made from a shared_ptr or from a temporary callback
+/// value (moved into a new shared object), so option lists read like fastai's `cbs=[...]`.
+/// Only temporaries convert by value: a named callback would be silently copied and the copy
+/// trained, so pass a named one as a shared_ptr to read its state afterwards.
+/// Example: `learn.fit(1, 1e-3, {.cbs = {SaveModelCallback(), std::make_shared<Recorder>()}});`
+class CallbackPtr : public std::shared_ptr<Callback> {
+ public:
+  CallbackPtr() = default;
+  template <class C>
+    requires std::derived_from<C, Callback>
+  CallbackPtr(std::shared_ptr<C> p) : std::shared_ptr<Callback>(std::move(p)) {}  // NOLINT: implicit on purpose
+  template <class C>
+    requires(std::derived_from<C, Callback> && std::same_as<C, std::remove_cvref_t<C>>)
+  CallbackPtr(C&& cb) : std::shared_ptr<Callback>(std::make_shared<C>(std::move(cb))) {}  // NOLINT
+};
+
+/// A list of callbacks: `{SaveModelCallback(), std::make_shared<GradientClip>()}` both work.
+/// Example: `Callbacks cbs{TrainEvalCallback(), Recorder()};`
+using Callbacks = std::vector<CallbackPtr>;
+
 /// A callback made of functions per event, for quick experiments and tests.
 ///
 /// Example:
@@ -198,12 +220,12 @@ class FuncCallback : public Callback {
 /// Callbacks sorted by order, then moved as little as needed to honour run_before / run_after
 /// (fastai's sort_by_run). Throws std::invalid_argument when the constraints form a cycle.
 /// Example: `auto sorted = sort_by_run(cbs);`
-std::vector<std::shared_ptr<Callback>> sort_by_run(std::vector<std::shared_ptr<Callback>> cbs);
+Callbacks sort_by_run(Callbacks cbs);
 
 /// Puts the model in train mode at the start of training and eval mode for validation, keeps
 /// the counters (train_iter, pct_train) and moves the model to the loaders' device (fastai's
 /// TrainEvalCallback; order -10; a default callback).
-/// Example: `learn.add_cb(std::make_shared<TrainEvalCallback>());  // already there by default`
+/// Example: `learn.add_cb(TrainEvalCallback());  // already there by default`
 class TrainEvalCallback : public Callback {
  public:
   TrainEvalCallback() {

@@ -54,7 +54,7 @@ enum class AmpMode { bf16, fp16 };
 /// float32 for the loss. fp16 uses a GradScaler and skips steps whose gradients overflowed (the
 /// scales are kept in `scales`). fp16 needs CUDA; bf16 works on the CPU (oneDNN's AMX/AVX-512
 /// bf16 kernels where the CPU has them).
-/// Example: `learn.add_cb(std::make_shared<MixedPrecision>(AmpMode::bf16));`
+/// Example: `learn.add_cb(MixedPrecision(AmpMode::bf16));`
 class MixedPrecision : public Callback {
  public:
   explicit MixedPrecision(AmpMode mode = AmpMode::bf16, GradScaler::Options scaler = {});
@@ -84,7 +84,7 @@ class MixedPrecision : public Callback {
 
 /// Puts the model's 4-d weights and the 4-d inputs in channels-last memory format, which oneDNN
 /// and cuDNN convolutions prefer (fastai's ChannelsLast; order -1).
-/// Example: `learn.add_cb(std::make_shared<ChannelsLast>());`
+/// Example: `learn.add_cb(ChannelsLast());`
 class ChannelsLast : public Callback {
  public:
   ChannelsLast() { order = -1; }

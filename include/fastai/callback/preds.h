@@ -14,7 +14,7 @@ struct FetchPredsOptions {
   TfmdDL* dl = nullptr;
   bool with_input = false;
   bool with_decoded = false;
-  std::vector<std::shared_ptr<Callback>> cbs;  ///< also removed while fetching
+  Callbacks cbs;  ///< also removed while fetching
 };
 
 /// After each validation pass, runs get_preds on another loader (with the callbacks marked

@@ -24,7 +24,7 @@ struct ProgressOptions {
 ///   epoch     train_loss  valid_loss  accuracy  time
 ///   0         0.398542    0.368219    0.869000  00:08
 /// (order 60; a default callback).
-/// Example: `Learner learn(dls, model, {.cbs = {std::make_shared<ProgressCallback>(ProgressOptions{.show_bars =
+/// Example: `Learner learn(dls, model, {.cbs = {ProgressCallback({.show_bars =
 /// false})}, .default_cbs = false});`
 class ProgressCallback : public Callback {
  public:
@@ -52,7 +52,7 @@ class ProgressCallback : public Callback {
 
 /// Writes the epoch table to `<learn.path>/<fname>` as CSV, rewritten atomically after every
 /// epoch so an interrupted run keeps every finished row (fastai's CSVLogger; order 60).
-/// Example: `learn.fit(3, 1e-3, {.cbs = {std::make_shared<CSVLogger>("history.csv")}});`
+/// Example: `learn.fit(3, 1e-3, {.cbs = {CSVLogger("history.csv")}});`
 class CSVLogger : public Callback {
  public:
   explicit CSVLogger(std::filesystem::path fname = "history.csv", bool append = false);

@@ -41,7 +41,7 @@ using ScheduleMap = std::map<std::string, std::vector<Schedule>>;
 
 /// Sets each scheduled hyper-parameter from learn.pct_train before every training batch and
 /// records the values in learn.recorder->hps (fastai's ParamScheduler; order 60, training only).
-/// Example: `learn.fit(1, std::nullopt, {.cbs = {std::make_shared<ParamScheduler>(ScheduleMap{{"lr", {SchedCos(1e-3,
+/// Example: `learn.fit(1, std::nullopt, {.cbs = {ParamScheduler(ScheduleMap{{"lr", {SchedCos(1e-3,
 /// 0)}}})}});`
 class ParamScheduler : public Callback {
  public:
@@ -69,7 +69,7 @@ struct LRFinderOptions {
 
 /// Trains with an exponentially growing lr and stops when the loss diverges; saves the weights
 /// before and restores them after (fastai's LRFinder). Learner::lr_find uses it.
-/// Example: `learn.fit(1, std::nullopt, {.cbs = {std::make_shared<LRFinder>()}});`
+/// Example: `learn.fit(1, std::nullopt, {.cbs = {LRFinder()}});`
 class LRFinder : public ParamScheduler {
  public:
   explicit LRFinder(LRFinderOptions options = {});

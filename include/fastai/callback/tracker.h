@@ -12,7 +12,7 @@ namespace fastai {
 /// Stops the fit when the training loss is NaN or infinite (order -9; a default callback).
 /// By default it throws TrainingError naming the epoch, the batch and the value, so a program
 /// cannot go on with a broken model; `raise_error = false` cancels the fit quietly as fastai does.
-/// Example: `learn.add_cb(std::make_shared<TerminateOnNaNCallback>(false));`
+/// Example: `learn.add_cb(TerminateOnNaNCallback(false));`
 class TerminateOnNaNCallback : public Callback {
  public:
   explicit TerminateOnNaNCallback(bool raise_error = true) : raise_(raise_error) {
@@ -64,7 +64,7 @@ class TrackerCallback : public Callback {
 };
 
 /// Stops the fit when `monitor` has not improved for `patience` epochs (order 63).
-/// Example: `learn.fit(20, 1e-3, {.cbs = {std::make_shared<EarlyStoppingCallback>(TrackerOptions{.patience = 2})}});`
+/// Example: `learn.fit(20, 1e-3, {.cbs = {EarlyStoppingCallback({.patience = 2})}});`
 class EarlyStoppingCallback : public TrackerCallback {
  public:
   explicit EarlyStoppingCallback(TrackerOptions options = {}) : TrackerCallback(std::move(options)) { order = 63; }
@@ -77,7 +77,7 @@ class EarlyStoppingCallback : public TrackerCallback {
 };
 
 /// Saves the model whenever `monitor` improves (or every `every_epoch` epochs) and loads the best
-/// at the end of the fit (order 61). Example: `std::make_shared<SaveModelCallback>(TrackerOptions{.monitor =
+/// at the end of the fit (order 61). Example: `SaveModelCallback({.monitor =
 /// "accuracy"})`
 class SaveModelCallback : public TrackerCallback {
  public:
@@ -89,7 +89,7 @@ class SaveModelCallback : public TrackerCallback {
 };
 
 /// Divides the lr by `factor` (down to `min_lr`) when `monitor` has not improved for `patience`
-/// epochs (order 62). Example: `std::make_shared<ReduceLROnPlateau>(TrackerOptions{.patience = 2, .factor = 5})`
+/// epochs (order 62). Example: `.cbs = {ReduceLROnPlateau({.patience = 2, .factor = 5})}`
 class ReduceLROnPlateau : public TrackerCallback {
  public:
   explicit ReduceLROnPlateau(TrackerOptions options = {}) : TrackerCallback(std::move(options)) { order = 62; }

@@ -9,7 +9,7 @@
 namespace fastai {
 
 /// Stops each training (and, with short_valid, validation) pass after `pct` of its batches.
-/// Example: `learn.fit(1, 1e-3, {.cbs = {std::make_shared<ShortEpochCallback>(0.1)}});`
+/// Example: `learn.fit(1, 1e-3, {.cbs = {ShortEpochCallback(0.1)}});`
 class ShortEpochCallback : public Callback {
  public:
   explicit ShortEpochCallback(double pct = 0.01, bool short_valid = true) : pct_(pct), short_valid_(short_valid) {}
@@ -23,7 +23,7 @@ class ShortEpochCallback : public Callback {
 
 /// Accumulates gradients over batches until `n_acc` items were seen, then steps: an effective
 /// batch of n_acc with the memory of one batch (fastai's GradientAccumulation, order 6).
-/// Example: `learn.fit(1, 1e-3, {.cbs = {std::make_shared<GradientAccumulation>(256)}});`
+/// Example: `learn.fit(1, 1e-3, {.cbs = {GradientAccumulation(256)}});`
 class GradientAccumulation : public Callback {
  public:
   explicit GradientAccumulation(int64_t n_acc = 32) : n_acc_(n_acc) {
@@ -41,7 +41,7 @@ class GradientAccumulation : public Callback {
 };
 
 /// Clips the gradients' global norm to `max_norm` before each step (fastai's GradientClip, order 11).
-/// Example: `std::make_shared<GradientClip>(1.0)`
+/// Example: `learn.fit(1, 1e-3, {.cbs = {GradientClip(1.0)}});`
 class GradientClip : public Callback {
  public:
   explicit GradientClip(double max_norm = 1.0, double norm_type = 2.0) : max_norm_(max_norm), norm_type_(norm_type) {
@@ -56,7 +56,7 @@ class GradientClip : public Callback {
 
 /// Keeps the batch-norm layers whose parameters are frozen in eval mode while training, so their
 /// running statistics stay those of the pretrained model (fastai's BnFreeze; runs after
-/// TrainEvalCallback). Example: `learn.add_cb(std::make_shared<BnFreeze>());`
+/// TrainEvalCallback). Example: `learn.add_cb(BnFreeze());`
 class BnFreeze : public Callback {
  public:
   BnFreeze() { run_after = {"TrainEvalCallback"}; }
