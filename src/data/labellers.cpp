@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "fastai/core/describe.h"
+#include "fastai/core/json.h"
 #include "fastai/data/transforms.h"
 
 namespace fastai {
@@ -54,19 +55,7 @@ RegexLabeller::RegexLabeller(std::string pat, bool match)
   encodes<Str>([label](const std::string& s) { return label(s); });
 }
 
-json RegexLabeller::describe() const {
-  auto j = describe_base();
-  j["pat"] = pat_;
-  j["match"] = match_;
-  return j;
-}
-
-std::shared_ptr<RegexLabeller> RegexLabeller::from_description(const json& j) {
-  auto t = std::make_shared<RegexLabeller>(j.at("pat").get<std::string>(), j.at("match").get<bool>());
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(RegexLabeller);
+FASTAI_REGISTER_DESCRIBED(RegexLabeller);
 
 ItemGetter::ItemGetter(size_t i) : Transform({.name = "ItemGetter", .whole_tuple = true}), i_(i) {
   encodes<Tuple>([this](const std::vector<Item>& v) -> Item {
@@ -77,17 +66,6 @@ ItemGetter::ItemGetter(size_t i) : Transform({.name = "ItemGetter", .whole_tuple
   });
 }
 
-json ItemGetter::describe() const {
-  auto j = describe_base();
-  j["i"] = i_;
-  return j;
-}
-
-std::shared_ptr<ItemGetter> ItemGetter::from_description(const json& j) {
-  auto t = std::make_shared<ItemGetter>(j.at("i").get<size_t>());
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(ItemGetter);
+FASTAI_REGISTER_DESCRIBED(ItemGetter);
 
 }  // namespace fastai

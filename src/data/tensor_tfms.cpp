@@ -65,19 +65,7 @@ IntToFloatTensor::IntToFloatTensor(double div, int64_t div_mask)
       [this](const at::Tensor& x) { return div_ != 0 ? (x.clamp(0.0, 1.0) * div_).to(at::kLong) : x; });
 }
 
-json IntToFloatTensor::describe() const {
-  auto j = describe_base();
-  j["div"] = div_;
-  j["div_mask"] = div_mask_;
-  return j;
-}
-
-std::shared_ptr<IntToFloatTensor> IntToFloatTensor::from_description(const json& j) {
-  auto t = std::make_shared<IntToFloatTensor>(j.at("div").get<double>(), j.at("div_mask").get<int64_t>());
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(IntToFloatTensor);
+FASTAI_REGISTER_DESCRIBED(IntToFloatTensor);
 
 // ---------------------------------------------------------------- Normalize
 
@@ -125,20 +113,6 @@ void Normalize::setup(const LazyItems& items, bool) {
   std_ = t.std(axes_, /*unbiased=*/true, /*keepdim=*/true) + 1e-7;
 }
 
-json Normalize::describe() const {
-  auto j = describe_base();
-  j["mean"] = mean_;  // core/json.h: {"dtype", "shape", "values"}, null when not set up
-  j["std"] = std_;
-  j["axes"] = axes_;
-  return j;
-}
-
-std::shared_ptr<Normalize> Normalize::from_description(const json& j) {
-  auto t = std::make_shared<Normalize>(j.at("mean").get<at::Tensor>(), j.at("std").get<at::Tensor>(),
-                                       j.at("axes").get<std::vector<int64_t>>());
-  t->apply_base(j);
-  return t;
-}
-FASTAI_REGISTER_TRANSFORM(Normalize);
+FASTAI_REGISTER_DESCRIBED(Normalize);
 
 }  // namespace fastai

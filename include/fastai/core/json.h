@@ -165,10 +165,16 @@ nlohmann::json describe_fields(nlohmann::json j, const char* names, const Tuple&
       [&](const auto&... f) {
         auto one = [&](const auto& v) {
           const auto& key = keys.at(i++);
-          if (key == "o")
-            j.update(nlohmann::json(v));
-          else
-            j[key] = v;
+          using T = std::decay_t<decltype(v)>;
+          // Only an options struct (an aggregate) is written flat; not instantiating update() for
+          // other types also keeps g++ 12's -Warray-bounds from misfiring inside nlohmann.
+          if constexpr (std::is_aggregate_v<T>) {
+            if (key == "o") {
+              j.update(nlohmann::json(v));
+              return;
+            }
+          }
+          j[key] = v;
         };
         (one(f), ...);
       },

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fastai/core/describe.h"
 #include "fastai/core/semantic.h"
 #include "fastai/core/transform.h"
 
@@ -95,9 +96,7 @@ Item parent_label(const Item& path);
 class RegexLabeller : public Transform {
  public:
   explicit RegexLabeller(std::string pat, bool match = false);
-  std::string type_name() const override { return "RegexLabeller"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<RegexLabeller> from_description(const nlohmann::json& j);
+  FASTAI_DESCRIBED(RegexLabeller, pat_, match_)
 
  private:
   std::string pat_;
@@ -109,9 +108,7 @@ class RegexLabeller : public Transform {
 class ItemGetter : public Transform {
  public:
   explicit ItemGetter(size_t i);
-  std::string type_name() const override { return "ItemGetter"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<ItemGetter> from_description(const nlohmann::json& j);
+  FASTAI_DESCRIBED(ItemGetter, i_)
 
  private:
   size_t i_;
@@ -248,9 +245,7 @@ class ToTensor : public Transform {
 class IntToFloatTensor : public Transform {
  public:
   explicit IntToFloatTensor(double div = 255.0, int64_t div_mask = 1);
-  std::string type_name() const override { return "IntToFloatTensor"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<IntToFloatTensor> from_description(const nlohmann::json& j);
+  FASTAI_DESCRIBED(IntToFloatTensor, div_, div_mask_)
 
  private:
   double div_;
@@ -272,9 +267,7 @@ class Normalize : public Transform {
   void setup(const LazyItems& items, bool train_setup) override;
   const at::Tensor& mean() const noexcept { return mean_; }
   const at::Tensor& stdev() const noexcept { return std_; }
-  std::string type_name() const override { return "Normalize"; }
-  nlohmann::json describe() const override;
-  static std::shared_ptr<Normalize> from_description(const nlohmann::json& j);
+  FASTAI_DESCRIBED(Normalize, mean_, std_, axes_)  // tensors: {"dtype", "shape", "values"}, null before setup
 
  private:
   at::Tensor mean_, std_;
