@@ -78,7 +78,7 @@ TEST(Schedule, FlatCosAndSgdrShapes) {
   EXPECT_DOUBLE_EQ(s[0], 1e-2);
   EXPECT_DOUBLE_EQ(s[10], 1e-2);
   EXPECT_LT(s[9], 1e-3);
-  EXPECT_NEAR(s[20], SchedCos(1e-2, 0)(0.5), 1e-12);
+  EXPECT_NEAR(s[20], SchedCos(1e-2, 0)(0.5), 1e-8);  // the phase position is float32, as fastai's
 }
 
 TEST(Schedule, SuggestionsEqualFastais) {

@@ -19,7 +19,7 @@ def sched_poly(s, e, power, p): return s + (e - s) * p ** power
 
 
 def combine_scheds(pcts, scheds):
-    pcts = torch.tensor([0] + list(pcts), dtype=torch.float64)  # fastai uses float32; double here
+    pcts = torch.tensor([0] + list(pcts))  # float32, as fastai (so the position in a phase is float32)
     pcts = torch.cumsum(pcts, 0)
     pct_lim = len(pcts) - 2
 

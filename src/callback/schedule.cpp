@@ -40,20 +40,24 @@ Schedule combine_scheds(std::vector<double> pcts, std::vector<Schedule> scheds) 
   const double total = std::accumulate(pcts.begin(), pcts.end(), 0.0);
   if (std::abs(total - 1.0) > 1e-6)
     throw std::invalid_argument("combine_scheds: fractions sum to " + std::to_string(total) + ", not 1");
-  std::vector<double> cum{0.0};
+  // fastai keeps the phase boundaries in a float32 tensor, so the phase test and the position
+  // inside a phase are float32 arithmetic; doing the same keeps lr and mom equal to fastai's to
+  // the last bit (in double they drift ~1e-6 relative near the end of a cosine: tests/trajectory.h).
+  std::vector<float> cum{0.0f};
   for (double p : pcts) {
     if (p < 0) throw std::invalid_argument("combine_scheds: negative fraction " + std::to_string(p));
-    cum.push_back(cum.back() + p);
+    cum.push_back(cum.back() + static_cast<float>(p));
   }
   return [cum, scheds = std::move(scheds)](double pos) {
+    const auto posf = static_cast<float>(pos);
     // The last segment whose start is <= pos (fastai: min((pos >= pcts).nonzero().max(), len-2)).
     size_t idx = 0;
     for (size_t i = 0; i < cum.size(); ++i)
-      if (pos >= cum[i]) idx = i;
+      if (posf >= cum[i]) idx = i;
     idx = std::min(idx, cum.size() - 2);
-    const double width = cum[idx + 1] - cum[idx];
-    const double actual = width > 0 ? (pos - cum[idx]) / width : 1.0;
-    return scheds[idx](actual);
+    const float width = cum[idx + 1] - cum[idx];
+    const float actual = width > 0 ? (posf - cum[idx]) / width : 1.0f;
+    return scheds[idx](static_cast<double>(actual));
   };
 }
 

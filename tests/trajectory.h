@@ -1,0 +1,131 @@
+#pragma once
+// Step-by-step replay of a real fastai training run (tools/gen_trajectory_reference.py): load
+// fastai's initial weights by name, draw the batches in fastai's order, record what every step
+// saw and did, and compare with fastai's record.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fastai/learner.h"
+#include "reference.h"
+
+namespace fastai::testing {
+
+/// A tensor written by the generator: {"dtype", "shape", "values"}.
+inline at::Tensor reference_tensor(const nlohmann::json& j) {
+  const auto dtype = j.at("dtype").get<std::string>();
+  const auto shape = j.at("shape").get<std::vector<int64_t>>();
+  if (dtype == "int64") {
+    auto v = j.at("values").get<std::vector<int64_t>>();
+    return torch::tensor(v, torch::kLong).reshape(shape);
+  }
+  auto v = j.at("values").get<std::vector<double>>();
+  return torch::tensor(v, torch::kDouble).reshape(shape).to(dtype == "float32" ? torch::kFloat : torch::kDouble);
+}
+
+/// Copies fastai's state_dict into `module` by name. Every name must exist on both sides with the
+/// same shape: a difference in module layout is a parity failure, reported with both name lists.
+inline void load_fastai_state(torch::nn::Module& module, const nlohmann::json& params) {
+  std::set<std::string> ours, theirs;
+  torch::NoGradGuard no_grad;
+  auto copy = [&](const std::string& name, at::Tensor& t) {
+    ours.insert(name);
+    if (!params.contains(name)) return;
+    auto src = reference_tensor(params.at(name));
+    ASSERT_EQ(src.sizes(), t.sizes()) << name;
+    t.copy_(src.to(t.scalar_type()));
+  };
+  for (auto& p : module.named_parameters()) copy(p.key(), p.value());
+  for (auto& b : module.named_buffers()) copy(b.key(), b.value());
+  for (const auto& [k, v] : params.items()) theirs.insert(k);
+  std::string only_ours, only_theirs;
+  for (const auto& n : ours)
+    if (!theirs.count(n)) only_ours += " " + n;
+  for (const auto& n : theirs)
+    if (!ours.count(n)) only_theirs += " " + n;
+  ASSERT_TRUE(only_ours.empty() && only_theirs.empty())
+      << "state_dict names differ; only fastai.cpp:" << only_ours << "; only fastai:" << only_theirs;
+}
+
+/// Makes the training loader draw fastai's recorded order, one epoch after another.
+inline void replay_order(TfmdDL& dl, const nlohmann::json& orders) {
+  auto epochs = std::make_shared<std::vector<std::vector<int64_t>>>(orders.get<std::vector<std::vector<int64_t>>>());
+  auto next = std::make_shared<size_t>(0);
+  dl.shuffle_fn = [epochs, next](const DataLoader&, std::vector<int64_t> idxs) {
+    if (*next >= epochs->size()) throw std::logic_error("replay_order: more epochs than fastai recorded");
+    auto order = (*epochs)[(*next)++];
+    if (order.size() != idxs.size())
+      throw std::logic_error("replay_order: fastai drew " + std::to_string(order.size()) + " rows, we have " +
+                             std::to_string(idxs.size()));
+    return order;
+  };
+}
+
+/// What each optimizer step saw (loss, lr, mom) and did (parameter norms after it), as the
+/// generator's Trace callback records it.
+struct StepTrace : Callback {
+  struct Step {
+    double loss, lr, mom;
+    std::map<std::string, double> norms;
+  };
+  std::vector<Step> steps;
+  std::string name() const override { return "StepTrace"; }
+  StepTrace() { order = 100; }
+  void before_step() override {
+    auto& l = learn();
+    steps.push_back({l.loss.item<double>(), l.opt->hyper("lr"), l.opt->hyper("mom"), {}});
+  }
+  void after_step() override {
+    for (const auto& p : learn().model->named_parameters())
+      steps.back().norms[p.key()] = p.value().detach().norm().item<double>();
+  }
+};
+
+inline std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.10g", v);
+  return b;
+}
+
+inline double rel_diff(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-8); }
+
+/// Compares every step with fastai's: loss, lr and mom, every parameter norm, within `tol`
+/// relative. Reports the first step that differs (later ones follow from it) and records the
+/// largest loss difference as the test property "max_loss_rel_diff" (in --gtest_output=xml).
+inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, const nlohmann::json& ref,
+                                   double tol = 1e-4) {
+  ASSERT_EQ(ours.size(), ref.size()) << "number of optimizer steps";
+  double worst = 0;
+  for (size_t i = 0; i < ours.size(); ++i) {
+    const auto& r = ref[i];
+    const auto& s = ours[i];
+    std::string what;
+    // fastai's combine_scheds computes the position inside a phase in float32 (its pcts are a
+    // tensor), so its lr and mom carry float32 rounding: ~1e-8 relative, nothing to training.
+    if (rel_diff(s.lr, r.at("lr")) > 1e-6) what += " lr " + num(s.lr) + " vs " + r.at("lr").dump();
+    if (rel_diff(s.mom, r.at("mom")) > 1e-6) what += " mom " + num(s.mom) + " vs " + r.at("mom").dump();
+    if (rel_diff(s.loss, r.at("loss")) > tol)
+      what += " loss " + num(s.loss) + " vs " + r.at("loss").dump();
+    for (const auto& [name, v] : r.at("norms").items()) {
+      auto it = s.norms.find(name);
+      if (it == s.norms.end())
+        what += " no parameter " + name;
+      else if (rel_diff(it->second, v.get<double>()) > tol)
+        what += " |" + name + "| " + num(it->second) + " vs " + v.dump();
+    }
+    ASSERT_TRUE(what.empty()) << "step " << i << " differs from fastai:" << what;
+    worst = std::max(worst, rel_diff(s.loss, r.at("loss")));
+  }
+  ::testing::Test::RecordProperty("max_loss_rel_diff", num(worst));
+  if (std::getenv("FASTAI_TRAJECTORY_VERBOSE")) std::printf("max loss rel diff over %zu steps: %s\n", ours.size(), num(worst).c_str());
+}
+
+}  // namespace fastai::testing
