@@ -2,6 +2,7 @@
 // Step-by-step replay of a real fastai training run (tools/gen_trajectory_reference.py): load
 // fastai's initial weights by name, draw the batches in fastai's order, record what every step
 // saw and did, and compare with fastai's record.
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -18,6 +19,14 @@
 #include "reference.h"
 
 namespace fastai::testing {
+
+/// One thread for the whole test (fastai's reference ran with one): float sums in another order
+/// would differ in the last bits and grow over 50 steps.
+struct OneThread {
+  int saved = at::get_num_threads();
+  OneThread() { at::set_num_threads(1); }
+  ~OneThread() { at::set_num_threads(saved); }
+};
 
 /// A tensor written by the generator: {"dtype", "shape", "values"}.
 inline at::Tensor reference_tensor(const nlohmann::json& j) {

@@ -20,7 +20,9 @@ neither fastai nor any data package.
 import json, os, sys
 import numpy as np, pandas as pd, torch
 from fastai.tabular.all import (Categorify, FillMissing, Normalize, TabularDataLoaders, tabular_learner,
-                                IndexSplitter, Callback, CategoryBlock, RegressionBlock, accuracy)
+                                IndexSplitter, RandomSplitter, Callback, CategoryBlock, RegressionBlock, accuracy,
+                                range_of)
+from fastai.collab import CollabDataLoaders, collab_learner
 
 OUT = os.path.join(os.path.dirname(__file__), '..', 'tests', 'data', 'reference', 'trajectory')
 torch.set_num_threads(1)
@@ -111,9 +113,45 @@ def run_tabular(name, y, regression):
             'steps': trace.steps, 'valid_loss': [float(v[1]) for v in learn.recorder.values], 'data': data}
 
 
+def ratings_frame(n_users=60, n_items=40, n=1500, seed=1):
+    r = np.random.default_rng(seed)
+    u = r.integers(0, n_users, n)
+    i = r.integers(0, n_items, n)
+    uf, itf = r.normal(0, 1, (n_users, 3)), r.normal(0, 1, (n_items, 3))
+    score = 3 + (uf[u] * itf[i]).sum(1) * 0.5 + r.normal(0, 0.5, n)
+    return pd.DataFrame({'user': u + 1000, 'item': [f'm{k}' for k in i],
+                         'rating': np.clip(np.round(score), 1, 5).astype('float32')})
+
+
+def run_collab(name, use_nn):
+    df = ratings_frame()
+    csv = os.path.join(OUT, 'ratings.csv')
+    df.to_csv(csv, index=False)
+    df = pd.read_csv(csv)
+    dls = CollabDataLoaders.from_df(df, valid_pct=0.2, seed=42, bs=64)
+    splits = RandomSplitter(valid_pct=0.2, seed=42)(range_of(df))
+    torch.manual_seed(0)
+    learn = collab_learner(dls, n_factors=8, use_nn=use_nn, layers=[16] if use_nn else None, y_range=(0, 5.5))
+    params = {k: tensor_json(v) for k, v in learn.model.state_dict().items()}
+    orders = record_order(learn.dls.train)
+    trace = Trace()
+    with learn.no_bar(), learn.no_logging():
+        learn.fit_one_cycle(3, 5e-3, cbs=[trace])
+    to = learn.dls.train_ds
+    data = {'valid_idx': [int(i) for i in splits[1]],
+            'classes': {c: [str(v) for v in to.classes[c]] for c in to.cat_names},
+            'train_cats': to.cats.values.tolist(), 'train_ys': to.ys.values.reshape(-1).tolist()}
+    return {'case': name, 'fit': {'method': 'fit_one_cycle', 'n_epoch': 3, 'lr_max': 5e-3}, 'n_factors': 8,
+            'use_nn': use_nn, 'layers': [16] if use_nn else None, 'y_range': [0, 5.5], 'bs': 64, 'seed': 42,
+            'params': params, 'order': orders, 'steps': trace.steps,
+            'valid_loss': [float(v[1]) for v in learn.recorder.values], 'data': data}
+
+
 CASES = {
     'tabular_cls': lambda: run_tabular('tabular_cls', 'label', False),
     'tabular_reg': lambda: run_tabular('tabular_reg', 'price', True),
+    'collab_dot': lambda: run_collab('collab_dot', False),
+    'collab_nn': lambda: run_collab('collab_nn', True),
 }
 
 if __name__ == '__main__':

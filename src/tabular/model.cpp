@@ -44,7 +44,9 @@ TabularModelImpl::TabularModelImpl(std::vector<std::pair<int64_t, int64_t>> emb_
   }
   emb_drop = register_module("emb_drop", torch::nn::Dropout(o.embed_p));
   n_cont_ = n_cont;
-  if (o.bn_cont && n_cont > 0) bn_cont = register_module("bn_cont", torch::nn::BatchNorm1d(n_cont));
+  // Even with no continuous columns (EmbeddingNN): fastai's module then holds an empty
+  // BatchNorm1d(0), so its state_dict names (bn_cont.*) are ours too and weights load both ways.
+  if (o.bn_cont) bn_cont = register_module("bn_cont", torch::nn::BatchNorm1d(n_cont));
   std::vector<int64_t> sizes = {n_emb_ + n_cont};
   sizes.insert(sizes.end(), o.layers.begin(), o.layers.end());
   sizes.push_back(out_sz);

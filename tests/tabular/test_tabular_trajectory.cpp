@@ -2,7 +2,6 @@
 // continuous columns, both with missing values), the same initial weights (fastai's state_dict,
 // loaded by name), the same batch order; every step's loss, lr, mom and parameter norms must
 // match fastai's (tests/data/reference/trajectory/, from tools/gen_trajectory_reference.py).
-#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -20,13 +19,6 @@ using namespace fastai::testing;
 
 namespace {
 
-/// One thread for the whole test (fastai's reference ran with one): float sums in another order
-/// would differ in the last bits and grow over 50 steps.
-struct OneThread {
-  int saved = at::get_num_threads();
-  OneThread() { at::set_num_threads(1); }
-  ~OneThread() { at::set_num_threads(saved); }
-};
 
 void replay_tabular(const std::string& name, bool regression) {
   OneThread one;
