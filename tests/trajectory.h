@@ -9,12 +9,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "fastai/callback/recorder.h"
 #include "fastai/learner.h"
 #include "reference.h"
 
@@ -84,18 +86,33 @@ struct StepTrace : Callback {
   struct Step {
     double loss, lr, mom;
     std::map<std::string, double> norms;
+    std::vector<double> lrs;  ///< every parameter group's
+    std::map<std::string, double> deltas;  ///< |p_after - p_before| per parameter
+    std::map<std::string, double> grads;   ///< |grad| per parameter that has one, before the step
   };
   std::vector<Step> steps;
+  std::vector<double> valid_loss;  ///< per epoch, across fits (fine_tune fits twice)
   std::string name() const override { return "StepTrace"; }
   StepTrace() { order = 100; }
   void before_step() override {
     auto& l = learn();
-    steps.push_back({l.loss.item<double>(), l.opt->hyper("lr"), l.opt->hyper("mom"), {}});
+    const auto last = l.opt->n_groups() - 1;
+    steps.push_back({l.loss_grad.item<double>(), l.opt->hyper("lr", last), l.opt->hyper("mom", last), {}, {}, {}, {}});
+    for (const auto& p : l.model->named_parameters())
+      if (p.value().grad().defined()) steps.back().grads[p.key()] = p.value().grad().norm().item<double>();
+    before_.clear();
+    for (const auto& p : l.model->named_parameters()) before_[p.key()] = p.value().detach().clone();
+    for (size_t g = 0; g <= last; ++g) steps.back().lrs.push_back(l.opt->hyper("lr", g));
   }
+  void after_epoch() override { valid_loss.push_back(learn().recorder->values.back().at(1)); }
   void after_step() override {
     for (const auto& p : learn().model->named_parameters())
+    {
       steps.back().norms[p.key()] = p.value().detach().norm().item<double>();
+      steps.back().deltas[p.key()] = (p.value().detach() - before_.at(p.key())).norm().item<double>();
+    }
   }
+  std::map<std::string, at::Tensor> before_;
 };
 
 inline std::string num(double v) {
@@ -110,8 +127,15 @@ inline double rel_diff(double a, double b) { return std::abs(a - b) / std::max(s
 /// relative. Reports the first step that differs (later ones follow from it) and records the
 /// largest loss difference as the test property "max_loss_rel_diff" (in --gtest_output=xml).
 inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, const nlohmann::json& ref,
-                                   double tol = 1e-4) {
+                                   double tol = 1e-4, double step_tol = 1e-3) {
   ASSERT_EQ(ours.size(), ref.size()) << "number of optimizer steps";
+  if (const char* dump = std::getenv("FASTAI_TRAJECTORY_DUMP")) {  // ours, in the generator's format
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& s : ours)
+      j.push_back({{"loss", s.loss}, {"lr", s.lr}, {"mom", s.mom}, {"lrs", s.lrs}, {"norms", s.norms},
+                   {"deltas", s.deltas}, {"grads", s.grads}});
+    std::ofstream(dump) << j.dump();
+  }
   double worst = 0;
   for (size_t i = 0; i < ours.size(); ++i) {
     const auto& r = ref[i];
@@ -121,8 +145,31 @@ inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, con
     // tensor), so its lr and mom carry float32 rounding: ~1e-8 relative, nothing to training.
     if (rel_diff(s.lr, r.at("lr")) > 1e-6) what += " lr " + num(s.lr) + " vs " + r.at("lr").dump();
     if (rel_diff(s.mom, r.at("mom")) > 1e-6) what += " mom " + num(s.mom) + " vs " + r.at("mom").dump();
+    if (r.contains("lrs")) {
+      const auto lrs = r.at("lrs").get<std::vector<double>>();
+      if (lrs.size() != s.lrs.size())
+        what += " " + std::to_string(s.lrs.size()) + " parameter groups vs " + std::to_string(lrs.size());
+      else
+        for (size_t g = 0; g < lrs.size(); ++g)
+          if (rel_diff(s.lrs[g], lrs[g]) > 1e-6) what += " lr of group " + std::to_string(g) + " " + num(s.lrs[g]) + " vs " + num(lrs[g]);
+    }
     if (rel_diff(s.loss, r.at("loss")) > tol)
       what += " loss " + num(s.loss) + " vs " + r.at("loss").dump();
+    if (r.contains("grads"))
+      for (const auto& [name, v] : r.at("grads").items()) {
+        auto it = s.grads.find(name);
+        if (it == s.grads.end())
+          what += " no gradient for " + name;
+        else if (std::abs(it->second - v.get<double>()) > step_tol * std::abs(v.get<double>()) + 1e-7)
+          what += " |grad| of " + name + " " + num(it->second) + " vs " + num(v.get<double>());
+      }
+    // A step's movement is compared with an absolute floor: a frozen parameter moves 0 on one side.
+    if (r.contains("deltas"))
+      for (const auto& [name, v] : r.at("deltas").items()) {
+        auto it = s.deltas.find(name);
+        if (it != s.deltas.end() && std::abs(it->second - v.get<double>()) > step_tol * std::abs(v.get<double>()) + 1e-12)
+          what += " step size of " + name + " " + num(it->second) + " vs " + num(v.get<double>());
+      }
     for (const auto& [name, v] : r.at("norms").items()) {
       auto it = s.norms.find(name);
       if (it == s.norms.end())
@@ -130,11 +177,14 @@ inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, con
       else if (rel_diff(it->second, v.get<double>()) > tol)
         what += " |" + name + "| " + num(it->second) + " vs " + v.dump();
     }
-    ASSERT_TRUE(what.empty()) << "step " << i << " differs from fastai:" << what;
+    ASSERT_TRUE(what.empty()) << "step " << i << " differs from fastai (loss " << num(s.loss) << " vs "
+                              << r.at("loss").dump() << "):" << what;
     worst = std::max(worst, rel_diff(s.loss, r.at("loss")));
   }
   ::testing::Test::RecordProperty("max_loss_rel_diff", num(worst));
-  if (std::getenv("FASTAI_TRAJECTORY_VERBOSE")) std::printf("max loss rel diff over %zu steps: %s\n", ours.size(), num(worst).c_str());
+  if (std::getenv("FASTAI_TRAJECTORY_VERBOSE")) {
+    std::printf("max loss rel diff over %zu steps: %s\n", ours.size(), num(worst).c_str());
+  }
 }
 
 }  // namespace fastai::testing
