@@ -44,7 +44,7 @@ void replay_collab(const std::string& name) {
   const auto& fit = ref.at("fit");
   learn.fit_one_cycle(fit.at("n_epoch").get<int64_t>(), fit.at("lr_max").get<double>());
 
-  expect_same_trajectory(trace->steps, ref.at("steps"));
+  expect_same_trajectory(trace->steps, ref);
   const auto& vl = ref.at("valid_loss");
   ASSERT_EQ(learn.recorder->values.size(), vl.size());
   for (size_t e = 0; e < vl.size(); ++e)
