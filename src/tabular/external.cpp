@@ -70,6 +70,8 @@ void make_credit_g(const fs::path& dest) {
 const bool registered = [] {
   register_dataset(URLs::CREDIT_DATA, [](const fs::path& d) { make_from_r(d, "modeldata", "credit_data"); });
   register_dataset(URLs::WA_CHURN, [](const fs::path& d) { make_from_r(d, "modeldata", "wa_churn"); });
+  register_dataset(URLs::PENGUINS, [](const fs::path& d) { make_from_r(d, "modeldata", "penguins"); });
+  register_dataset(URLs::SCAT, [](const fs::path& d) { make_from_r(d, "modeldata", "scat"); });
   register_dataset(URLs::DIAMONDS, make_diamonds);
   register_dataset(URLs::ML_LATEST_SMALL, [](const fs::path& d) {
     make_from_r(d, "dslabs", "movielens", "ratings.csv", "c('userId', 'movieId', 'rating', 'timestamp', 'title')");

@@ -127,7 +127,12 @@ void FillMissing::encode(TabularPandas& to) const {
         throw TableError("FillMissing: continuous column '" + n + "' is missing at row " + std::to_string(i) +
                          " but had no missing value in the training rows, so there is no fill value for it");
   }
-  for (const auto& [n, v] : na_dict_) {
+  // In cont_names order, as fastai (its na_dict keeps setup's order): the *_na columns are
+  // appended to cat_names in this order, and a model's embeddings follow cat_names.
+  for (const auto& n : to.cont_names()) {
+    const auto found = na_dict_.find(n);
+    if (found == na_dict_.end()) continue;
+    const double v = found->second;
     Column& c = t[n];
     std::vector<std::string> flag(c.size(), "False");
     for (size_t i = 0; i < c.size(); ++i)

@@ -91,6 +91,17 @@ TEST(TabularPandas, FillStrategiesModeAndConstant) {
   EXPECT_EQ(cst.ys().sizes(), (std::vector<int64_t>{6, 1}));
 }
 
+// fastai appends the *_na columns in cont_names order (found with credit_data: Income, Assets,
+// Debt), and a model's embeddings follow cat_names, so fastai weights need the same order.
+TEST(TabularPandas, FillMissingAddsNaColumnsInContNamesOrder) {
+  Table t;
+  t.add(Column::numbers("zeta", {1, NaN, 3, 4}));
+  t.add(Column::numbers("alpha", {NaN, 2, 3, 4}));
+  t.add(Column::numbers("y", {0, 1, 0, 1}));
+  TabularPandas to(t, {.procs = {FillMissing()}, .cont_names = {"zeta", "alpha"}, .y_names = {"y"}});
+  EXPECT_EQ(to.cat_names(), (std::vector<std::string>{"zeta_na", "alpha_na"}));
+}
+
 TEST(TabularPandas, SubsetsNewDataAndDecode) {
   TabularPandas to(sample(), opts());
   auto valid = to.valid();

@@ -59,6 +59,12 @@ struct URLs {
   static constexpr const char* CREDIT_DATA = "credit_data";
   /// modeldata's wa_churn (7,043 telecom customers, churn Yes/No): wa_churn.csv. Rscript, as above.
   static constexpr const char* WA_CHURN = "wa_churn";
+  /// modeldata's penguins (344 Palmer penguins: species, island, sex and four measurements,
+  /// missing values in five columns): penguins.csv. Rscript, as above.
+  static constexpr const char* PENGUINS = "penguins";
+  /// modeldata's scat (110 droppings: Species of carnivore from 15 measurements and 3 factors,
+  /// missing values in seven columns): scat.csv. Rscript, as above.
+  static constexpr const char* SCAT = "scat";
   /// ggplot2's diamonds (53,940 rows, price regression): diamonds.csv, from the npm package
   /// @observablehq/sample-datasets (scripts/setup.sh installs it globally).
   static constexpr const char* DIAMONDS = "diamonds";

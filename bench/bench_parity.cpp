@@ -1,0 +1,231 @@
+// Accuracy distributions beside real fastai (issue 16): each application's recipe over several
+// seeds on real data sets, in fastai.cpp and in fastai 2.7.18 itself (bench/fastai_parity.py,
+// run by this benchmark when ../shared/fastai-src is there), with the same split
+// (RandomSplitter(0.2, seed 42)) and thread count. The seed sets the initialisation and the
+// shuffling only. Prints mean ± std of the metric for both, the time per epoch for both, and
+// whether fastai.cpp's mean is within one standard error of fastai's (or better); tabular sets
+// also check that cont_cat_split chose the same columns as fastai.
+//
+// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens]
+#include <torch/torch.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include "bench_config.h"
+#include "fastai/collab.h"
+#include "fastai/core/runtime.h"
+#include "fastai/data/external.h"
+#include "fastai/tabular/all.h"
+#include "harness.h"
+
+using namespace fastai;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// One data set and its recipe. `cat`/`cont` empty: cont_cat_split(df, 20, y), as fastai.
+struct Case {
+  std::string name, dataset, file, task, y;
+  std::vector<std::string> cat, cont;
+  bool log_y = false;
+  int epochs = 3;
+  double lr = 1e-2;
+  std::optional<double> wd;
+  bool higher_is_better = true;
+  std::string metric = "accuracy";
+};
+
+struct Runs {
+  std::vector<double> metric, s_per_epoch;
+  std::string split;  ///< "cat=…" "cont=…" as fastai_parity.py prints it
+};
+
+double mean(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m += x / static_cast<double>(v.size());
+  return m;
+}
+double stdev(const std::vector<double>& v) {
+  if (v.size() < 2) return 0;
+  const double m = mean(v);
+  double s = 0;
+  for (double x : v) s += (x - m) * (x - m);
+  return std::sqrt(s / static_cast<double>(v.size() - 1));
+}
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+Table load(const Case& c) {
+  Table df = read_csv(untar_data(c.dataset) / c.file);
+  if (c.log_y) {
+    for (double& v : df[c.y].num) v = std::log(v);
+    df[c.y].type = ColType::Float;
+  }
+  return df;
+}
+
+Runs ours_tabular(const Case& c, const Table& df, int seeds) {
+  auto cat = c.cat, cont = c.cont;
+  if (cat.empty() && cont.empty()) std::tie(cont, cat) = cont_cat_split(df, 20, c.y);
+  const auto splits = RandomSplitter(0.2, 42)(range_of(df.n_rows()));
+  TabularPandas to(df, {.procs = {Categorify(), FillMissing(), Normalize()},
+                        .cat_names = cat,
+                        .cont_names = cont,
+                        .y_names = {c.y},
+                        .splits = splits});
+  Runs r;
+  r.split = "cat=" + join(cat) + " cont=" + join(cont);
+  for (int s = 0; s < seeds; ++s) {
+    auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s)});
+    torch::manual_seed(static_cast<uint64_t>(s));
+    auto learn = tabular_learner(
+        dls, {.cbs = {TrainEvalCallback(), Recorder(), TerminateOnNaNCallback()},  // the defaults but the bars
+              .metrics = to.is_classification() ? std::vector<MetricSpec>{accuracy} : std::vector<MetricSpec>{rmse()},
+              .default_cbs = false});
+    learn.logger = nullptr;
+    const double t = bench::seconds_of([&] { learn.fit_one_cycle(c.epochs, c.lr, {.wd = c.wd}); });
+    r.metric.push_back(learn.recorder->values.back().at(2));
+    r.s_per_epoch.push_back(t / c.epochs);
+  }
+  return r;
+}
+
+Runs ours_collab(const Case& c, const Table& df, int seeds) {
+  // CollabDataLoaders::from_df's steps, with the split seed (42) apart from the shuffling seed.
+  const auto splits = RandomSplitter(0.2, 42)(range_of(df.n_rows()));
+  TabularPandas to(df.select({"userId", "movieId", "rating"}), {.procs = {Categorify()},
+                                                                .cat_names = {"userId", "movieId"},
+                                                                .y_names = {"rating"},
+                                                                .y_block = TransformBlock{},
+                                                                .splits = splits,
+                                                                .with_cont = false});
+  Runs r;
+  for (int s = 0; s < seeds; ++s) {
+    auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s)});
+    torch::manual_seed(static_cast<uint64_t>(s));
+    auto learn = collab_learner(dls, {.n_factors = 50,
+                                      .y_range = std::pair{0.0, 5.5},
+                                      .cbs = {TrainEvalCallback(), Recorder(), TerminateOnNaNCallback()},
+                                      .default_cbs = false});
+    learn.logger = nullptr;
+    const double t = bench::seconds_of([&] { learn.fit_one_cycle(c.epochs, c.lr, {.wd = c.wd}); });
+    r.metric.push_back(learn.recorder->values.back().at(1));
+    r.s_per_epoch.push_back(t / c.epochs);
+  }
+  return r;
+}
+
+/// fastai's runs, from bench/fastai_parity.py; empty when fastai is not beside the project.
+Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
+  Runs r;
+  const fs::path src = fs::path(FASTAI_BENCH_DIR) / "../../shared/fastai-src";
+  if (!fs::exists(src / "env.sh")) return r;
+  std::ostringstream cmd;
+  cmd << ". " << src.string() << "/env.sh && $PY " << FASTAI_BENCH_DIR << "/fastai_parity.py " << c.task << " "
+      << csv.string();
+  if (c.task == "tabular") {
+    cmd << " " << c.y;
+    if (!c.cat.empty()) cmd << " --cat " << [&] { std::string s; for (auto& x : c.cat) s += x + " "; return s; }();
+    if (!c.cont.empty()) cmd << " --cont " << [&] { std::string s; for (auto& x : c.cont) s += x + " "; return s; }();
+    if (c.log_y) cmd << " --log-y";
+  }
+  cmd << " --epochs " << c.epochs << " --lr " << c.lr << (c.wd ? " --wd " + std::to_string(*c.wd) : "")
+      << " --threads " << threads << " --seeds";
+  for (int s = 0; s < seeds; ++s) cmd << " " << s;
+  cmd << " 2>/dev/null";
+  const std::string full = "bash -c '" + cmd.str() + "'";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(full.c_str(), "r"), pclose);
+  if (!pipe) return r;
+  char line[4096];
+  while (fgets(line, sizeof line, pipe.get())) {
+    std::string l(line);
+    if (l.rfind("SPLIT ", 0) == 0) r.split = l.substr(6, l.find_last_not_of("\n") - 5);
+    double m, t;
+    int seed;
+    if (std::sscanf(line, "SEED %d metric=%lf s_per_epoch=%lf", &seed, &m, &t) == 3) {
+      r.metric.push_back(m);
+      r.s_per_epoch.push_back(t);
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int seeds = argc > 1 ? std::atoi(argv[1]) : 5;
+  const std::string which = argc > 2 ? argv[2] : "credit_data,wa_churn,diamonds,penguins,scat,movielens";
+  const int threads = init_runtime();
+  const std::vector<Case> cases = {
+      {.name = "credit_data",
+       .dataset = URLs::CREDIT_DATA,
+       .file = "credit_data.csv",
+       .task = "tabular",
+       .y = "Status",
+       .cat = {"Home", "Marital", "Records", "Job"},
+       .cont = {"Seniority", "Time", "Age", "Expenses", "Income", "Assets", "Debt", "Amount", "Price"}},
+      {.name = "wa_churn", .dataset = URLs::WA_CHURN, .file = "wa_churn.csv", .task = "tabular", .y = "churn"},
+      {.name = "diamonds",
+       .dataset = URLs::DIAMONDS,
+       .file = "diamonds.csv",
+       .task = "tabular",
+       .y = "price",
+       .cat = {"cut", "color", "clarity"},
+       .cont = {"carat", "depth", "table", "x", "y", "z"},
+       .log_y = true,
+       .higher_is_better = false,
+       .metric = "rmse"},
+      {.name = "penguins", .dataset = URLs::PENGUINS, .file = "penguins.csv", .task = "tabular", .y = "island",
+       .epochs = 5},
+      {.name = "scat", .dataset = URLs::SCAT, .file = "scat.csv", .task = "tabular", .y = "Species", .epochs = 5},
+      {.name = "movielens",
+       .dataset = URLs::ML_LATEST_SMALL,
+       .file = "ratings.csv",
+       .task = "collab",
+       .epochs = 5,
+       .lr = 5e-3,
+       .wd = 0.1,
+       .higher_is_better = false,
+       .metric = "valid mse"},
+  };
+  std::printf("parity: %d seeds, %d threads; fastai.cpp vs fastai 2.7.18 (bench/fastai_parity.py)\n", seeds, threads);
+  std::printf("%-12s %-9s %-22s %-22s %-8s %-10s %-10s %s\n", "data set", "metric", "fastai.cpp mean±std",
+              "fastai mean±std", "Δ/SE", "cpp s/ep", "fastai s/ep", "verdict");
+  for (const auto& c : cases) {
+    if (which.find(c.name) == std::string::npos) continue;
+    const fs::path csv = untar_data(c.dataset) / c.file;
+    const Table df = load(c);
+    const Runs a = c.task == "collab" ? ours_collab(c, df, seeds) : ours_tabular(c, df, seeds);
+    const Runs b = theirs(c, csv, seeds, threads);
+    std::string verdict = "fastai unavailable";
+    double z = 0;
+    if (!b.metric.empty()) {
+      const double se = stdev(b.metric) / std::sqrt(static_cast<double>(b.metric.size()));
+      const double diff = mean(a.metric) - mean(b.metric);
+      z = se > 0 ? diff / se : 0;
+      const bool better = c.higher_is_better ? diff >= 0 : diff <= 0;
+      verdict = better ? "better" : std::abs(z) <= 1 ? "within 1 SE" : "WORSE";
+      if (c.task == "tabular" && !b.split.empty() && b.split != a.split)
+        verdict += "; cont_cat_split differs: ours " + a.split + " | fastai " + b.split;
+    }
+    std::printf("%-12s %-9s %.4f ± %.4f (%zu)   %.4f ± %.4f (%zu)   %+6.2f   %-10.3f %-10.3f %s\n", c.name.c_str(),
+                c.metric.c_str(), mean(a.metric), stdev(a.metric), a.metric.size(), mean(b.metric), stdev(b.metric),
+                b.metric.size(), z, bench::summarize(a.s_per_epoch).median_s,
+                b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s, verdict.c_str());
+    std::printf("RESULT parity_%s cpp_mean=%.6f fastai_mean=%.6f z=%.3f cpp_s_per_epoch=%.4f fastai_s_per_epoch=%.4f "
+                "ratio=%.4f\n",
+                c.name.c_str(), mean(a.metric), mean(b.metric), z, bench::summarize(a.s_per_epoch).median_s,
+                b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s,
+                b.s_per_epoch.empty() ? 0.0
+                                      : bench::summarize(a.s_per_epoch).median_s / bench::summarize(b.s_per_epoch).median_s);
+    std::fflush(stdout);
+  }
+  return 0;
+}
