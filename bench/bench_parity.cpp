@@ -6,7 +6,9 @@
 // whether fastai.cpp's mean is within one standard error of fastai's (or better); tabular sets
 // also check that cont_cat_split chose the same columns as fastai.
 //
-// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens]
+// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens] [resample]
+// `resample`: fastai.cpp's training loaders draw rows with replacement as fastai 2.7's
+// TabWeightedDL does (TabDataLoadersOptions::resample); default: a permutation per epoch.
 #include <torch/torch.h>
 
 #include <cmath>
@@ -14,6 +16,8 @@
 #include <filesystem>
 #include <memory>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "bench_config.h"
 #include "fastai/collab.h"
@@ -26,6 +30,8 @@ using namespace fastai;
 namespace fs = std::filesystem;
 
 namespace {
+
+bool resample = false;
 
 /// One data set and its recipe. `cat`/`cont` empty: cont_cat_split(df, 20, y), as fastai.
 struct Case {
@@ -41,8 +47,52 @@ struct Case {
 
 struct Runs {
   std::vector<double> metric, s_per_epoch;
-  std::string split;  ///< "cat=…" "cont=…" as fastai_parity.py prints it
+  std::string split;     ///< "cat=…" "cont=…" as fastai_parity.py prints it
+  nlohmann::json procs;  ///< what the procs learned and made (fastai_parity.py's PROCS line)
 };
+
+/// The PROCS summary of processed data: cat/cont names, vocabularies, fill values, statistics
+/// and column sums of the training rows.
+nlohmann::json procs_summary(const TabularPandas& to) {
+  nlohmann::json j;
+  j["cat_names"] = to.cat_names();
+  j["cont_names"] = to.cont_names();
+  for (const auto& c : to.cat_names()) j["classes"][c] = to.classes().at(c).items();
+  j["na_dict"] = nlohmann::json::object();
+  if (auto fm = std::dynamic_pointer_cast<FillMissing>(to.proc("FillMissing"))) j["na_dict"] = fm->na_dict();
+  if (auto n = std::dynamic_pointer_cast<TabularNormalize>(to.proc("Normalize"))) {
+    j["means"] = n->means();
+    j["stds"] = n->stds();
+  }
+  const auto t = to.train();
+  const auto cat_sums = t.cats().sum(0).contiguous();  // one tensor: begin and end must point into it
+  j["cat_sums"] = std::vector<int64_t>(cat_sums.data_ptr<int64_t>(), cat_sums.data_ptr<int64_t>() + cat_sums.numel());
+  auto cs = t.conts().to(torch::kDouble).abs().sum(0).contiguous();
+  j["cont_abs_sums"] = std::vector<double>(cs.data_ptr<double>(), cs.data_ptr<double>() + cs.numel());
+  j["y_sum"] = t.ys().to(torch::kDouble).sum().item<double>();
+  return j;
+}
+
+/// "" when both summaries agree (numbers to 1e-5 relative), else what differs.
+std::string compare_procs(const nlohmann::json& a, const nlohmann::json& b, const std::string& path = "") {
+  if (a.is_number() && b.is_number()) {
+    const double x = a.get<double>(), y = b.get<double>();
+    return std::abs(x - y) <= 1e-5 * std::max(std::abs(y), 1.0) ? "" : " " + path + ": " + a.dump() + " vs " + b.dump();
+  }
+  if (a.type() != b.type() || a.size() != b.size())
+    return " " + path + ": " + a.dump().substr(0, 200) + " vs " + b.dump().substr(0, 200);
+  std::string out;
+  if (a.is_object()) {
+    for (const auto& [k, v] : b.items())
+      out += a.contains(k) ? compare_procs(a.at(k), v, path + "." + k) : " " + path + "." + k + " missing";
+  } else if (a.is_array()) {
+    for (size_t i = 0; i < a.size() && out.size() < 400; ++i)
+      out += compare_procs(a[i], b[i], path + "[" + std::to_string(i) + "]");
+  } else if (a != b) {
+    out = " " + path + ": " + a.dump() + " vs " + b.dump();
+  }
+  return out;
+}
 
 double mean(const std::vector<double>& v) {
   double m = 0;
@@ -82,8 +132,9 @@ Runs ours_tabular(const Case& c, const Table& df, int seeds) {
                         .splits = splits});
   Runs r;
   r.split = "cat=" + join(cat) + " cont=" + join(cont);
+  r.procs = procs_summary(to);
   for (int s = 0; s < seeds; ++s) {
-    auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s)});
+    auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s), .resample = resample});
     torch::manual_seed(static_cast<uint64_t>(s));
     auto learn = tabular_learner(
         dls, {.cbs = {TrainEvalCallback(), Recorder(), TerminateOnNaNCallback()},  // the defaults but the bars
@@ -108,7 +159,7 @@ Runs ours_collab(const Case& c, const Table& df, int seeds) {
                                                                 .with_cont = false});
   Runs r;
   for (int s = 0; s < seeds; ++s) {
-    auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s)});
+    auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s), .resample = resample});
     torch::manual_seed(static_cast<uint64_t>(s));
     auto learn = collab_learner(dls, {.n_factors = 50,
                                       .y_range = std::pair{0.0, 5.5},
@@ -132,12 +183,22 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
       << csv.string();
   if (c.task == "tabular") {
     cmd << " " << c.y;
-    if (!c.cat.empty()) cmd << " --cat " << [&] { std::string s; for (auto& x : c.cat) s += x + " "; return s; }();
-    if (!c.cont.empty()) cmd << " --cont " << [&] { std::string s; for (auto& x : c.cont) s += x + " "; return s; }();
+    if (!c.cat.empty())
+      cmd << " --cat " << [&] {
+        std::string s;
+        for (auto& x : c.cat) s += x + " ";
+        return s;
+      }();
+    if (!c.cont.empty())
+      cmd << " --cont " << [&] {
+        std::string s;
+        for (auto& x : c.cont) s += x + " ";
+        return s;
+      }();
     if (c.log_y) cmd << " --log-y";
   }
-  cmd << " --epochs " << c.epochs << " --lr " << c.lr << (c.wd ? " --wd " + std::to_string(*c.wd) : "")
-      << " --threads " << threads << " --seeds";
+  cmd << " --epochs " << c.epochs << " --lr " << c.lr << (c.wd ? " --wd " + std::to_string(*c.wd) : "") << " --threads "
+      << threads << " --seeds";
   for (int s = 0; s < seeds; ++s) cmd << " " << s;
   cmd << " 2>/dev/null";
   const std::string full = "bash -c '" + cmd.str() + "'";
@@ -147,6 +208,7 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
   while (fgets(line, sizeof line, pipe.get())) {
     std::string l(line);
     if (l.rfind("SPLIT ", 0) == 0) r.split = l.substr(6, l.find_last_not_of("\n") - 5);
+    if (l.rfind("PROCS ", 0) == 0) r.procs = nlohmann::json::parse(l.substr(6));
     double m, t;
     int seed;
     if (std::sscanf(line, "SEED %d metric=%lf s_per_epoch=%lf", &seed, &m, &t) == 3) {
@@ -162,6 +224,7 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
 int main(int argc, char** argv) {
   const int seeds = argc > 1 ? std::atoi(argv[1]) : 5;
   const std::string which = argc > 2 ? argv[2] : "credit_data,wa_churn,diamonds,penguins,scat,movielens";
+  resample = argc > 3 && std::string(argv[3]) == "resample";
   const int threads = init_runtime();
   const std::vector<Case> cases = {
       {.name = "credit_data",
@@ -182,7 +245,11 @@ int main(int argc, char** argv) {
        .log_y = true,
        .higher_is_better = false,
        .metric = "rmse"},
-      {.name = "penguins", .dataset = URLs::PENGUINS, .file = "penguins.csv", .task = "tabular", .y = "island",
+      {.name = "penguins",
+       .dataset = URLs::PENGUINS,
+       .file = "penguins.csv",
+       .task = "tabular",
+       .y = "island",
        .epochs = 5},
       {.name = "scat", .dataset = URLs::SCAT, .file = "scat.csv", .task = "tabular", .y = "Species", .epochs = 5},
       {.name = "movielens",
@@ -195,7 +262,8 @@ int main(int argc, char** argv) {
        .higher_is_better = false,
        .metric = "valid mse"},
   };
-  std::printf("parity: %d seeds, %d threads; fastai.cpp vs fastai 2.7.18 (bench/fastai_parity.py)\n", seeds, threads);
+  std::printf("parity: %d seeds, %d threads; fastai.cpp (%s) vs fastai 2.7.18 (bench/fastai_parity.py)\n", seeds,
+              threads, resample ? "training rows drawn with replacement, as fastai" : "a permutation per epoch");
   std::printf("%-12s %-9s %-22s %-22s %-8s %-10s %-10s %s\n", "data set", "metric", "fastai.cpp mean±std",
               "fastai mean±std", "Δ/SE", "cpp s/ep", "fastai s/ep", "verdict");
   for (const auto& c : cases) {
@@ -214,17 +282,22 @@ int main(int argc, char** argv) {
       verdict = better ? "better" : std::abs(z) <= 1 ? "within 1 SE" : "WORSE";
       if (c.task == "tabular" && !b.split.empty() && b.split != a.split)
         verdict += "; cont_cat_split differs: ours " + a.split + " | fastai " + b.split;
+      if (c.task == "tabular" && !b.procs.is_null()) {
+        const auto d = compare_procs(a.procs, b.procs);
+        verdict += d.empty() ? "; procs equal" : "; PROCS DIFFER:" + d;
+      }
     }
     std::printf("%-12s %-9s %.4f ± %.4f (%zu)   %.4f ± %.4f (%zu)   %+6.2f   %-10.3f %-10.3f %s\n", c.name.c_str(),
                 c.metric.c_str(), mean(a.metric), stdev(a.metric), a.metric.size(), mean(b.metric), stdev(b.metric),
                 b.metric.size(), z, bench::summarize(a.s_per_epoch).median_s,
                 b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s, verdict.c_str());
-    std::printf("RESULT parity_%s cpp_mean=%.6f fastai_mean=%.6f z=%.3f cpp_s_per_epoch=%.4f fastai_s_per_epoch=%.4f "
-                "ratio=%.4f\n",
-                c.name.c_str(), mean(a.metric), mean(b.metric), z, bench::summarize(a.s_per_epoch).median_s,
-                b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s,
-                b.s_per_epoch.empty() ? 0.0
-                                      : bench::summarize(a.s_per_epoch).median_s / bench::summarize(b.s_per_epoch).median_s);
+    std::printf(
+        "RESULT parity_%s cpp_mean=%.6f fastai_mean=%.6f z=%.3f cpp_s_per_epoch=%.4f fastai_s_per_epoch=%.4f "
+        "ratio=%.4f\n",
+        c.name.c_str(), mean(a.metric), mean(b.metric), z, bench::summarize(a.s_per_epoch).median_s,
+        b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s,
+        b.s_per_epoch.empty() ? 0.0
+                              : bench::summarize(a.s_per_epoch).median_s / bench::summarize(b.s_per_epoch).median_s);
     std::fflush(stdout);
   }
   return 0;

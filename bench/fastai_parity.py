@@ -3,6 +3,7 @@
 another, printing one machine line per seed for bench/bench_parity.cpp to read:
 
   SPLIT cat=a,b cont=c,d                   (tabular: the columns, after cont_cat_split)
+  PROCS {"classes": …, "na_dict": …, …}    (tabular: what the procs learned, column sums)
   SEED 0 metric=0.7912 s_per_epoch=0.52
 
 Recipes (fastai's defaults unless named):
@@ -15,7 +16,7 @@ The seed sets the model's initialisation and the shuffling (set_seed), never the
   . ../shared/fastai-src/env.sh
   $PY bench/fastai_parity.py tabular credit_data.csv Status --cat Home Marital --cont Age --seeds 0 1
 """
-import argparse, os, sys, time
+import argparse, json, os, sys, time
 import numpy as np, pandas as pd, torch
 from fastai.tabular.all import (TabularPandas, Categorify, FillMissing, Normalize, RandomSplitter, range_of,
                                 tabular_learner, accuracy, rmse, cont_cat_split, set_seed, CategoryBlock,
@@ -34,6 +35,17 @@ def tabular(a, seed):
     splits = RandomSplitter(valid_pct=0.2, seed=42)(range_of(df))
     to = TabularPandas(df, procs=[Categorify, FillMissing, Normalize], cat_names=cat, cont_names=cont, y_names=a.y,
                        y_block=RegressionBlock() if regression else CategoryBlock(), splits=splits)
+    if seed == a.seeds[0]:  # what the procs learned and made, for bench_parity to compare
+        t = to.train
+        print('PROCS ' + json.dumps({
+            'cat_names': list(to.cat_names), 'cont_names': list(to.cont_names),
+            'classes': {c: [str(v) for v in to.classes[c]] for c in to.cat_names},
+            'na_dict': {k: float(v) for k, v in to.procs.fill_missing.na_dict.items()},
+            'means': {k: float(v) for k, v in to.procs.normalize.means.items()},
+            'stds': {k: float(v) for k, v in to.procs.normalize.stds.items()},
+            'cat_sums': [int(x) for x in t.cats.values.sum(0)],
+            'cont_abs_sums': [float(x) for x in np.abs(t.conts.values).sum(0)],
+            'y_sum': float(t.ys.values.astype('float64').sum())}), flush=True)
     set_seed(seed)
     dls = to.dataloaders(bs=64)
     learn = tabular_learner(dls, metrics=rmse if regression else accuracy)

@@ -30,19 +30,21 @@ void replay_collab(const std::string& name) {
 
   auto trace = std::make_shared<StepTrace>();
   const bool use_nn = ref.at("use_nn").get<bool>();
-  auto learn = collab_learner(
-      dls, {.n_factors = ref.at("n_factors").get<int64_t>(),
-            .use_nn = use_nn,
-            .layers = use_nn ? ref.at("layers").get<std::vector<int64_t>>() : std::vector<int64_t>{},
-            .y_range = std::pair{ref["y_range"][0].get<double>(), ref["y_range"][1].get<double>()},
-            .cbs = {TrainEvalCallback(), Recorder(), trace},
-            .default_cbs = false});
+  auto learn =
+      collab_learner(dls, {.n_factors = ref.at("n_factors").get<int64_t>(),
+                           .use_nn = use_nn,
+                           .layers = use_nn ? ref.at("layers").get<std::vector<int64_t>>() : std::vector<int64_t>{},
+                           .y_range = std::pair{ref["y_range"][0].get<double>(), ref["y_range"][1].get<double>()},
+                           .cbs = {TrainEvalCallback(), Recorder(), trace},
+                           .default_cbs = false});
   learn.logger = nullptr;
   load_fastai_state(*learn.model, ref.at("params"));
   if (::testing::Test::HasFatalFailure()) return;
   replay_order(learn.dls.train(), ref.at("order"));
   const auto& fit = ref.at("fit");
-  learn.fit_one_cycle(fit.at("n_epoch").get<int64_t>(), fit.at("lr_max").get<double>());
+  std::optional<double> wd;
+  if (fit.contains("wd") && !fit.at("wd").is_null()) wd = fit.at("wd").get<double>();
+  learn.fit_one_cycle(fit.at("n_epoch").get<int64_t>(), fit.at("lr_max").get<double>(), {.wd = wd});
 
   expect_same_trajectory(trace->steps, ref);
   const auto& vl = ref.at("valid_loss");
@@ -54,4 +56,5 @@ void replay_collab(const std::string& name) {
 }  // namespace
 
 TEST(CollabTrajectory, EmbeddingDotBiasMatchesFastaiStepByStep) { replay_collab("collab_dot"); }
+TEST(CollabTrajectory, EmbeddingDotBiasWithWeightDecayMatchesFastaiStepByStep) { replay_collab("collab_dot_wd"); }
 TEST(CollabTrajectory, EmbeddingNNMatchesFastaiStepByStep) { replay_collab("collab_nn"); }

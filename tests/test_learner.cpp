@@ -365,15 +365,13 @@ TEST(Learner, NaNLossStopsTheFitNamingEpochAndBatch) {
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 16, .shuffle = false});
   Learner learn(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
                 {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {TrainEvalCallback(), Recorder(),
-                         TerminateOnNaNCallback()},
+                 .cbs = {TrainEvalCallback(), Recorder(), TerminateOnNaNCallback()},
                  .default_cbs = false});
   EXPECT_THROW_WITH(learn.fit(2), TrainingError, "loss is nan", "epoch 0", "batch 1");
   // Quiet mode cancels the fit instead, as fastai does.
   Learner quiet(dls, torch::nn::Sequential(torch::nn::Linear(4, 2)),
                 {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {TrainEvalCallback(), Recorder(),
-                         TerminateOnNaNCallback(false)},
+                 .cbs = {TrainEvalCallback(), Recorder(), TerminateOnNaNCallback(false)},
                  .default_cbs = false});
   EXPECT_NO_THROW(quiet.fit(2));
   EXPECT_TRUE(quiet.recorder->values.empty());
@@ -392,12 +390,12 @@ TEST(Learner, IncrementalAdoptionPlainModuleAndTensors) {
   auto dls = DataLoaders::from_tensors(t.x, t.y, t.xv, t.yv, {.bs = 32, .seed = 0});
   torch::manual_seed(0);
   std::ostringstream table;
-  Learner learn(dls, std::make_shared<NetImpl>(),
-                {.loss_func = CrossEntropyLossFlat(),
-                 .cbs = {TrainEvalCallback(), Recorder(),
-                         ProgressCallback(ProgressOptions{.table = &table, .show_bars = false})},
-                 .metrics = {accuracy},
-                 .default_cbs = false});
+  Learner learn(
+      dls, std::make_shared<NetImpl>(),
+      {.loss_func = CrossEntropyLossFlat(),
+       .cbs = {TrainEvalCallback(), Recorder(), ProgressCallback(ProgressOptions{.table = &table, .show_bars = false})},
+       .metrics = {accuracy},
+       .default_cbs = false});
   learn.fit_one_cycle(4, 1e-2);
   EXPECT_GT(learn.recorder->values.back().at(2), 0.85);
   EXPECT_LT(learn.recorder->values.back().at(1), learn.recorder->values.front().at(1));

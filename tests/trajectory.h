@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -87,7 +88,7 @@ struct StepTrace : Callback {
   struct Step {
     double loss, lr, mom;
     std::map<std::string, double> norms;
-    std::vector<double> lrs;  ///< every parameter group's
+    std::vector<double> lrs;               ///< every parameter group's
     std::map<std::string, double> deltas;  ///< |p_after - p_before| per parameter
     std::map<std::string, double> grads;   ///< |grad| per parameter that has one, before the step
   };
@@ -107,8 +108,7 @@ struct StepTrace : Callback {
   }
   void after_epoch() override { valid_loss.push_back(learn().recorder->values.back().at(1)); }
   void after_step() override {
-    for (const auto& p : learn().model->named_parameters())
-    {
+    for (const auto& p : learn().model->named_parameters()) {
       steps.back().norms[p.key()] = p.value().detach().norm().item<double>();
       steps.back().deltas[p.key()] = (p.value().detach() - before_.at(p.key())).norm().item<double>();
     }
@@ -127,8 +127,9 @@ inline double rel_diff(double a, double b) { return std::abs(a - b) / std::max(s
 /// Compares every step with fastai's: loss, lr and mom, every parameter norm, within `tol`
 /// relative, and every parameter's gradient norm and step size within `step_tol`. Only the
 /// steps fastai itself reproduces are compared: `reproducible_steps` in the reference (see the
-/// generator: past it, fastai with 2 threads differs from fastai with 1), else all. Reports the first step that differs (later ones follow from it) and records the
-/// largest loss difference as the test property "max_loss_rel_diff" (in --gtest_output=xml).
+/// generator: past it, fastai with 2 threads differs from fastai with 1), else all. Reports the first step that differs
+/// (later ones follow from it) and records the largest loss difference as the test property "max_loss_rel_diff" (in
+/// --gtest_output=xml).
 inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, const nlohmann::json& reference,
                                    double tol = 1e-4, double step_tol = 1e-3) {
   const auto& ref = reference.at("steps");
@@ -138,8 +139,13 @@ inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, con
   if (const char* dump = std::getenv("FASTAI_TRAJECTORY_DUMP")) {  // ours, in the generator's format
     nlohmann::json j = nlohmann::json::array();
     for (const auto& s : ours)
-      j.push_back({{"loss", s.loss}, {"lr", s.lr}, {"mom", s.mom}, {"lrs", s.lrs}, {"norms", s.norms},
-                   {"deltas", s.deltas}, {"grads", s.grads}});
+      j.push_back({{"loss", s.loss},
+                   {"lr", s.lr},
+                   {"mom", s.mom},
+                   {"lrs", s.lrs},
+                   {"norms", s.norms},
+                   {"deltas", s.deltas},
+                   {"grads", s.grads}});
     std::ofstream(dump) << j.dump();
   }
   double worst = 0;
@@ -153,14 +159,16 @@ inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, con
     if (rel_diff(s.mom, r.at("mom")) > 1e-6) what += " mom " + num(s.mom) + " vs " + r.at("mom").dump();
     if (r.contains("lrs")) {
       const auto lrs = r.at("lrs").get<std::vector<double>>();
+      std::ostringstream m;  // not string concatenation: g++ 12's -Wstringop-overflow misfires on it
       if (lrs.size() != s.lrs.size())
-        what += " " + std::to_string(s.lrs.size()) + " parameter groups vs " + std::to_string(lrs.size());
+        m << " " << s.lrs.size() << " parameter groups vs " << lrs.size();
       else
         for (size_t g = 0; g < lrs.size(); ++g)
-          if (rel_diff(s.lrs[g], lrs[g]) > 1e-6) what += " lr of group " + std::to_string(g) + " " + num(s.lrs[g]) + " vs " + num(lrs[g]);
+          if (rel_diff(s.lrs[g], lrs[g]) > 1e-6)
+            m << " lr of group " << g << " " << num(s.lrs[g]) << " vs " << num(lrs[g]);
+      what += m.str();
     }
-    if (rel_diff(s.loss, r.at("loss")) > tol)
-      what += " loss " + num(s.loss) + " vs " + r.at("loss").dump();
+    if (rel_diff(s.loss, r.at("loss")) > tol) what += " loss " + num(s.loss) + " vs " + r.at("loss").dump();
     // Gradient norms and step sizes: relative, with a floor at 1e-4 of the step's largest (a
     // gradient 1e5 times smaller than the others carries their rounding, not its own).
     auto largest = [](const nlohmann::json& m) {
@@ -179,7 +187,8 @@ inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, con
     if (r.contains("deltas"))
       for (const double floor = 1e-4 * largest(r.at("deltas")); const auto& [name, v] : r.at("deltas").items()) {
         auto it = s.deltas.find(name);
-        if (it != s.deltas.end() && std::abs(it->second - v.get<double>()) > step_tol * std::abs(v.get<double>()) + floor)
+        if (it != s.deltas.end() &&
+            std::abs(it->second - v.get<double>()) > step_tol * std::abs(v.get<double>()) + floor)
           what += " step size of " + name + " " + num(it->second) + " vs " + num(v.get<double>());
       }
     for (const auto& [name, v] : r.at("norms").items()) {

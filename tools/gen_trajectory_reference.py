@@ -140,7 +140,7 @@ def ratings_frame(n_users=60, n_items=40, n=1500, seed=1):
                          'rating': np.clip(np.round(score), 1, 5).astype('float32')})
 
 
-def run_collab(name, use_nn):
+def run_collab(name, use_nn, wd=None):
     df = ratings_frame()
     csv = os.path.join(OUT, 'ratings.csv')
     df.to_csv(csv, index=False)
@@ -153,12 +153,12 @@ def run_collab(name, use_nn):
     orders = record_order(learn.dls.train)
     trace = Trace()
     with learn.no_bar(), learn.no_logging():
-        learn.fit_one_cycle(3, 5e-3, cbs=[trace])
+        learn.fit_one_cycle(3, 5e-3, wd=wd, cbs=[trace])
     to = learn.dls.train_ds
     data = {'valid_idx': [int(i) for i in splits[1]],
             'classes': {c: [str(v) for v in to.classes[c]] for c in to.cat_names},
             'train_cats': to.cats.values.tolist(), 'train_ys': to.ys.values.reshape(-1).tolist()}
-    return {'case': name, 'fit': {'method': 'fit_one_cycle', 'n_epoch': 3, 'lr_max': 5e-3}, 'n_factors': 8,
+    return {'case': name, 'fit': {'method': 'fit_one_cycle', 'n_epoch': 3, 'lr_max': 5e-3, 'wd': wd}, 'n_factors': 8,
             'use_nn': use_nn, 'layers': [16] if use_nn else None, 'y_range': [0, 5.5], 'bs': 64, 'seed': 42,
             'params': params, 'order': orders, 'steps': trace.steps,
             'valid_loss': trace.valid_loss, 'data': data}
@@ -272,6 +272,7 @@ CASES = {
     'tabular_reg': lambda: run_tabular('tabular_reg', 'price', True),
     'collab_dot': lambda: run_collab('collab_dot', False),
     'collab_nn': lambda: run_collab('collab_nn', True),
+    'collab_dot_wd': lambda: run_collab('collab_dot_wd', False, wd=0.1),  # fastai's MovieLens recipe's wd
     'vision_simple_cnn': lambda: run_vision('vision_simple_cnn', 'simple_cnn'),
     'vision_xresnet18': lambda: run_vision('vision_xresnet18', 'xresnet18'),
 }

@@ -2,8 +2,11 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <numeric>
+#include <random>
 #include <sstream>
 
 #include "fastai/core/describe.h"
@@ -133,6 +136,28 @@ DataLoaders tabular_dataloaders(const TabularPandas& to, TabDataLoadersOptions o
   const uint64_t seed = o.seed.value_or(rng()());
   TfmdDL train =
       tab_dataloader(to.train(), {.bs = o.bs, .shuffle = o.shuffle, .drop_last = o.shuffle, .seed = seed}, read);
+  if (o.resample || !o.wgts.empty()) {
+    const auto n = static_cast<size_t>(to.train().size());
+    if (!o.wgts.empty() && o.wgts.size() != n)
+      throw std::invalid_argument("tabular_dataloaders: " + std::to_string(o.wgts.size()) + " weights for " +
+                                  std::to_string(n) + " training rows");
+    for (size_t i = 0; i < o.wgts.size(); ++i)
+      if (!(o.wgts[i] >= 0) || !std::isfinite(o.wgts[i]))
+        throw std::invalid_argument("tabular_dataloaders: weight " + std::to_string(i) + " is " +
+                                    std::to_string(o.wgts[i]) + "; weights must be finite and >= 0");
+    auto wgts = o.wgts.empty() ? std::vector<double>(n, 1.0) : o.wgts;
+    // fastai's TabWeightedDL.get_idxs: np.random.choice(n, n, p=wgts) when shuffling.
+    train.get_idxs = [wgts](const DataLoader& dl) {
+      std::vector<int64_t> idxs(wgts.size());
+      if (!dl.options().shuffle) {
+        std::iota(idxs.begin(), idxs.end(), 0);
+        return idxs;
+      }
+      std::discrete_distribution<int64_t> pick(wgts.begin(), wgts.end());
+      for (auto& i : idxs) i = pick(dl.epoch_rng());
+      return idxs;
+    };
+  }
   TfmdDL valid = tab_dataloader(to.valid(), {.bs = o.val_bs.value_or(o.bs), .seed = seed + 1}, read);
   train.after_batch_tfms().split_idx = 0;
   valid.after_batch_tfms().split_idx = 1;

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <set>
 #include <sstream>
 
 #include "fastai/callback/core.h"
@@ -226,4 +227,30 @@ TEST(TabularLoaders, FromCsvReadsAndNamesTheFileInErrors) {
   auto v = loader_opts();
   v.valid_idx = {0, 1, 2};
   EXPECT_EQ(TabularDataLoaders::from_df(synthetic(50), v).valid().n(), 3);
+}
+
+// fastai 2.7's TabWeightedDL: with resample, an epoch draws n training rows with replacement
+// (uniform, or by wgts), so some rows repeat; without, a permutation.
+TEST(TabularLoaders, ResampleDrawsWithReplacementByWeight) {
+  TabularPandas to(synthetic(600), {.procs = {Categorify(), FillMissing(), Normalize()},
+                                    .cat_names = {"c"},
+                                    .cont_names = {"x", "noise"},
+                                    .y_names = {"y"},
+                                    .splits = RandomSplitter(0.2, 42)(range_of(600))});
+  auto rows = [](TfmdDL& dl) {
+    auto idxs = dl.get_idxs(dl);
+    return std::pair{idxs.size(), std::set<int64_t>(idxs.begin(), idxs.end()).size()};
+  };
+  auto plain = tabular_dataloaders(to, {.bs = 64, .seed = 1});
+  EXPECT_EQ(rows(plain.train()), (std::pair<size_t, size_t>{480, 480}));
+  auto uniform = tabular_dataloaders(to, {.bs = 64, .seed = 1, .resample = true});
+  const auto [n, unique] = rows(uniform.train());
+  EXPECT_EQ(n, 480u);
+  EXPECT_LT(unique, 340u);  // 480 (1 - 1/e) ~ 303 expected
+  EXPECT_GT(unique, 270u);
+  std::vector<double> w(480, 0.0);
+  w[7] = 1;
+  auto one = tabular_dataloaders(to, {.bs = 64, .seed = 1, .wgts = w});
+  EXPECT_EQ(rows(one.train()), (std::pair<size_t, size_t>{480, 1}));
+  EXPECT_THROW_WITH(tabular_dataloaders(to, {.wgts = {1, 2}}), std::invalid_argument, "2 weights for 480");
 }

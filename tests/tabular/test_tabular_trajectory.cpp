@@ -19,19 +19,19 @@ using namespace fastai::testing;
 
 namespace {
 
-
 void replay_tabular(const std::string& name, bool regression) {
   OneThread one;
   const auto ref = load_reference("trajectory/" + name + ".json");
   const auto y = ref.at("y").get<std::string>();
   // What TabularDataLoaders::from_csv does, with the TabularPandas kept to compare its data.
   const Table df = read_csv(std::string(FASTAI_TEST_DATA_DIR) + "/reference/trajectory/tabular.csv");
-  TabularPandas to(df, {.procs = {Categorify(), FillMissing(), Normalize()},
-                        .cat_names = {"color", "size"},
-                        .cont_names = {"x1", "x2", "count"},
-                        .y_names = {y},
-                        .y_block = regression ? RegressionBlock() : CategoryBlock(),
-                        .splits = IndexSplitter(ref.at("valid_idx").get<std::vector<int64_t>>())(range_of(df.n_rows()))});
+  TabularPandas to(df,
+                   {.procs = {Categorify(), FillMissing(), Normalize()},
+                    .cat_names = {"color", "size"},
+                    .cont_names = {"x1", "x2", "count"},
+                    .y_names = {y},
+                    .y_block = regression ? RegressionBlock() : CategoryBlock(),
+                    .splits = IndexSplitter(ref.at("valid_idx").get<std::vector<int64_t>>())(range_of(df.n_rows()))});
   auto dls = tabular_dataloaders(to, {.bs = ref.at("bs").get<int64_t>()});
 
   // The data fastai fed its model: cat codes (with the *_na column), filled and normalised conts, y.
@@ -41,10 +41,12 @@ void replay_tabular(const std::string& name, bool regression) {
   EXPECT_EQ(train.cont_names(), d.at("cont_names").get<std::vector<std::string>>());
   {
     std::vector<int64_t> flat;
-    for (const auto& row : d.at("train_cats")) for (auto v : row) flat.push_back(v.get<int64_t>());
+    for (const auto& row : d.at("train_cats"))
+      for (auto v : row) flat.push_back(v.get<int64_t>());
     auto ref_cats = torch::tensor(flat).reshape({-1, static_cast<int64_t>(train.cat_names().size())});
     std::vector<double> fc;
-    for (const auto& row : d.at("train_conts")) for (auto v : row) fc.push_back(v.get<double>());
+    for (const auto& row : d.at("train_conts"))
+      for (auto v : row) fc.push_back(v.get<double>());
     auto ref_conts = torch::tensor(fc, torch::kDouble).reshape({-1, static_cast<int64_t>(train.cont_names().size())});
     EXPECT_TRUE(torch::equal(train.cats(), ref_cats)) << "cat codes differ from fastai's: rows\n"
                                                       << train.cats().slice(0, 0, 5) << "\nvs fastai's\n"
@@ -57,13 +59,15 @@ void replay_tabular(const std::string& name, bool regression) {
   }
 
   std::optional<std::pair<double, double>> y_range;
-  if (!ref.at("y_range").is_null()) y_range = std::pair{ref["y_range"][0].get<double>(), ref["y_range"][1].get<double>()};
+  if (!ref.at("y_range").is_null())
+    y_range = std::pair{ref["y_range"][0].get<double>(), ref["y_range"][1].get<double>()};
   auto trace = std::make_shared<StepTrace>();
-  auto learn = tabular_learner(dls, {.layers = ref.at("layers").get<std::vector<int64_t>>(),
-                                     .y_range = y_range,
-                                     .cbs = {TrainEvalCallback(), Recorder(), trace},
-                                     .metrics = regression ? std::vector<MetricSpec>{} : std::vector<MetricSpec>{accuracy},
-                                     .default_cbs = false});
+  auto learn =
+      tabular_learner(dls, {.layers = ref.at("layers").get<std::vector<int64_t>>(),
+                            .y_range = y_range,
+                            .cbs = {TrainEvalCallback(), Recorder(), trace},
+                            .metrics = regression ? std::vector<MetricSpec>{} : std::vector<MetricSpec>{accuracy},
+                            .default_cbs = false});
   learn.logger = nullptr;
   load_fastai_state(*learn.model, ref.at("params"));
   if (::testing::Test::HasFatalFailure()) return;

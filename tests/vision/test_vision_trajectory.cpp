@@ -62,9 +62,8 @@ void replay_vision(const std::string& name) {
   OneThread one;
   const auto ref = load_reference("trajectory/" + name + ".json");
   const std::filesystem::path root = std::string(FASTAI_TEST_DATA_DIR) + "/reference/trajectory/images";
-  auto dls = ImageDataLoaders::from_folder(root, {.img_cls = ImageCreate::Kind::ImageBW,
-                                                  .bs = ref.at("bs").get<int64_t>(),
-                                                  .num_workers = 0});
+  auto dls = ImageDataLoaders::from_folder(
+      root, {.img_cls = ImageCreate::Kind::ImageBW, .bs = ref.at("bs").get<int64_t>(), .num_workers = 0});
   EXPECT_EQ(dls.train().datasets()->tls()[1].tfms().get<Categorize>()->vocab().items(),
             ref.at("vocab").get<std::vector<std::string>>());
 
@@ -83,29 +82,34 @@ void replay_vision(const std::string& name) {
 
   auto trace = std::make_shared<StepTrace>();
   const bool cnn = ref.at("arch") == "simple_cnn";
-  Learner learn = cnn ? Learner(dls, simple_cnn(2), {.cbs = {TrainEvalCallback(), Recorder(), trace}, .default_cbs = false})
-                      : vision_learner(dls, xresnet18,
-                                       {.n_in = 1, .head = {.ps = {0.0}},
-                                        .cbs = {TrainEvalCallback(), Recorder(), trace}, .default_cbs = false});
+  Learner learn =
+      cnn ? Learner(dls, simple_cnn(2), {.cbs = {TrainEvalCallback(), Recorder(), trace}, .default_cbs = false})
+          : vision_learner(dls, xresnet18,
+                           {.n_in = 1,
+                            .head = {.ps = {0.0}},
+                            .cbs = {TrainEvalCallback(), Recorder(), trace},
+                            .default_cbs = false});
   learn.logger = nullptr;
   expect_same_layout(*learn.model, ref.at("shapes"));
   if (::testing::Test::HasFatalFailure()) return;
   formula_init(*learn.model, ref.at("param_names").get<std::vector<std::string>>());
   if (ref.at("dtype") == "float64") {  // see the generator's ToDouble: rounding would dominate in float32
     learn.model->to(torch::kDouble);
-    learn.add_cb(std::make_shared<FuncCallback>(
-        "ToDouble", std::map<Event, FuncCallback::Fn>{{Event::before_batch, [](Learner& l) {
-                                                          for (auto& x : l.xb) x = x.to(torch::kDouble);
-                                                        }}},
-        -20));
+    learn.add_cb(std::make_shared<FuncCallback>("ToDouble",
+                                                std::map<Event, FuncCallback::Fn>{{Event::before_batch,
+                                                                                   [](Learner& l) {
+                                                                                     for (auto& x : l.xb)
+                                                                                       x = x.to(torch::kDouble);
+                                                                                   }}},
+                                                -20));
   }
   replay_order(learn.dls.train(), order);
   const auto& fit = ref.at("fit");
   if (cnn)
     learn.fit_flat_cos(fit.at("n_epoch").get<int64_t>(), fit.at("lr").get<double>());
   else
-    learn.fine_tune(fit.at("epochs").get<int64_t>(),
-                    {.base_lr = fit.at("base_lr").get<double>(), .freeze_epochs = fit.at("freeze_epochs").get<int64_t>()});
+    learn.fine_tune(fit.at("epochs").get<int64_t>(), {.base_lr = fit.at("base_lr").get<double>(),
+                                                      .freeze_epochs = fit.at("freeze_epochs").get<int64_t>()});
   // xresnet18 runs in float64, where the first steps agree to 1e-14; rounding then grows with
   // the training dynamics until, past `reproducible_steps`, even fastai with 2 threads differs
   // from fastai with 1 (the generator measures it): the steps up to there are compared.
@@ -114,7 +118,8 @@ void replay_vision(const std::string& name) {
   const size_t valid_epochs = ref.value("reproducible_steps", ref.at("steps").size()) / epoch_steps;
   const auto vl = ref.at("valid_loss").get<std::vector<double>>();
   ASSERT_EQ(trace->valid_loss.size(), vl.size());
-  for (size_t e = 0; e < std::min(vl.size(), valid_epochs); ++e) EXPECT_LT(rel_diff(trace->valid_loss[e], vl[e]), 1e-4) << "valid loss, epoch " << e;
+  for (size_t e = 0; e < std::min(vl.size(), valid_epochs); ++e)
+    EXPECT_LT(rel_diff(trace->valid_loss[e], vl[e]), 1e-4) << "valid loss, epoch " << e;
 }
 
 }  // namespace

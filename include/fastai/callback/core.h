@@ -185,11 +185,11 @@ class CallbackPtr : public std::shared_ptr<Callback> {
  public:
   CallbackPtr() = default;
   template <class C>
-    requires std::derived_from<C, Callback>
-  CallbackPtr(std::shared_ptr<C> p) : std::shared_ptr<Callback>(std::move(p)) {}  // NOLINT: implicit on purpose
+  requires std::derived_from<C, Callback> CallbackPtr(std::shared_ptr<C> p)
+      : std::shared_ptr<Callback>(std::move(p)) {}  // NOLINT: implicit on purpose
   template <class C>
-    requires(std::derived_from<C, Callback> && std::same_as<C, std::remove_cvref_t<C>>)
-  CallbackPtr(C&& cb) : std::shared_ptr<Callback>(std::make_shared<C>(std::move(cb))) {}  // NOLINT
+  requires(std::derived_from<C, Callback>&& std::same_as<C, std::remove_cvref_t<C>>) CallbackPtr(C&& cb)
+      : std::shared_ptr<Callback>(std::make_shared<C>(std::move(cb))) {}  // NOLINT
 };
 
 /// A list of callbacks: `{SaveModelCallback(), std::make_shared<GradientClip>()}` both work.

@@ -60,6 +60,11 @@ struct TabDataLoadersOptions {
   bool shuffle = true;            ///< training loader (which also drops its last partial batch)
   std::optional<uint64_t> seed;   ///< shuffling seed (default: from fastai::rng())
   std::optional<c10::Device> device;
+  /// fastai 2.7's TabWeightedDL (every TabularPandas.dataloaders uses it): each epoch the
+  /// training loader draws n rows *with replacement*, by `wgts` (uniform when empty), instead
+  /// of a permutation. Off by default: bench_parity measures both (docs/ARCHITECTURE.md).
+  bool resample = false;
+  std::vector<double> wgts;  ///< one weight per training row (resample only)
 };
 
 /// Whole-batch train and valid loaders over processed data (fastai's TabularPandas.dataloaders),
