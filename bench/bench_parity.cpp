@@ -6,9 +6,9 @@
 // whether fastai.cpp's mean is within one standard error of fastai's (or better); tabular sets
 // also check that cont_cat_split chose the same columns as fastai.
 //
-// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens] [resample]
-// `resample`: fastai.cpp's training loaders draw rows with replacement as fastai 2.7's
-// TabWeightedDL does (TabDataLoadersOptions::resample); default: a permutation per epoch.
+// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens] [permute]
+// `permute`: fastai.cpp's training loaders shuffle a permutation per epoch instead of drawing
+// rows with replacement as fastai 2.7's TabWeightedDL (TabDataLoadersOptions::resample, default).
 #include <torch/torch.h>
 
 #include <cmath>
@@ -31,7 +31,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool resample = false;
+bool resample = true;
 
 /// One data set and its recipe. `cat`/`cont` empty: cont_cat_split(df, 20, y), as fastai.
 struct Case {
@@ -224,7 +224,7 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
 int main(int argc, char** argv) {
   const int seeds = argc > 1 ? std::atoi(argv[1]) : 5;
   const std::string which = argc > 2 ? argv[2] : "credit_data,wa_churn,diamonds,penguins,scat,movielens";
-  resample = argc > 3 && std::string(argv[3]) == "resample";
+  resample = !(argc > 3 && std::string(argv[3]) == "permute");
   const int threads = init_runtime();
   const std::vector<Case> cases = {
       {.name = "credit_data",

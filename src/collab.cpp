@@ -74,7 +74,8 @@ DataLoaders CollabDataLoaders::from_df(const Table& ratings, CollabLoadersOption
                                                           .y_block = TransformBlock{},
                                                           .splits = splits,
                                                           .with_cont = false});
-  DataLoaders dls = tabular_dataloaders(to, {.bs = o.bs, .val_bs = o.val_bs, .seed = o.seed, .device = o.device});
+  DataLoaders dls = tabular_dataloaders(
+      to, {.bs = o.bs, .val_bs = o.val_bs, .seed = o.seed, .device = o.device, .resample = o.resample});
   auto spec = json::parse(dls.inference_spec);
   spec["builder"] = "collab";
   dls.inference_spec = spec.dump();

@@ -68,16 +68,17 @@ inline void load_fastai_state(torch::nn::Module& module, const nlohmann::json& p
       << "state_dict names differ; only fastai.cpp:" << only_ours << "; only fastai:" << only_theirs;
 }
 
-/// Makes the training loader draw fastai's recorded order, one epoch after another.
+/// Makes the training loader draw fastai's recorded rows, one epoch after another (replacing
+/// get_idxs: fastai's tabular loaders draw with replacement, so an epoch is not a permutation).
 inline void replay_order(TfmdDL& dl, const nlohmann::json& orders) {
   auto epochs = std::make_shared<std::vector<std::vector<int64_t>>>(orders.get<std::vector<std::vector<int64_t>>>());
   auto next = std::make_shared<size_t>(0);
-  dl.shuffle_fn = [epochs, next](const DataLoader&, std::vector<int64_t> idxs) {
+  dl.get_idxs = [epochs, next](const DataLoader& d) {
     if (*next >= epochs->size()) throw std::logic_error("replay_order: more epochs than fastai recorded");
     auto order = (*epochs)[(*next)++];
-    if (order.size() != idxs.size())
+    if (static_cast<int64_t>(order.size()) != d.n())
       throw std::logic_error("replay_order: fastai drew " + std::to_string(order.size()) + " rows, we have " +
-                             std::to_string(idxs.size()));
+                             std::to_string(d.n()));
     return order;
   };
 }
@@ -130,8 +131,8 @@ inline double rel_diff(double a, double b) { return std::abs(a - b) / std::max(s
 /// generator: past it, fastai with 2 threads differs from fastai with 1), else all. Reports the first step that differs
 /// (later ones follow from it) and records the largest loss difference as the test property "max_loss_rel_diff" (in
 /// --gtest_output=xml).
-inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, const nlohmann::json& reference,
-                                   double tol = 1e-4, double step_tol = 1e-3) {
+inline void expect_same_steps(const std::vector<StepTrace::Step>& ours, const nlohmann::json& reference,
+                              double tol = 1e-4, double step_tol = 1e-3) {
   const auto& ref = reference.at("steps");
   const auto reproducible_steps = reference.value("reproducible_steps", ref.size());
   ASSERT_EQ(ours.size(), ref.size()) << "number of optimizer steps";
@@ -206,6 +207,20 @@ inline void expect_same_trajectory(const std::vector<StepTrace::Step>& ours, con
   if (std::getenv("FASTAI_TRAJECTORY_VERBOSE")) {
     std::printf("max loss rel diff over %zu steps (of %zu): %s\n", n, ours.size(), num(worst).c_str());
   }
+}
+
+/// The whole comparison: every step (expect_same_steps) and each epoch's validation loss
+/// within 1e-4 relative, for the epochs inside the reproducible steps.
+/// Example: `learn.fit_one_cycle(3, 1e-2); expect_same_trajectory(*trace, ref);`
+inline void expect_same_trajectory(const StepTrace& trace, const nlohmann::json& ref, double tol = 1e-4,
+                                   double step_tol = 1e-3) {
+  expect_same_steps(trace.steps, ref, tol, step_tol);
+  const auto vl = ref.at("valid_loss").get<std::vector<double>>();
+  ASSERT_EQ(trace.valid_loss.size(), vl.size()) << "epochs";
+  const size_t epoch_steps = ref.at("steps").size() / vl.size();
+  const size_t epochs = std::min(vl.size(), ref.value("reproducible_steps", ref.at("steps").size()) / epoch_steps);
+  for (size_t e = 0; e < epochs; ++e)
+    EXPECT_LT(rel_diff(trace.valid_loss[e], vl[e]), 1e-4) << "valid loss, epoch " << e;
 }
 
 }  // namespace fastai::testing

@@ -35,7 +35,8 @@ struct CollabLoadersOptions {
   int64_t bs = 64;
   std::optional<int64_t> val_bs;
   std::optional<c10::Device> device;
-  CsvOptions csv;  ///< from_csv only
+  bool resample = true;  ///< draw training rows with replacement, as fastai (TabDataLoadersOptions::resample)
+  CsvOptions csv;        ///< from_csv only
 };
 
 /// fastai's CollabDataLoaders: batches of (ids int64 [bs, 2], rating float [bs, 1]).

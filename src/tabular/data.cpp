@@ -179,8 +179,12 @@ DataLoaders TabularDataLoaders::from_df(const Table& df, TabularLoadersOptions o
                         .y_names = o.y_names,
                         .y_block = o.y_block,
                         .splits = splits});
-  return tabular_dataloaders(
-      to, {.bs = o.bs, .val_bs = o.val_bs, .shuffle = o.shuffle, .seed = o.seed, .device = o.device});
+  return tabular_dataloaders(to, {.bs = o.bs,
+                                  .val_bs = o.val_bs,
+                                  .shuffle = o.shuffle,
+                                  .seed = o.seed,
+                                  .device = o.device,
+                                  .resample = o.resample});
 }
 
 DataLoaders TabularDataLoaders::from_csv(const std::filesystem::path& csv, TabularLoadersOptions o) {

@@ -229,8 +229,8 @@ TEST(TabularLoaders, FromCsvReadsAndNamesTheFileInErrors) {
   EXPECT_EQ(TabularDataLoaders::from_df(synthetic(50), v).valid().n(), 3);
 }
 
-// fastai 2.7's TabWeightedDL: with resample, an epoch draws n training rows with replacement
-// (uniform, or by wgts), so some rows repeat; without, a permutation.
+// fastai 2.7's TabWeightedDL (our default too): an epoch draws n training rows with replacement
+// (uniform, or by wgts), so some rows repeat; with resample off, a permutation.
 TEST(TabularLoaders, ResampleDrawsWithReplacementByWeight) {
   TabularPandas to(synthetic(600), {.procs = {Categorify(), FillMissing(), Normalize()},
                                     .cat_names = {"c"},
@@ -241,9 +241,9 @@ TEST(TabularLoaders, ResampleDrawsWithReplacementByWeight) {
     auto idxs = dl.get_idxs(dl);
     return std::pair{idxs.size(), std::set<int64_t>(idxs.begin(), idxs.end()).size()};
   };
-  auto plain = tabular_dataloaders(to, {.bs = 64, .seed = 1});
+  auto plain = tabular_dataloaders(to, {.bs = 64, .seed = 1, .resample = false});
   EXPECT_EQ(rows(plain.train()), (std::pair<size_t, size_t>{480, 480}));
-  auto uniform = tabular_dataloaders(to, {.bs = 64, .seed = 1, .resample = true});
+  auto uniform = tabular_dataloaders(to, {.bs = 64, .seed = 1});  // fastai's default
   const auto [n, unique] = rows(uniform.train());
   EXPECT_EQ(n, 480u);
   EXPECT_LT(unique, 340u);  // 480 (1 - 1/e) ~ 303 expected

@@ -75,11 +75,7 @@ void replay_tabular(const std::string& name, bool regression) {
   const auto& fit = ref.at("fit");
   learn.fit_one_cycle(fit.at("n_epoch").get<int64_t>(), fit.at("lr_max").get<double>());
 
-  expect_same_trajectory(trace->steps, ref);
-  const auto& vl = ref.at("valid_loss");
-  ASSERT_EQ(learn.recorder->values.size(), vl.size());
-  for (size_t e = 0; e < vl.size(); ++e)
-    EXPECT_LT(rel_diff(learn.recorder->values[e].at(1), vl[e].get<double>()), 1e-4) << "valid loss, epoch " << e;
+  expect_same_trajectory(*trace, ref);
 }
 
 }  // namespace

@@ -60,10 +60,12 @@ struct TabDataLoadersOptions {
   bool shuffle = true;            ///< training loader (which also drops its last partial batch)
   std::optional<uint64_t> seed;   ///< shuffling seed (default: from fastai::rng())
   std::optional<c10::Device> device;
-  /// fastai 2.7's TabWeightedDL (every TabularPandas.dataloaders uses it): each epoch the
-  /// training loader draws n rows *with replacement*, by `wgts` (uniform when empty), instead
-  /// of a permutation. Off by default: bench_parity measures both (docs/ARCHITECTURE.md).
-  bool resample = false;
+  /// fastai 2.7's TabWeightedDL, which every fastai TabularPandas.dataloaders uses: each epoch
+  /// the training loader draws n rows *with replacement*, by `wgts` (uniform when empty). On by
+  /// default, as in fastai: with it fastai.cpp's accuracy distributions equal fastai's on every
+  /// data set of bench_parity; false: a permutation per epoch (every row once; on MovieLens a
+  /// lower valid mse than fastai's recipe gets, docs/ARCHITECTURE.md).
+  bool resample = true;
   std::vector<double> wgts;  ///< one weight per training row (resample only)
 };
 
@@ -92,7 +94,8 @@ struct TabularLoadersOptions {
   std::optional<int64_t> val_bs;
   bool shuffle = true;
   std::optional<c10::Device> device;
-  CsvOptions csv;  ///< from_csv only
+  bool resample = true;  ///< draw training rows with replacement, as fastai (TabDataLoadersOptions::resample)
+  CsvOptions csv;        ///< from_csv only
 };
 
 /// fastai's TabularDataLoaders.
