@@ -6,7 +6,8 @@
 // whether fastai.cpp's mean is within one standard error of fastai's (or better); tabular sets
 // also check that cont_cat_split chose the same columns as fastai.
 //
-// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens] [permute]
+// Usage: bench_parity [seeds=5] [sets=credit_data,wa_churn,diamonds,penguins,scat,movielens,fashion_mnist]
+//        [permute]
 // `permute`: fastai.cpp's training loaders shuffle a permutation per epoch instead of drawing
 // rows with replacement as fastai 2.7's TabWeightedDL (TabDataLoadersOptions::resample, default).
 #include <torch/torch.h>
@@ -23,6 +24,9 @@
 #include "fastai/collab.h"
 #include "fastai/core/runtime.h"
 #include "fastai/data/external.h"
+#include "fastai/layers.h"
+#include "fastai/losses.h"
+#include "fastai/metrics.h"
 #include "fastai/tabular/all.h"
 #include "harness.h"
 
@@ -173,6 +177,31 @@ Runs ours_collab(const Case& c, const Table& df, int seeds) {
   return r;
 }
 
+/// Fashion-MNIST as bench_accuracy loads it: images / 255, bs 128, fastai's simple CNN,
+/// fit_one_cycle(epochs, lr); accuracy on the 10,000 test images.
+Runs ours_vision(const Case& c, int seeds) {
+  const auto dir = fashion_mnist_dir();
+  const auto train = load_mnist_idx(dir, "train"), test = load_mnist_idx(dir, "test");
+  auto prep = [](const at::Tensor& images) { return (images.to(torch::kFloat32) / 255.0).unsqueeze(1).contiguous(); };
+  const auto x = prep(train.images), xv = prep(test.images);
+  Runs r;
+  for (int s = 0; s < seeds; ++s) {
+    auto dls =
+        DataLoaders::from_tensors(x, train.labels, xv, test.labels, {.bs = 128, .seed = static_cast<uint64_t>(s)});
+    torch::manual_seed(static_cast<uint64_t>(s));
+    Learner learn(dls, simple_cnn(),
+                  {.loss_func = CrossEntropyLossFlat(),
+                   .cbs = {TrainEvalCallback(), Recorder(), TerminateOnNaNCallback()},
+                   .metrics = {accuracy},
+                   .default_cbs = false});
+    learn.logger = nullptr;
+    const double t = bench::seconds_of([&] { learn.fit_one_cycle(c.epochs, c.lr); });
+    r.metric.push_back(learn.recorder->values.back().at(2));
+    r.s_per_epoch.push_back(t / c.epochs);
+  }
+  return r;
+}
+
 /// fastai's runs, from bench/fastai_parity.py; empty when fastai is not beside the project.
 Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
   Runs r;
@@ -219,11 +248,42 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
   return r;
 }
 
+/// Prints one data set's line (and its RESULT line): both distributions, both speeds, the verdict.
+void report(const Case& c, const Runs& a, const Runs& b) {
+  std::string verdict = "fastai unavailable";
+  double z = 0;
+  if (!b.metric.empty()) {
+    const double se = stdev(b.metric) / std::sqrt(static_cast<double>(b.metric.size()));
+    const double diff = mean(a.metric) - mean(b.metric);
+    z = se > 0 ? diff / se : 0;
+    const bool better = c.higher_is_better ? diff >= 0 : diff <= 0;
+    verdict = better ? "better" : std::abs(z) <= 1 ? "within 1 SE" : "WORSE";
+    if (c.task == "tabular" && !b.split.empty() && b.split != a.split)
+      verdict += "; cont_cat_split differs: ours " + a.split + " | fastai " + b.split;
+    if (c.task == "tabular" && !b.procs.is_null()) {
+      const auto d = compare_procs(a.procs, b.procs);
+      verdict += d.empty() ? "; procs equal" : "; PROCS DIFFER:" + d;
+    }
+  }
+  std::printf("%-12s %-9s %.4f ± %.4f (%zu)   %.4f ± %.4f (%zu)   %+6.2f   %-10.3f %-10.3f %s\n", c.name.c_str(),
+              c.metric.c_str(), mean(a.metric), stdev(a.metric), a.metric.size(), mean(b.metric), stdev(b.metric),
+              b.metric.size(), z, bench::summarize(a.s_per_epoch).median_s,
+              b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s, verdict.c_str());
+  std::printf(
+      "RESULT parity_%s cpp_mean=%.6f fastai_mean=%.6f z=%.3f cpp_s_per_epoch=%.4f fastai_s_per_epoch=%.4f "
+      "ratio=%.4f\n",
+      c.name.c_str(), mean(a.metric), mean(b.metric), z, bench::summarize(a.s_per_epoch).median_s,
+      b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s,
+      b.s_per_epoch.empty() ? 0.0
+                            : bench::summarize(a.s_per_epoch).median_s / bench::summarize(b.s_per_epoch).median_s);
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   const int seeds = argc > 1 ? std::atoi(argv[1]) : 5;
-  const std::string which = argc > 2 ? argv[2] : "credit_data,wa_churn,diamonds,penguins,scat,movielens";
+  const std::string which = argc > 2 ? argv[2] : "credit_data,wa_churn,diamonds,penguins,scat,movielens,fashion_mnist";
   resample = !(argc > 3 && std::string(argv[3]) == "permute");
   const int threads = init_runtime();
   const std::vector<Case> cases = {
@@ -252,6 +312,7 @@ int main(int argc, char** argv) {
        .y = "island",
        .epochs = 5},
       {.name = "scat", .dataset = URLs::SCAT, .file = "scat.csv", .task = "tabular", .y = "Species", .epochs = 5},
+      {.name = "fashion_mnist", .task = "vision", .epochs = 1},
       {.name = "movielens",
        .dataset = URLs::ML_LATEST_SMALL,
        .file = "ratings.csv",
@@ -268,37 +329,14 @@ int main(int argc, char** argv) {
               "fastai mean±std", "Δ/SE", "cpp s/ep", "fastai s/ep", "verdict");
   for (const auto& c : cases) {
     if (which.find(c.name) == std::string::npos) continue;
+    if (c.task == "vision") {
+      report(c, ours_vision(c, seeds), theirs(c, fashion_mnist_dir(), seeds, threads));
+      continue;
+    }
     const fs::path csv = untar_data(c.dataset) / c.file;
     const Table df = load(c);
     const Runs a = c.task == "collab" ? ours_collab(c, df, seeds) : ours_tabular(c, df, seeds);
-    const Runs b = theirs(c, csv, seeds, threads);
-    std::string verdict = "fastai unavailable";
-    double z = 0;
-    if (!b.metric.empty()) {
-      const double se = stdev(b.metric) / std::sqrt(static_cast<double>(b.metric.size()));
-      const double diff = mean(a.metric) - mean(b.metric);
-      z = se > 0 ? diff / se : 0;
-      const bool better = c.higher_is_better ? diff >= 0 : diff <= 0;
-      verdict = better ? "better" : std::abs(z) <= 1 ? "within 1 SE" : "WORSE";
-      if (c.task == "tabular" && !b.split.empty() && b.split != a.split)
-        verdict += "; cont_cat_split differs: ours " + a.split + " | fastai " + b.split;
-      if (c.task == "tabular" && !b.procs.is_null()) {
-        const auto d = compare_procs(a.procs, b.procs);
-        verdict += d.empty() ? "; procs equal" : "; PROCS DIFFER:" + d;
-      }
-    }
-    std::printf("%-12s %-9s %.4f ± %.4f (%zu)   %.4f ± %.4f (%zu)   %+6.2f   %-10.3f %-10.3f %s\n", c.name.c_str(),
-                c.metric.c_str(), mean(a.metric), stdev(a.metric), a.metric.size(), mean(b.metric), stdev(b.metric),
-                b.metric.size(), z, bench::summarize(a.s_per_epoch).median_s,
-                b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s, verdict.c_str());
-    std::printf(
-        "RESULT parity_%s cpp_mean=%.6f fastai_mean=%.6f z=%.3f cpp_s_per_epoch=%.4f fastai_s_per_epoch=%.4f "
-        "ratio=%.4f\n",
-        c.name.c_str(), mean(a.metric), mean(b.metric), z, bench::summarize(a.s_per_epoch).median_s,
-        b.s_per_epoch.empty() ? 0.0 : bench::summarize(b.s_per_epoch).median_s,
-        b.s_per_epoch.empty() ? 0.0
-                              : bench::summarize(a.s_per_epoch).median_s / bench::summarize(b.s_per_epoch).median_s);
-    std::fflush(stdout);
+    report(c, a, theirs(c, csv, seeds, threads));
   }
   return 0;
 }

@@ -37,10 +37,7 @@ void replay_collab(const std::string& name) {
                            .y_range = std::pair{ref["y_range"][0].get<double>(), ref["y_range"][1].get<double>()},
                            .cbs = {TrainEvalCallback(), Recorder(), trace},
                            .default_cbs = false});
-  learn.logger = nullptr;
-  load_fastai_state(*learn.model, ref.at("params"));
-  if (::testing::Test::HasFatalFailure()) return;
-  replay_order(learn.dls.train(), ref.at("order"));
+  ASSERT_NO_FATAL_FAILURE(start_replay(learn, ref));
   const auto& fit = ref.at("fit");
   std::optional<double> wd;
   if (fit.contains("wd") && !fit.at("wd").is_null()) wd = fit.at("wd").get<double>();

@@ -83,6 +83,14 @@ inline void replay_order(TfmdDL& dl, const nlohmann::json& orders) {
   };
 }
 
+/// Everything a replay does before fitting: quiet, fastai's initial weights, fastai's batch
+/// order. Example: `ASSERT_NO_FATAL_FAILURE(start_replay(learn, ref));`
+inline void start_replay(Learner& learn, const nlohmann::json& ref) {
+  learn.logger = nullptr;
+  load_fastai_state(*learn.model, ref.at("params"));
+  replay_order(learn.dls.train(), ref.at("order"));
+}
+
 /// What each optimizer step saw (loss, lr, mom) and did (parameter norms after it), as the
 /// generator's Trace callback records it.
 struct StepTrace : Callback {

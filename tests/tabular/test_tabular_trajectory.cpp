@@ -68,10 +68,7 @@ void replay_tabular(const std::string& name, bool regression) {
                             .cbs = {TrainEvalCallback(), Recorder(), trace},
                             .metrics = regression ? std::vector<MetricSpec>{} : std::vector<MetricSpec>{accuracy},
                             .default_cbs = false});
-  learn.logger = nullptr;
-  load_fastai_state(*learn.model, ref.at("params"));
-  if (::testing::Test::HasFatalFailure()) return;
-  replay_order(learn.dls.train(), ref.at("order"));
+  ASSERT_NO_FATAL_FAILURE(start_replay(learn, ref));
   const auto& fit = ref.at("fit");
   learn.fit_one_cycle(fit.at("n_epoch").get<int64_t>(), fit.at("lr_max").get<double>());
 
