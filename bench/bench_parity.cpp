@@ -250,7 +250,7 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
 
 /// Prints one data set's line (and its RESULT line): both distributions, both speeds, the verdict.
 void report(const Case& c, const Runs& a, const Runs& b) {
-  std::string verdict = "fastai unavailable";
+  std::string verdict = "fastai did not run (needs ../shared/fastai-src and the Python packages scripts/setup.sh installs)";
   double z = 0;
   if (!b.metric.empty()) {
     const double se = stdev(b.metric) / std::sqrt(static_cast<double>(b.metric.size()));

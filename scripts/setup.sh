@@ -17,6 +17,9 @@ PACKAGES=(
   dataset-fashion-mnist gnuplot-nox
   r-base-core r-cran-modeldata r-cran-dslabs r-cran-lme4
   python3-torch python3-numpy python3-sklearn
+  # real fastai (../shared/fastai-src) for bench_parity and tools/gen_trajectory_reference.py
+  python3-torchvision python3-pandas python3-matplotlib python3-pil python3-scipy python3-packaging
+  python3-yaml python3-requests python3-sentencepiece
 )
 
 SUDO=""
