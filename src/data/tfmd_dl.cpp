@@ -338,6 +338,15 @@ TfmdDL& DataLoaders::at(size_t i) {
   return loaders_[i];
 }
 
+const Datasets& DataLoaders::datasets_of(size_t i, const char* what) {
+  const auto& d = at(i).datasets();
+  if (!d)
+    throw std::logic_error(std::string("DataLoaders::") + what +
+                           ": this loader was built without a Datasets (whole-batch tensor or tabular loading); "
+                           "its data is where you built it from (e.g. the TabularPandas or the tensors)");
+  return *d;
+}
+
 void DataLoaders::add(TfmdDL dl) {
   if (device_) dl.to(*device_);
   loaders_.push_back(std::move(dl));

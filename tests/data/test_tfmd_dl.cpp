@@ -103,6 +103,18 @@ TEST(DataLoaders, TestDlUsesValidationPipelinesWithoutLabels) {
   EXPECT_THROW_WITH(dls[5], std::out_of_range, "2 loaders");
 }
 
+// fastai's dls.train_ds / dls.valid_ds (.items): a split's Datasets and its raw items.
+TEST(DataLoaders, TrainDsAndValidDsGiveEachSplitsRawItems) {
+  Fixture f;
+  auto dls = DataLoaders::from_dsets(f.dsets(), {.bs = 4});
+  ASSERT_EQ(dls.valid_ds().items().size(), 2u);
+  EXPECT_EQ(dls.valid_ds().items()[1].get<Tuple>()[1].get<Str>(), "odd");  // item 9
+  EXPECT_EQ(dls.train_ds().size(), 8u);
+  auto x = torch::zeros({4, 1}), y = torch::zeros({4}, torch::kLong);
+  auto tensors = DataLoaders::from_tensors(x, y, x, y, {.bs = 2});
+  EXPECT_THROW_WITH(tensors.valid_ds(), std::logic_error, "valid_ds", "without a Datasets");
+}
+
 TEST(DataLoaders, UnseenValidationLabelNamesItemAndLabel) {
   std::vector<Item> items;
   for (const char* l : {"a", "b", "a", "zebra"}) items.push_back(Str(l));

@@ -69,7 +69,7 @@ void replay_vision(const std::string& name) {
 
   // fastai's loader indexes its own file order (os.walk's): translate its draws into ours.
   std::map<std::string, int64_t> our_index;
-  const auto ours = dls.train().datasets()->tls()[0].items();
+  const auto ours = dls.train_ds().items();
   for (size_t i = 0; i < ours.size(); ++i)
     our_index[std::filesystem::relative(ours[i].get<Path>(), root).string()] = static_cast<int64_t>(i);
   const auto theirs = ref.at("train_items").get<std::vector<std::string>>();

@@ -120,6 +120,10 @@ class Datasets {
   /// Decodes a tuple element by element through the matching pipeline.
   Item decode(const Item& x, bool full = true) const;
 
+  /// The raw items of this view, in order (fastai's dsets.items).
+  /// Example: `for (const auto& f : dls.valid_ds().items()) std::cout << f.get<Path>() << "\n";`
+  std::vector<Item> items() const { return tls_.empty() ? std::vector<Item>{} : tls_[0].items(); }
+
   Datasets subset(size_t i) const;
   Datasets train() const { return subset(0); }
   Datasets valid() const { return subset(1); }
@@ -302,6 +306,12 @@ class DataLoaders {
 
   TfmdDL& train() { return at(0); }
   TfmdDL& valid() { return at(1); }
+  /// The Datasets behind the training / validation loader (fastai's dls.train_ds, dls.valid_ds),
+  /// e.g. to read a split's raw items. Throws std::logic_error for loaders built without one
+  /// (whole-batch tensor and tabular loaders), saying so.
+  /// Example: `auto files = dls.valid_ds().items();`
+  const Datasets& train_ds() { return datasets_of(0, "train_ds"); }
+  const Datasets& valid_ds() { return datasets_of(1, "valid_ds"); }
   TfmdDL& operator[](size_t i) { return at(i); }
   TfmdDL& at(size_t i);
   size_t size() const noexcept { return loaders_.size(); }
@@ -336,6 +346,7 @@ class DataLoaders {
   std::string inference_spec;
 
  private:
+  const Datasets& datasets_of(size_t i, const char* what);
   std::vector<TfmdDL> loaders_;
   std::optional<c10::Device> device_;
 };
