@@ -63,9 +63,10 @@ Result hand_loop(const TabularPandas& to, uint64_t seed) {
   return r;
 }
 
-// CollabDataLoaders::from_df's loaders over the same processed data, shuffled with `seed`.
+// CollabDataLoaders::from_df's loaders over the same processed data, shuffled with `seed`; a
+// permutation per epoch (not fastai's draw with replacement) like the hand-written loop.
 Result learner_fit(const TabularPandas& to, uint64_t seed) {
-  auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed});
+  auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed, .resample = false});
   torch::manual_seed(seed);
   auto learn = collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}, .metrics = {mse}});
   learn.logger = nullptr;
@@ -86,12 +87,7 @@ int main(int argc, char** argv) {
   Table df = read_csv(path / (ml ? "ratings.csv" : "insteval.csv"));
   const std::string u = ml ? "userId" : "s", i = ml ? "movieId" : "d", y = ml ? "rating" : "y";
   const auto splits = RandomSplitter(0.2, 42)(range_of(df.n_rows()));
-  TabularPandas to(df.select({u, i, y}), {.procs = {Categorify()},
-                                          .cat_names = {u, i},
-                                          .y_names = {y},
-                                          .y_block = TransformBlock{},
-                                          .splits = splits,
-                                          .with_cont = false});
+  const TabularPandas to = TabularCollab(df, u, i, y, splits);
   std::printf(
       "%s: %zu ratings (%zu train), %zu users, %zu items; n_factors 50, fit_one_cycle(%d, %.0e, wd %.1f), bs 64, %d "
       "threads\n",

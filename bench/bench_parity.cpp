@@ -153,14 +153,9 @@ Runs ours_tabular(const Case& c, const Table& df, int seeds) {
 }
 
 Runs ours_collab(const Case& c, const Table& df, int seeds) {
-  // CollabDataLoaders::from_df's steps, with the split seed (42) apart from the shuffling seed.
-  const auto splits = RandomSplitter(0.2, 42)(range_of(df.n_rows()));
-  TabularPandas to(df.select({"userId", "movieId", "rating"}), {.procs = {Categorify()},
-                                                                .cat_names = {"userId", "movieId"},
-                                                                .y_names = {"rating"},
-                                                                .y_block = TransformBlock{},
-                                                                .splits = splits,
-                                                                .with_cont = false});
+  // CollabDataLoaders::from_df's data, with the split seed (42) apart from the shuffling seed.
+  const TabularPandas to =
+      TabularCollab(df, "userId", "movieId", "rating", RandomSplitter(0.2, 42)(range_of(df.n_rows())));
   Runs r;
   for (int s = 0; s < seeds; ++s) {
     auto dls = tabular_dataloaders(to, {.bs = 64, .seed = static_cast<uint64_t>(s), .resample = resample});
@@ -212,18 +207,10 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
       << csv.string();
   if (c.task == "tabular") {
     cmd << " " << c.y;
-    if (!c.cat.empty())
-      cmd << " --cat " << [&] {
-        std::string s;
-        for (auto& x : c.cat) s += x + " ";
-        return s;
-      }();
-    if (!c.cont.empty())
-      cmd << " --cont " << [&] {
-        std::string s;
-        for (auto& x : c.cont) s += x + " ";
-        return s;
-      }();
+    if (!c.cat.empty()) cmd << " --cat";
+    for (const auto& x : c.cat) cmd << " " << x;
+    if (!c.cont.empty()) cmd << " --cont";
+    for (const auto& x : c.cont) cmd << " " << x;
     if (c.log_y) cmd << " --log-y";
   }
   cmd << " --epochs " << c.epochs << " --lr " << c.lr << (c.wd ? " --wd " + std::to_string(*c.wd) : "") << " --threads "
@@ -250,7 +237,8 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
 
 /// Prints one data set's line (and its RESULT line): both distributions, both speeds, the verdict.
 void report(const Case& c, const Runs& a, const Runs& b) {
-  std::string verdict = "fastai did not run (needs ../shared/fastai-src and the Python packages scripts/setup.sh installs)";
+  std::string verdict =
+      "fastai did not run (needs ../shared/fastai-src and the Python packages scripts/setup.sh installs)";
   double z = 0;
   if (!b.metric.empty()) {
     const double se = stdev(b.metric) / std::sqrt(static_cast<double>(b.metric.size()));

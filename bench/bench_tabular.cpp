@@ -83,7 +83,8 @@ Result hand_loop(const TabularPandas& to, int epochs, uint64_t seed) {
 }
 
 Result learner_fit(const TabularPandas& to, int epochs, uint64_t seed) {
-  auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed});
+  // A permutation per epoch, as the hand-written loop draws (not fastai's draw with replacement).
+  auto dls = tabular_dataloaders(to, {.bs = 64, .seed = seed, .resample = false});
   torch::manual_seed(seed);
   const bool cls = to.is_classification();
   auto learn =

@@ -59,6 +59,16 @@ const std::map<std::string, CategoryMap>& collab_classes(DataLoaders& dls) {
   return read_tab_batch(dls)->to().classes();
 }
 
+TabularPandas TabularCollab(const Table& ratings, const std::string& user, const std::string& item,
+                            const std::string& rating, Splits splits) {
+  return TabularPandas(ratings.select({user, item, rating}), {.procs = {Categorify()},
+                                                              .cat_names = {user, item},
+                                                              .y_names = {rating},
+                                                              .y_block = TransformBlock{},
+                                                              .splits = std::move(splits),
+                                                              .with_cont = false});
+}
+
 DataLoaders CollabDataLoaders::from_df(const Table& ratings, CollabLoadersOptions o) {
   const auto names = ratings.names();
   if (names.size() < 3 && (o.user_name.empty() || o.item_name.empty() || o.rating_name.empty()))
@@ -67,13 +77,8 @@ DataLoaders CollabDataLoaders::from_df(const Table& ratings, CollabLoadersOption
   const std::string user = o.user_name.empty() ? names[0] : o.user_name;
   const std::string item = o.item_name.empty() ? names[1] : o.item_name;
   const std::string rating = o.rating_name.empty() ? names[2] : o.rating_name;
-  const auto splits = RandomSplitter(o.valid_pct, o.seed)(range_of(ratings.n_rows()));
-  TabularPandas to(ratings.select({user, item, rating}), {.procs = {Categorify()},
-                                                          .cat_names = {user, item},
-                                                          .y_names = {rating},
-                                                          .y_block = TransformBlock{},
-                                                          .splits = splits,
-                                                          .with_cont = false});
+  const TabularPandas to =
+      TabularCollab(ratings, user, item, rating, RandomSplitter(o.valid_pct, o.seed)(range_of(ratings.n_rows())));
   DataLoaders dls = tabular_dataloaders(
       to, {.bs = o.bs, .val_bs = o.val_bs, .seed = o.seed, .device = o.device, .resample = o.resample});
   auto spec = json::parse(dls.inference_spec);

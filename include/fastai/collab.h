@@ -39,6 +39,15 @@ struct CollabLoadersOptions {
   CsvOptions csv;        ///< from_csv only
 };
 
+/// fastai's TabularCollab: the ratings' user, item and rating columns processed by Categorify
+/// alone (no continuous columns, the rating kept as a float target) over `splits`. What
+/// CollabDataLoaders::from_df builds; use it directly to choose the split apart from the
+/// loaders' shuffling seed.
+/// Example: `auto to = TabularCollab(df, "userId", "movieId", "rating", RandomSplitter(0.2,
+/// 42)(range_of(df.n_rows())));`
+TabularPandas TabularCollab(const Table& ratings, const std::string& user, const std::string& item,
+                            const std::string& rating, Splits splits);
+
 /// fastai's CollabDataLoaders: batches of (ids int64 [bs, 2], rating float [bs, 1]).
 /// Example: `auto dls = CollabDataLoaders::from_csv("ratings.csv", {.seed = 42});`
 struct CollabDataLoaders {
