@@ -15,6 +15,7 @@
 #include "fastai/core/random.h"
 #include "fastai/core/runtime.h"
 #include "fastai/core/semantic.h"
+#include "pass_gate.h"
 
 namespace fastai {
 
@@ -33,7 +34,8 @@ double SuggestedLRs::operator[](const std::string& name) const {
 
 // ---------------------------------------------------------------- construction
 
-Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o) : LearnerState(std::move(dls_), std::move(model_)) {
+Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o)
+    : LearnerState(std::move(dls_), std::move(model_)), gate_(std::make_unique<detail::PassGate>()) {
   loss_func = o.loss_func ? o.loss_func : dls.loss_func;
   opt_func = o.opt_func ? o.opt_func : OptFunc([](std::vector<std::vector<at::Tensor>> g, const OptOptions& oo) {
     return Adam(std::move(g), oo);
@@ -63,14 +65,13 @@ Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o) : LearnerStat
     std::cout << line << std::endl;
   };
   if (auto dev = dls.device()) model->to(*dev);
-  if (o.default_cbs)
-    add_cbs({TrainEvalCallback(), Recorder(), ProgressCallback(), TerminateOnNaNCallback()});
+  if (o.default_cbs) add_cbs({TrainEvalCallback(), Recorder(), ProgressCallback(), TerminateOnNaNCallback()});
   add_cbs(o.cbs);
   (*this)(Event::after_create);
 }
 
 Learner::Learner(Learner&& o) noexcept
-    : LearnerState(std::move(o)), cbs_(std::move(o.cbs_)), model_device_(o.model_device_) {
+    : LearnerState(std::move(o)), cbs_(std::move(o.cbs_)), model_device_(o.model_device_), gate_(std::move(o.gate_)) {
   for (auto& c : cbs_) c->learn_ = this;
   dl = nullptr;  // pointed into the moved-from learner's loaders (a learner is not moved mid-fit)
   o.recorder = nullptr;
@@ -111,9 +112,7 @@ void Learner::remove_cbs(const Callbacks& cbs) {
   for (const auto& c : cbs) remove_cb(c);
 }
 
-Learner::AddedCbs::AddedCbs(Learner& l, Callbacks cbs) : l_(l), cbs_(std::move(cbs)) {
-  l_.add_cbs(cbs_);
-}
+Learner::AddedCbs::AddedCbs(Learner& l, Callbacks cbs) : l_(l), cbs_(std::move(cbs)) { l_.add_cbs(cbs_); }
 Learner::AddedCbs::~AddedCbs() { l_.remove_cbs(cbs_); }
 
 Learner::RemovedCbs::RemovedCbs(Learner& l, Callbacks cbs) : l_(l) {
@@ -229,6 +228,7 @@ void Learner::end_cleanup() {
 }
 
 void Learner::fit(int64_t n_epoch_, std::optional<Lr> lr_, FitOptions o) {
+  auto pass = gate_->enter(detail::PassGate::Kind::train, "Learner::fit");
   auto cbs = o.cbs;
   if (o.start_epoch != 0) cbs.push_back(std::make_shared<SkipToEpoch>(o.start_epoch));
   AddedCbs added(*this, cbs);
@@ -301,6 +301,7 @@ struct ValidationContext {
 }  // namespace
 
 std::vector<double> Learner::validate(size_t ds_idx, TfmdDL* d) {
+  auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::validate");
   {
     ValidationContext ctx(*this, {}, false);
     do_epoch_validate(ds_idx, d);
@@ -322,6 +323,7 @@ Preds Learner::get_preds(GetPredsOptions o) {
   }
   auto gather = std::make_shared<GatherPredsCallback>(o.with_input, o.with_loss);
   {
+    auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::get_preds");
     auto reduction = replacing(loss_func->reduction, o.with_loss ? Reduction::none : loss_func->reduction);
     // Keep the outer loop's state intact when called from inside a fit (FetchPredsCallback).
     auto outer = saving(dl, xb, yb, pred, loss, training, iter, n_iter);
@@ -354,10 +356,12 @@ Preds Learner::get_preds(GetPredsOptions o) {
 
 namespace {
 // The semantic types of a real batch of `dl` (fastai's retain_types from one_batch), so decoded
-// predictions dispatch to the target's decodes (Categorize …).
-std::vector<const TypeInfo*> batch_types_of(TfmdDL& dl) {
+// predictions dispatch to the target's decodes (Categorize …). Reads from a copy: one_batch
+// saves and restores the loader's epoch state, which other threads' test_dl calls read.
+std::vector<const TypeInfo*> batch_types_of(const TfmdDL& dl) {
   std::vector<const TypeInfo*> types;
-  Item b = dl.one_batch();
+  TfmdDL probe = dl.new_tfmd(std::nullopt);
+  Item b = probe.one_batch();
   if (b.is_tuple())
     for (const auto& e : b.elements()) types.push_back(&e.type());
   else
@@ -368,14 +372,33 @@ Item typed(const at::Tensor& t, const TypeInfo* type) {
   if (type && type->is_a(TensorBase::info())) return Item(*type, t);
   return Item(TensorBase(t));
 }
+// A loader whose only batch is `b`, already built (no transforms run again).
+TfmdDL single_batch_dl(const Item& b, int n_inp) {
+  DataLoader single([b](int64_t) { return b; }, 1, {.bs = 1});
+  single.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
+  single.create_batch = [b](const DataLoader&, const std::vector<Item>&) { return b; };
+  return TfmdDL(std::move(single), {.do_setup = false}, n_inp);
+}
 }  // namespace
+
+const std::vector<const TypeInfo*>& Learner::known_batch_types(TfmdDL& ref) {
+  if (batch_types.empty()) batch_types = batch_types_of(ref);
+  return batch_types;
+}
 
 Prediction Learner::predict(const Item& item) {
   TfmdDL& ref = dls.size() > 1 ? dls.valid() : dls.train();
+  // The item's transforms and the decoding run outside the learner's turn-taking, so callers on
+  // other threads prepare theirs meanwhile; only the model pass (get_preds) takes turns.
   auto tdl = dls.test_dl({item}, false, 1);
-  auto p = get_preds({.dl = &tdl, .with_input = true, .with_decoded = true});
-  if (batch_types.empty()) batch_types = batch_types_of(ref);
-  const auto& types = batch_types;
+  auto sdl = single_batch_dl(tdl.one_batch(), tdl.n_inp());
+  Preds p;
+  std::vector<const TypeInfo*> types;
+  {
+    auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::predict");
+    p = get_preds({.dl = &sdl, .with_input = true, .with_decoded = true});
+    types = known_batch_types(ref);
+  }
   std::vector<Item> elems;
   const size_t n_inp = p.inputs.size();
   for (size_t k = 0; k < n_inp; ++k) elems.push_back(typed(p.inputs[k], k < types.size() ? types[k] : nullptr));
@@ -395,14 +418,15 @@ std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options, bool 
   if (options.path.empty()) options.path = path / model_dir / "show_results.png";  // where a picture goes
   TfmdDL one = d.new_tfmd(dopt);
   Item b = one.one_batch();
-  // Predictions of that batch only: a loader whose single batch is b.
-  DataLoader single([b](int64_t) { return b; }, 1, {.bs = 1});
-  single.do_item = [](const DataLoader&, int64_t i) { return Item(Int(i)); };
-  single.create_batch = [b](const DataLoader&, const std::vector<Item>&) { return b; };
-  TfmdDL sdl(std::move(single), {.do_setup = false}, d.n_inp());
-  auto p = get_preds({.dl = &sdl, .with_decoded = true});
-  if (batch_types.empty()) batch_types = batch_types_of(d);
-  const auto& types = batch_types;
+  // Predictions of that batch only.
+  auto sdl = single_batch_dl(b, d.n_inp());
+  Preds p;
+  std::vector<const TypeInfo*> types;
+  {
+    auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::show_results");
+    p = get_preds({.dl = &sdl, .with_decoded = true});
+    types = known_batch_types(d);
+  }
   const size_t n_inp = static_cast<size_t>(d.n_inp());
   std::vector<Item> elems;
   auto ts = batch_tensors(b);

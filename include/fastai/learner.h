@@ -30,6 +30,9 @@
 #include "fastai/optimizer.h"
 
 namespace fastai {
+namespace detail {
+class PassGate;
+}
 
 /// Writes a model's parameters and buffers by name into an archive (what Learner::save stores).
 /// Example: `torch::serialize::OutputArchive a; save_model_state(learn.model, a);`
@@ -73,19 +76,19 @@ using Moms = std::array<double, 3>;
 ///   train_bn     norm layers stay trainable when frozen
 ///   default_cbs  TrainEvalCallback, Recorder, ProgressCallback, TerminateOnNaNCallback
 /// Example: `struct MyLearnerOptions { int width = 8; FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION) };`
-#define FASTAI_LEARNER_OPTIONS(X)                    \
-  X(std::shared_ptr<BaseLoss>, loss_func, {})        \
-  X(OptFunc, opt_func, {})                           \
-  X(double, lr, 1e-3)                                \
-  X(ParamSplitter, splitter, {})                     \
-  X(Callbacks, cbs, {}) \
-  X(std::vector<MetricSpec>, metrics, {})            \
-  X(std::filesystem::path, path, ".")                \
-  X(std::filesystem::path, model_dir, "models")      \
-  X(std::optional<double>, wd, {})                   \
-  X(bool, wd_bn_bias, false)                         \
-  X(bool, train_bn, true)                            \
-  X(Moms, moms, (Moms{0.95, 0.85, 0.95}))            \
+#define FASTAI_LEARNER_OPTIONS(X)               \
+  X(std::shared_ptr<BaseLoss>, loss_func, {})   \
+  X(OptFunc, opt_func, {})                      \
+  X(double, lr, 1e-3)                           \
+  X(ParamSplitter, splitter, {})                \
+  X(Callbacks, cbs, {})                         \
+  X(std::vector<MetricSpec>, metrics, {})       \
+  X(std::filesystem::path, path, ".")           \
+  X(std::filesystem::path, model_dir, "models") \
+  X(std::optional<double>, wd, {})              \
+  X(bool, wd_bn_bias, false)                    \
+  X(bool, train_bn, true)                       \
+  X(Moms, moms, (Moms{0.95, 0.85, 0.95}))       \
   X(bool, default_cbs, true)
 
 /// Keyword arguments of Learner (fastai's defaults; see FASTAI_LEARNER_OPTIONS).
@@ -112,10 +115,10 @@ LearnerOptions learner_options(O&& o) {
 ///   reset_opt    a fresh optimizer (and its state) for this fit
 ///   start_epoch  skip the first epochs (resuming an interrupted schedule)
 /// Example: `struct MyScheduleOptions { double peak = 1; FASTAI_FIT_OPTIONS(FASTAI_DECLARE_OPTION) };`
-#define FASTAI_FIT_OPTIONS(X)                        \
-  X(std::optional<double>, wd, {})                   \
-  X(Callbacks, cbs, {}) \
-  X(bool, reset_opt, false)                          \
+#define FASTAI_FIT_OPTIONS(X)      \
+  X(std::optional<double>, wd, {}) \
+  X(Callbacks, cbs, {})            \
+  X(bool, reset_opt, false)        \
   X(int64_t, start_epoch, 0)
 
 /// Keyword arguments of Learner::fit.
@@ -282,6 +285,16 @@ struct LearnerState {
 ///   Learner learn(dls, model, {.loss_func = CrossEntropyLossFlat(), .metrics = {accuracy}});
 ///   learn.fit_one_cycle(1, 1e-2);
 ///   auto [label, idx, probs] = learn.predict(item);
+///
+/// Threads: `predict`, `get_preds`, `validate`, `show_results` and `dls.test_dl` may be called
+/// from many threads at once on one learner (a loaded one included), and give what one thread
+/// calling them in turn would. Passes over the learner's shared state (the loop's xb/yb/pred,
+/// the callbacks) take turns: predict prepares its item and decodes its answer outside its turn,
+/// so with N callers only the model step is serialised (bench/bench_inference measures it). A
+/// fit (fit_*, fine_tune, lr_find) while another thread is inferring, or inference while another
+/// thread trains, is refused with std::logic_error saying so. Everything else (add_cb, load,
+/// freeze, to_bf16, changing members) is not synchronised: do it while no other thread uses the
+/// learner. Callbacks called from inside a pass may call get_preds (FetchPredsCallback does).
 class Learner : public LearnerState {
  public:
   Learner(DataLoaders dls, Model model, LearnerOptions options = {});
@@ -434,9 +447,11 @@ class Learner : public LearnerState {
   void end_cleanup();
   void split_batch(const Item& b);
   void sort_cbs();
+  const std::vector<const TypeInfo*>& known_batch_types(TfmdDL& ref);
 
   Callbacks cbs_;
-  c10::Device model_device_{c10::kCPU};  // looked up once per pass, not per batch
+  c10::Device model_device_{c10::kCPU};     // looked up once per pass, not per batch
+  std::unique_ptr<detail::PassGate> gate_;  // one pass over the shared state at a time (src/pass_gate.h)
 };
 
 }  // namespace fastai

@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <typeinfo>
 
+#include "fastai/core/error.h"
+
 #include "fastai/learner.h"
 
 namespace fastai {
@@ -78,8 +80,8 @@ void Callback::operator()(Event e) {
       throw;
     } catch (const CallbackError&) {
       throw;
-    } catch (const std::exception& ex) {
-      std::throw_with_nested(CallbackError("in " + name() + "." + std::string(event_name(e)) + ": " + ex.what()));
+    } catch (const std::exception&) {
+      rethrow_in_context<CallbackError>("in " + name() + "." + std::string(event_name(e)) + ": ");
     }
   }
   if (e == Event::after_fit) run = true;  // each fit starts with every callback running

@@ -10,6 +10,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "../pass_gate.h"
 #include "fastai/callback/recorder.h"
 #include "fastai/callback/tracker.h"
 
@@ -238,6 +239,7 @@ std::vector<double> group_values(const Optimizer& opt, const std::string& key) {
 }  // namespace
 
 void Learner::fit_one_cycle(int64_t n, std::optional<Lr> lr_max, OneCycleOptions o) {
+  auto pass = gate_->enter(detail::PassGate::Kind::train, "Learner::fit_one_cycle");
   if (!opt) create_opt();
   (lr_max ? *lr_max : Lr(lr)).apply(*opt);
   std::vector<Schedule> lr_s;
@@ -248,6 +250,7 @@ void Learner::fit_one_cycle(int64_t n, std::optional<Lr> lr_max, OneCycleOptions
 }
 
 void Learner::fit_flat_cos(int64_t n, std::optional<Lr> lr_, FlatCosOptions o) {
+  auto pass = gate_->enter(detail::PassGate::Kind::train, "Learner::fit_flat_cos");
   if (!opt) create_opt();
   (lr_ ? *lr_ : Lr(lr)).apply(*opt);
   std::vector<Schedule> lr_s;
@@ -256,6 +259,7 @@ void Learner::fit_flat_cos(int64_t n, std::optional<Lr> lr_, FlatCosOptions o) {
 }
 
 void Learner::fit_sgdr(int64_t n_cycles, int64_t cycle_len, std::optional<Lr> lr_max, SgdrOptions o) {
+  auto pass = gate_->enter(detail::PassGate::Kind::train, "Learner::fit_sgdr");
   if (n_cycles < 1 || cycle_len < 1) throw std::invalid_argument("fit_sgdr: n_cycles and cycle_len must be >= 1");
   if (!opt) create_opt();
   (lr_max ? *lr_max : Lr(lr)).apply(*opt);
@@ -273,6 +277,7 @@ void Learner::fit_sgdr(int64_t n_cycles, int64_t cycle_len, std::optional<Lr> lr
 }
 
 void Learner::fine_tune(int64_t epochs, FineTuneOptions o) {
+  auto pass = gate_->enter(detail::PassGate::Kind::train, "Learner::fine_tune");
   freeze();
   fit_one_cycle(o.freeze_epochs, Slice{.stop = o.base_lr}, {.pct_start = 0.99, .wd = o.wd, .cbs = o.cbs});
   const double base = o.base_lr / 2;
@@ -282,6 +287,7 @@ void Learner::fine_tune(int64_t epochs, FineTuneOptions o) {
 }
 
 SuggestedLRs Learner::lr_find(LrFindOptions o) {
+  auto pass = gate_->enter(detail::PassGate::Kind::train, "Learner::lr_find");
   if (o.num_it < 6) o.num_it = 6;
   const int64_t n_epoch_lf = o.num_it / std::max<int64_t>(1, dls.train().size()) + 1;
   auto finder = std::make_shared<LRFinder>(LRFinderOptions{o.start_lr, o.end_lr, o.num_it, o.stop_div});

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fastai/core/describe.h"
+#include "fastai/core/error.h"
 #include "fastai/core/show.h"
 
 namespace fastai {
@@ -20,8 +21,9 @@ void Pipeline::sort() {
 }
 
 namespace {
-[[noreturn]] void rethrow_in(const Transform& t, const Item& x, const char* what, const std::exception& e) {
-  throw TransformError("transform \"" + t.name + "\" failed to " + what + " " + x.repr() + ": " + e.what());
+// Call from a catch handler. An ItemError keeps its type (core/error.h); others become TransformError.
+[[noreturn]] void rethrow_in(const Transform& t, const Item& x, const char* what) {
+  rethrow_in_context<TransformError>("transform \"" + t.name + "\" failed to " + what + " " + x.repr() + ": ");
 }
 }  // namespace
 
@@ -32,8 +34,8 @@ Item Pipeline::operator()(const Item& x) const {
       cur = (*f)(cur, split_idx);
     } catch (const TransformError&) {
       throw;
-    } catch (const std::exception& e) {
-      rethrow_in(*f, cur, "encode", e);
+    } catch (const std::exception&) {
+      rethrow_in(*f, cur, "encode");
     }
   }
   return cur;
@@ -47,8 +49,8 @@ Item Pipeline::decode(const Item& x, bool full) const {
       cur = (*it)->decode(cur, split_idx);
     } catch (const TransformError&) {
       throw;
-    } catch (const std::exception& e) {
-      rethrow_in(**it, cur, "decode", e);
+    } catch (const std::exception&) {
+      rethrow_in(**it, cur, "decode");
     }
   }
   return cur;
@@ -63,8 +65,8 @@ void Pipeline::add(std::shared_ptr<Transform> t, const LazyItems& items, bool tr
     t->setup(seen, train_setup);
   } catch (const TransformError&) {
     throw;
-  } catch (const std::exception& e) {
-    throw TransformError("setup of transform \"" + t->name + "\" failed: " + e.what());
+  } catch (const std::exception&) {
+    rethrow_in_context<TransformError>("setup of transform \"" + t->name + "\" failed: ");
   }
   fs_.push_back(std::move(t));
 }

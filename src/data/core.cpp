@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "fastai/core/error.h"
+
 namespace fastai {
 
 namespace {
@@ -61,8 +63,8 @@ Item TfmdLists::operator[](int64_t i) const {
   const Item& x = raw(i);
   try {
     return tfms_(x);
-  } catch (const std::exception& e) {
-    throw TransformError("item " + std::to_string(i) + ": " + e.what());
+  } catch (const std::exception&) {
+    rethrow_in_context<TransformError>("item " + std::to_string(i) + ": ");
   }
 }
 

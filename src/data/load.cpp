@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "fastai/core/error.h"
 #include "fastai/core/random.h"
 #include "fastai/core/semantic.h"
 
@@ -246,10 +247,10 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
   if (create_index_batch) {
     try {
       return create_index_batch(*this, idxs);
-    } catch (const std::exception& e) {
-      throw DataLoaderError(
+    } catch (const std::exception&) {
+      rethrow_in_context<DataLoaderError>(
           "DataLoader: building batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
-          (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
+          (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: ");
     }
   }
   // Each item draws from its own stream (epoch seed, batch, position), so items come out the same
@@ -261,9 +262,9 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
     const int64_t i = idxs[static_cast<size_t>(k)];
     try {
       built[static_cast<size_t>(k)] = do_item(*this, i);
-    } catch (const std::exception& e) {
-      throw DataLoaderError("DataLoader: building batch " + std::to_string(b) + " failed at item " + std::to_string(i) +
-                            ": " + e.what());
+    } catch (const std::exception&) {
+      rethrow_in_context<DataLoaderError>("DataLoader: building batch " + std::to_string(b) + " failed at item " +
+                                          std::to_string(i) + ": ");
     }
   };
   if (opt_.parallel_items && n > 1 && at::get_num_threads() > 1 && !at::in_parallel_region())
@@ -283,10 +284,10 @@ Item DataLoader::build_batch(const std::vector<int64_t>& idxs, int64_t b) const 
   if (items.empty()) return Item();
   try {
     return do_batch(*this, std::move(items));
-  } catch (const std::exception& e) {
-    throw DataLoaderError(
+  } catch (const std::exception&) {
+    rethrow_in_context<DataLoaderError>(
         "DataLoader: collating batch " + std::to_string(b) + " (items " + std::to_string(idxs.front()) +
-        (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: " + e.what());
+        (idxs.size() > 1 ? "…" + std::to_string(idxs.back()) : std::string()) + ") failed: ");
   }
 }
 

@@ -28,7 +28,7 @@
 namespace fastai {
 
 ImageError::ImageError(const std::filesystem::path& file, const std::string& what)
-    : std::runtime_error(file.string() + ": " + what), file_(file) {}
+    : ItemError(file.string() + ": " + what), file_(file) {}
 
 namespace {
 
@@ -50,6 +50,7 @@ at::Tensor decode(const uint8_t* data, size_t n, const std::filesystem::path& na
   quiet_opencv();
   if (n == 0) throw ImageError(name, "the file is empty");
   if (auto fast = detail::decode_png_fast(data, n, mode)) return *std::move(fast);
+  if (auto problem = detail::png_structure_problem(data, n)) throw ImageError(name, "not a valid PNG: " + *problem);
   const int flags = mode == ImageMode::RGB    ? cv::IMREAD_COLOR
                     : mode == ImageMode::Gray ? cv::IMREAD_GRAYSCALE
                                               : cv::IMREAD_UNCHANGED;

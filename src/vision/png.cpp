@@ -65,6 +65,27 @@ bool harmless_ancillary(const uint8_t* type) {
 
 }  // namespace
 
+std::optional<std::string> png_structure_problem(const uint8_t* data, size_t n) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (n < 8 || std::memcmp(data, kSig, 8) != 0) return std::nullopt;
+  size_t pos = 8, idat = 0;
+  while (pos < n) {
+    if (n - pos < 12) return "cut off inside the chunk at byte " + std::to_string(pos) + " (truncated file)";
+    const uint32_t len = be32(data + pos);
+    const uint8_t* type = data + pos + 4;
+    const std::string name(reinterpret_cast<const char*>(type), 4);
+    if (len > n - pos - 12)
+      return "cut off inside the " + name + " chunk at byte " + std::to_string(pos) + " (truncated file)";
+    if (pos == 8 && name != "IHDR") return "the first chunk is " + name + ", not IHDR";
+    if (libdeflate_crc32(0, type, len + 4) != be32(type + 4 + len))
+      return "the " + name + " chunk at byte " + std::to_string(pos) + " fails its CRC check (corrupt file)";
+    if (name == "IDAT") ++idat;
+    if (name == "IEND") return idat ? std::nullopt : std::optional<std::string>("it has no image data (IDAT)");
+    pos += 12 + len;
+  }
+  return "it ends without an IEND chunk (truncated file)";
+}
+
 std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMode mode) {
   static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (n < 8 + 25 || std::memcmp(data, kSig, 8) != 0) return std::nullopt;

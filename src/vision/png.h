@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "fastai/vision/core.h"
 
@@ -19,5 +20,11 @@ namespace fastai::detail {
 // truncation): the caller then asks OpenCV, which decodes it or explains the error. Asking a
 // colour PNG for grey also returns nullopt (OpenCV's weights are the reference there).
 std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMode mode);
+
+// For a file that starts with PNG's signature: what is wrong with its chunk structure (cut off,
+// a CRC that does not match, no IHDR first, no IDAT, no IEND), or nullopt when it is sound or
+// not a PNG. load_image refuses a broken PNG with this reason instead of handing it to OpenCV,
+// whose libpng would print its own warnings to stderr before failing.
+std::optional<std::string> png_structure_problem(const uint8_t* data, size_t n);
 
 }  // namespace fastai::detail

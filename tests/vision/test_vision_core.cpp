@@ -57,7 +57,47 @@ TEST(VisionCore, BadFilesGiveAnErrorNamingTheFile) {
   EXPECT_THROW_WITH(load_image(dir / "notes.png"), ImageError, "notes.png", "not a readable image");
   const auto png = encode_image(rgb_image(40, 40));
   write_bytes(dir / "cut.png", std::string(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() / 2)));
-  EXPECT_THROW_WITH(load_image(dir / "cut.png"), ImageError, "cut.png");
+  EXPECT_THROW_WITH(load_image(dir / "cut.png"), ImageError, "cut.png", "truncated");
+}
+
+TEST(VisionData, ATruncatedPngReachesTheCallerAsImageErrorThroughTheLoader) {
+  TempDir dir;
+  std::filesystem::path cut;
+  for (const char* split : {"train", "valid"})
+    for (const char* cls : {"a", "b"})
+      for (int i = 0; i < 4; ++i) {
+        const auto f = dir.path / split / cls / (std::to_string(i) + ".png");
+        std::filesystem::create_directories(f.parent_path());
+        save_image(f, rgb_image(8, 8));
+        if (std::string(split) == "train" && std::string(cls) == "b" && i == 2) cut = f;
+      }
+  const auto png = encode_image(rgb_image(8, 8));
+  write_bytes(cut, std::string(png.begin(), png.begin() + static_cast<std::ptrdiff_t>(png.size() - 9)));
+  for (int workers : {0, 2}) {
+    auto dls = ImageDataLoaders::from_folder(dir.path, {.bs = 8, .num_workers = workers});
+    ::testing::internal::CaptureStderr();
+    bool caught = false;
+    try {
+      for (const Item& b : dls.train()) (void)b;
+    } catch (const ImageError& e) {
+      caught = true;
+      EXPECT_EQ(e.file(), cut);
+      const std::string what = e.what();
+      for (const std::string& part :
+           {std::string("DataLoader: building batch 0"), cut.string(), std::string("truncated")})
+        EXPECT_NE(what.find(part), std::string::npos) << what << " lacks " << part;
+      // The layers' own errors stay reachable: the original ImageError is nested inside.
+      bool nested = false;
+      try {
+        std::rethrow_if_nested(e);
+      } catch (const ImageError& inner) {
+        nested = inner.file() == cut;
+      }
+      EXPECT_TRUE(nested);
+    }
+    EXPECT_TRUE(caught) << workers << " workers";
+    EXPECT_EQ(::testing::internal::GetCapturedStderr(), "") << "libpng's own warnings reached stderr";
+  }
 }
 
 TEST(VisionCore, ImageCreateAndToTensorGiveCHWTensorImages) {

@@ -34,6 +34,7 @@ struct CsvOptions {
 class CsvError : public TableError {
  public:
   using TableError::TableError;
+  FASTAI_ITEM_ERROR(CsvError)
 };
 
 /// Reads a CSV file. A leading UTF-8 byte-order mark is skipped; records may end in LF or CRLF;

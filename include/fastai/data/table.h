@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "fastai/core/error.h"
+
 namespace fastai {
 
 /// The kind of values a column holds (pandas' dtype, coarsely): Int and Float are both stored as
@@ -28,10 +30,12 @@ std::string to_string(ColType t);
 
 /// Thrown for a missing column, a bad value or mismatched lengths; the message names the column
 /// (and the row where one applies).
+/// An ItemError: it keeps its type through loaders and pipelines (core/error.h).
 /// Example: `try { t["nope"]; } catch (const TableError& e) { /* "no column 'nope' (columns: a, b)" */ }`
-class TableError : public std::runtime_error {
+class TableError : public ItemError {
  public:
-  using std::runtime_error::runtime_error;
+  using ItemError::ItemError;
+  FASTAI_ITEM_ERROR(TableError)
 };
 
 /// One named column. Numeric and date values live in `num` (NaN = missing); strings in `str`

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fastai/core/error.h"
 #include "fastai/core/semantic.h"
 #include "fastai/core/transform.h"
 #include "fastai/data/block.h"
@@ -33,12 +34,16 @@ FASTAI_SEMANTIC_SUBTYPE(Mask, Image);
 /// Example: `load_image("x.png", ImageMode::Gray)`
 enum class ImageMode { RGB, Gray, Unchanged };
 
-/// Thrown for a file that cannot be read as an image; the message names the file and why.
-/// Example: `catch (const ImageError& e) { std::cerr << e.what(); }`
-class ImageError : public std::runtime_error {
+/// Thrown for a file that cannot be read as an image; the message names the file and why. An
+/// ItemError: it reaches the caller as an ImageError through pipelines, loaders and the Learner
+/// (with their context in front of the message), so `file()` stays readable.
+/// Example: `try { learn.fit(1); } catch (const ImageError& e) { std::cerr << e.file(); }`
+class ImageError : public ItemError {
  public:
   ImageError(const std::filesystem::path& file, const std::string& what);
+  /// The image file.
   const std::filesystem::path& file() const noexcept { return file_; }
+  FASTAI_ITEM_ERROR(ImageError)
 
  private:
   std::filesystem::path file_;
