@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   const auto tmp = std::filesystem::temp_directory_path() / "fastai_bench_inference";
   std::filesystem::create_directories(tmp);
 
-  {  // tabular: credit_data, fastai's recipe, one epoch
+  if (!std::getenv("BENCH_SKIP_TABULAR")) {  // tabular: credit_data, fastai's recipe, one epoch
     Table df = read_csv(untar_data("credit_data") / "credit_data.csv");
     set_seed(0);
     auto dls = TabularDataLoaders::from_df(

@@ -15,6 +15,7 @@
 #include "fastai/core/random.h"
 #include "fastai/core/runtime.h"
 #include "fastai/core/semantic.h"
+#include "fastai/core/threads.h"
 #include "pass_gate.h"
 
 namespace fastai {
@@ -390,6 +391,7 @@ Prediction Learner::predict(const Item& item) {
   TfmdDL& ref = dls.size() > 1 ? dls.valid() : dls.train();
   // The item's transforms and the decoding run outside the learner's turn-taking, so callers on
   // other threads prepare theirs meanwhile; only the model pass (get_preds) takes turns.
+  ScopedThreads one(1);  // one item is too small to split (core/threads.h has the measurement)
   auto tdl = dls.test_dl({item}, false, 1);
   auto sdl = single_batch_dl(tdl.one_batch(), tdl.n_inp());
   Preds p;

@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+extern "C" void omp_set_num_threads(int);  // libgomp, which libtorch loads: this thread only
+
 namespace fastai {
 namespace {
 std::atomic<bool> user_chose{false};
@@ -41,6 +43,15 @@ int init_threads() {
     user_chose = true;  // applied once; later calls keep whatever is in force
   }
   return at::get_num_threads();
+}
+
+ScopedThreads::ScopedThreads(int n) : saved_(at::get_num_threads()) {  // get_ first: ATen's per-thread init
+  if (n < 1) throw std::invalid_argument("ScopedThreads: need at least 1 thread, got " + std::to_string(n));
+  if (n != saved_) omp_set_num_threads(n);
+}
+
+ScopedThreads::~ScopedThreads() {
+  if (at::get_num_threads() != saved_) omp_set_num_threads(saved_);
 }
 
 namespace detail {

@@ -30,6 +30,23 @@ int num_threads();
 /// Example: `fastai::init_threads();`
 int init_threads();
 
+/// This thread's intra-op thread count set to `n` until the scope ends (OpenMP's per-thread
+/// setting: other threads and the process default are untouched). Learner::predict runs under
+/// one: a single item is too small to split, and from a thread other than the main one a
+/// 2-thread team cost 1077 µs per vision predict against 146 µs on one thread (libgomp stops
+/// spinning once a process has more OpenMP threads than cores; docs/ARCHITECTURE.md, "Threads").
+/// Example: `{ fastai::ScopedThreads one(1); small_op(); }`
+class ScopedThreads {
+ public:
+  explicit ScopedThreads(int n);
+  ~ScopedThreads();
+  ScopedThreads(const ScopedThreads&) = delete;
+  ScopedThreads& operator=(const ScopedThreads&) = delete;
+
+ private:
+  int saved_;
+};
+
 namespace detail {
 /// Forgets that the policy was applied or chosen, so tests can observe a first use.
 void reset_thread_policy_for_tests();
