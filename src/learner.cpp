@@ -186,6 +186,7 @@ void Learner::do_one_batch() {
 }
 
 void Learner::one_batch(int64_t i, const Item& b) {
+  adapt_threads();  // the thread policy follows the machine's load (core/threads.h); ~free between checks
   iter = i;
   split_batch(b);
   with_events<CancelBatchException>([&] { do_one_batch(); }, Event::before_batch, Event::after_cancel_batch,

@@ -18,6 +18,7 @@
 #include "fastai/core/error.h"
 #include "fastai/core/random.h"
 #include "fastai/core/semantic.h"
+#include "fastai/core/threads.h"
 
 extern "C" void omp_set_num_threads(int);  // libgomp, which libtorch already loads
 
@@ -388,6 +389,7 @@ DataLoader::Iterator::Iterator(DataLoader& dl) : dl_(&dl), done_(false) {
 }
 
 void DataLoader::Iterator::fetch() {
+  adapt_threads();  // this batch's items may be built on the intra-op threads (core/threads.h)
   auto& e = *epoch_;
   const auto nb = static_cast<int64_t>(e.batches.size());
   while (next_ < nb) {
