@@ -9,6 +9,11 @@
 ///                                                           .rating_name = "rating", .seed = 42, .bs = 64});
 ///   auto learn = fastai::collab_learner(dls, {.n_factors = 50, .y_range = std::pair{0.0, 5.5}});
 ///   learn.fit_one_cycle(3, 5e-3, {.wd = 0.1});
+///
+/// Thread-safety: CollabDataLoaders are DataLoaders (data/core.h); EmbeddingDotBias/EmbeddingNN are modules
+/// (forward in eval mode without grad may run on many threads; training is one thread's);
+/// collab_learner returns a Learner (learner.h). bias/weight/pca read the model: call them when
+/// no fit is running.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/embedding.h>
 

@@ -16,6 +16,9 @@
 /// Example:
 ///   fastai::Conv2d conv(torch::nn::Conv2dOptions(256, 512, 3).stride(2).padding(1).bias(false));
 ///   auto y = conv(x);  // [N, 512, H/2, W/2], as torch::nn::Conv2d would give
+///
+/// Thread-safety: A module: forward in eval mode without grad may run on many threads at once (the weights are
+/// only read); training and changing options are one thread's.
 #include <ATen/core/Tensor.h>
 
 #include <array>

@@ -5,6 +5,10 @@
 /// vocab, normalisation statistics) and the loss; load_learner rebuilds all of it in a fresh
 /// process with no user code. The file is checksummed: a truncated or modified export is
 /// refused with a message saying so.
+///
+/// Thread-safety: export_learner may record the learner's batch types: run it while no other thread
+/// uses the learner. load_learner is safe from any thread and returns an independent learner
+/// whose inference may be called from many threads (learner.h). The builder registries are locked.
 #include <filesystem>
 #include <functional>
 #include <string>

@@ -5,6 +5,8 @@
 /// Example:
 ///   #include <fastai/fastai.h>
 ///   auto train = fastai::load_mnist_idx(fastai::fashion_mnist_dir(), "train");
+///
+/// Thread-safety: See each header.
 #include "fastai/callback/core.h"
 #include "fastai/callback/fp16.h"
 #include "fastai/callback/preds.h"

@@ -1,6 +1,9 @@
 #pragma once
 /// fastai.interpret: what a trained classifier gets wrong — the confusion matrix (text and PNG),
 /// the most confused pairs, and the items with the largest losses (as a PNG grid for images).
+///
+/// Thread-safety: ClassificationInterpretation::from_learner runs get_preds (safe beside other inference on
+/// the learner, learner.h); the object it returns holds its own tensors, read-only afterwards.
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>

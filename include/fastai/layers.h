@@ -2,6 +2,9 @@
 /// fastai.layers (the part the applications need so far): ConvLayer, BatchNorm, LinBnDrop,
 /// SigmoidRange and Embedding with fastai's initialisation. libtorch's Sequential cannot hold another Sequential's
 /// layers flattened, so ConvLayer returns a Sequential that can be pushed into a bigger one as a module.
+///
+/// Thread-safety: Modules: forward in eval mode without grad may run on many threads at once (weights are only
+/// read); training, init and changing modules are one thread's.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -286,11 +286,12 @@ struct LearnerState {
 ///   learn.fit_one_cycle(1, 1e-2);
 ///   auto [label, idx, probs] = learn.predict(item);
 ///
-/// Threads: `predict`, `get_preds`, `validate`, `show_results` and `dls.test_dl` may be called
+/// Thread-safety: `predict`, `get_preds`, `validate`, `show_results` and `dls.test_dl` may be called
 /// from many threads at once on one learner (a loaded one included), and give what one thread
 /// calling them in turn would. Passes over the learner's shared state (the loop's xb/yb/pred,
-/// the callbacks) take turns: predict prepares its item and decodes its answer outside its turn,
-/// so with N callers only the model step is serialised (bench/bench_inference measures it). A
+/// the callbacks) take turns: predict prepares its item and decodes its answer outside its turn;
+/// the model step is serialised. That is safe, not fast: for throughput on several cores give
+/// each thread its own learner (load_learner), 1.4–1.5× at 2 threads in bench_inference. A
 /// fit (fit_*, fine_tune, lr_find) while another thread is inferring, or inference while another
 /// thread trains, is refused with std::logic_error saying so. Everything else (add_cb, load,
 /// freeze, to_bf16, changing members) is not synchronised: do it while no other thread uses the

@@ -3,6 +3,10 @@
 /// classifier's [N, C] output and a segmenter's [N, C, H, W]), and that know their
 /// activation (softmax, sigmoid) and how to decode predictions (argmax, threshold) — what
 /// get_preds and predict use.
+///
+/// Thread-safety: Calling one loss from several threads at once is safe while nobody changes `reduction`,
+/// except for losses that record `parts` (none built in here do): each call reads only the
+/// loss's options.
 #include <ATen/core/Tensor.h>
 
 #include <functional>

@@ -6,6 +6,9 @@
 ///   AvgMetric   — a per-batch function averaged with batch-size weights (accuracy, mse, …)
 ///   AccumMetric — predictions and targets concatenated, the function applied once (rmse, r2)
 ///   AvgLoss, AvgSmoothLoss, Perplexity — from the loss
+///
+/// Thread-safety: a Metric accumulates over one pass: it belongs to one learner, whose passes take turns
+/// (learner.h).
 #include <ATen/core/Tensor.h>
 
 #include <functional>

@@ -4,6 +4,9 @@
 /// `std::shared_ptr` to a module with `forward(Tensor)` (or forward(Tensor, Tensor) for two
 /// inputs, …) converts implicitly, which is the paper's "incremental adoption": a plain
 /// libtorch model trains with every callback.
+///
+/// Thread-safety: Model::forward on a module in eval mode without grad may run on many threads at once; the
+/// Learner's inference passes take turns anyway (learner.h).
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 

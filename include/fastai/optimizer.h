@@ -6,6 +6,8 @@
 /// SGD, RMSProp, Adam, RAdam, QHAdam, Larc, Lamb are a few lines each; Lookahead wraps any of
 /// them; ranger = Lookahead(RAdam). Parameter groups carry their own hyper-parameters, which
 /// the schedulers and discriminative learning rates set.
+///
+/// Thread-safety: An Optimizer belongs to the one thread training with it.
 #include <ATen/core/Tensor.h>
 
 #include <functional>

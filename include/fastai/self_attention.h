@@ -2,6 +2,9 @@
 /// fastai.layers' SimpleSelfAttention and the spectrally normalised 1-d convolution it uses
 /// (fastai's _conv1d_spect = PyTorch's torch.nn.utils.spectral_norm on a Conv1d). XResNet's
 /// `sa` option puts one at the end of a residual branch.
+///
+/// Thread-safety: Modules: forward in eval mode without grad may run on many threads at once; training is
+/// one thread's.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>

@@ -2,6 +2,9 @@
 /// fastai.callback.core: two-way callbacks. A Callback sees every event of the training loop
 /// and can read and change every piece of the Learner's state (xb, yb, pred, loss, opt, …)
 /// through `learn()`; the Cancel*Exception family lets it skip parts of the loop.
+///
+/// Thread-safety: Callbacks run inside a Learner's passes, which take turns (learner.h), so a callback's
+/// events never run concurrently on one learner; a callback object belongs to one learner.
 #include <ATen/core/Tensor.h>
 
 #include <array>

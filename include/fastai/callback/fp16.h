@@ -2,6 +2,9 @@
 /// fastai.callback.fp16: mixed-precision training. On the CPU, bf16 autocast (no loss scaling
 /// needed: bf16 has fp32's range); on CUDA, fp16 autocast with dynamic loss scaling. libtorch's
 /// C++ frontend has no GradScaler, so GradScaler here implements PyTorch's algorithm.
+///
+/// Thread-safety: MixedPrecision and GradScaler are callbacks: they run inside their learner's passes, one
+/// at a time (learner.h). Autocast state is per thread in libtorch.
 #include <cstdint>
 #include <string>
 #include <vector>

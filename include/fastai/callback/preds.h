@@ -1,5 +1,7 @@
 #pragma once
 /// fastai.callback.preds: predictions on another loader gathered during a fit.
+///
+/// Thread-safety: A callback: runs inside its learner's passes, one at a time (learner.h).
 #include <memory>
 #include <vector>
 

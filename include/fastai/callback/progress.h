@@ -1,6 +1,9 @@
 #pragma once
 /// fastai.callback.progress: progress bars over every training and validation loop and the
 /// epoch table (ProgressCallback), the table as a CSV file (CSVLogger).
+///
+/// Thread-safety: Callbacks: they run inside their learner's passes, one at a time (learner.h). Bars and
+/// the table write to their streams from the thread running the pass.
 #include <filesystem>
 #include <iosfwd>
 #include <memory>

@@ -1,6 +1,9 @@
 #pragma once
 /// fastai.learner.Recorder: keeps what happened during training — per-batch losses (smoothed),
 /// learning rates and momentums, per-epoch values and times — and writes the epoch log.
+///
+/// Thread-safety: A callback: runs inside its learner's passes, one at a time (learner.h). Read its history
+/// (losses, values) when no fit is running on another thread.
 #include <filesystem>
 #include <map>
 #include <memory>

@@ -3,6 +3,9 @@
 /// pos ∈ [0, 1]), the ParamScheduler callback that applies them every batch, the LRFinder, and
 /// lr_find's suggestion functions. Learner::fit_one_cycle / fit_flat_cos / fit_sgdr /
 /// fine_tune / lr_find are built from these.
+///
+/// Thread-safety: Schedules are pure functions (safe from any thread); ParamScheduler and LRFinder are
+/// callbacks and run inside their learner's passes, one at a time (learner.h).
 #include <functional>
 #include <map>
 #include <string>

@@ -1,6 +1,8 @@
 #pragma once
 /// fastai.callback.tracker: callbacks that watch a loss or metric — stop on NaN, stop early,
 /// save the best model, reduce the lr on a plateau.
+///
+/// Thread-safety: Callbacks: they run inside their learner's passes, one at a time (learner.h).
 #include <cstdint>
 #include <functional>
 #include <string>

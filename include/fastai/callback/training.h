@@ -1,6 +1,8 @@
 #pragma once
 /// fastai.callback.training: short epochs for quick checks, gradient accumulation, gradient
 /// clipping, frozen batch-norm statistics.
+///
+/// Thread-safety: Callbacks: they run inside their learner's passes, one at a time (learner.h).
 #include <cstdint>
 #include <string>
 

@@ -2,6 +2,9 @@
 /// Atomic file replacement: everything the library writes to disk (checkpoints, exports,
 /// caches, data sets it materialises) goes through here, so an interrupted run never destroys
 /// the previous good file.
+///
+/// Thread-safety: Safe from any thread; each write uses its own temporary file (pid + counter), and of two
+/// writes to one target the later rename wins, both complete.
 #include <filesystem>
 #include <functional>
 

@@ -7,6 +7,9 @@
 /// Example:
 ///   nlohmann::json j = pipeline.describe();
 ///   fastai::Pipeline again = fastai::Pipeline::from_description(j);
+///
+/// Thread-safety: The registries are locked: registration and look-up are safe from any thread. A rebuilt
+/// transform is a new object.
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>

@@ -12,6 +12,9 @@
 ///   fastai::Item x = TensorDepth(torch::rand({1, 8, 8}));
 ///   x.is<fastai::TensorImageBase>();        // true: parent-type fallback
 ///   const torch::Tensor& t = x.get<TensorDepth>();
+///
+/// Thread-safety: Items are immutable once built (payloads are shared const): copying, reading and passing them
+/// between threads is safe (copies are reference counts). Type registration is locked.
 #include <initializer_list>
 #include <memory>
 #include <stdexcept>

@@ -9,6 +9,8 @@
 /// null. Enums declared with FASTAI_JSON_ENUM convert to and from their names and, unlike
 /// nlohmann's NLOHMANN_JSON_SERIALIZE_ENUM, throw on an unknown name instead of silently taking
 /// the first value. Include this in .cpp files only: it pulls in the whole of nlohmann/json.
+///
+/// Thread-safety: Conversion functions without shared state; safe from any thread.
 #include <ATen/ATen.h>
 
 #include <memory>

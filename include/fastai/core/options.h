@@ -9,6 +9,8 @@
 ///   #define MY_SHARED(X) X(double, p, 0.5) X(bool, nearest, false)
 ///   struct RotateLike { double max_deg = 10; MY_SHARED(FASTAI_DECLARE_OPTION) };
 ///   RotateLike r{.max_deg = 20, .p = 1.0};
+///
+/// Thread-safety: Macros only.
 
 /// Declares one listed option as a member with its default.
 /// Example: `FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION)`

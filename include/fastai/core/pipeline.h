@@ -2,6 +2,9 @@
 /// Pipeline (fastcore.transform.Pipeline): transforms composed in order of their `order`,
 /// decoded in reverse, set up one after another on data already passed through the ones
 /// before, shown by decoding until the item can show itself.
+///
+/// Thread-safety: Applying (`operator()`, `decode`) is const and safe from many threads at once once set up
+/// (the DataLoader's workers do it); `add`, `setup` and changing split_idx are one thread's.
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>

@@ -2,6 +2,9 @@
 /// Line plots written as PNG files with gnuplot (Debian's gnuplot-nox, installed by
 /// scripts/setup.sh): the recorder's loss and schedule curves, lr_find's curve. The picture is
 /// written atomically and its path printed, since a C++ program has no notebook to show it in.
+///
+/// Thread-safety: Each call runs its own gnuplot process and writes its file atomically: safe from any thread
+/// for different files.
 #include <filesystem>
 #include <string>
 #include <vector>

@@ -1,6 +1,8 @@
 #pragma once
 /// A console progress bar with speed and ETA (the role of fastprogress's progress_bar). The
 /// ProgressCallback's bars and every long loop in the library use it.
+///
+/// Thread-safety: A ProgressBar belongs to one thread (it keeps its position and timing); use one per loop.
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -3,6 +3,10 @@
 /// `rng()` / `torch_rng()`, which a DataLoader re-seeds for each batch from (its seed, epoch,
 /// batch index), so a batch is the same whichever worker thread builds it and however many
 /// workers there are.
+///
+/// Thread-safety: Per thread: rng() and torch_rng() are the calling thread's engines (a DataLoader batch's
+/// while it is built), so threads never share one; set_seed seeds the calling thread's and
+/// libtorch's global generator.
 #include <ATen/core/Generator.h>
 
 #include <cstdint>

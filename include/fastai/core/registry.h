@@ -8,6 +8,8 @@
 ///   static Registry<ModelBuilder> models("model builder", "register_model_builder(name, f)");
 ///   models.add("simple_cnn", build_simple_cnn);
 ///   Model m = models.get("simple_cnn")(spec);   // throws listing the known builders when unknown
+///
+/// Thread-safety: Locked: registration and look-up are safe from any thread (see above).
 #include <map>
 #include <mutex>
 #include <optional>

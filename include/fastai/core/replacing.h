@@ -9,6 +9,9 @@
 ///     auto keep = saving(learn.xb, learn.yb, learn.pred);  // restored as they are now
 ///     learn.fit(1);
 ///   }                                                  // logger, xb, yb, pred are back
+///
+/// Thread-safety: A scope guard restores on the thread that made it; it does not synchronise: guard only
+/// state no other thread uses meanwhile.
 #include <tuple>
 #include <utility>
 

@@ -2,6 +2,8 @@
 /// Process-wide runtime defaults the library applies once, at the first entry point that
 /// needs them (the examples, benchmarks and the Learner call `init_runtime`). Measurements
 /// behind each choice: docs/ARCHITECTURE.md, "Threads, BLAS and malloc".
+///
+/// Thread-safety: Safe from any thread (applied once under a lock).
 namespace fastai {
 
 /// Keeps batch- and activation-sized buffers (up to 32 MiB) on the malloc heap instead of

@@ -20,6 +20,9 @@
 ///   fastai::Item x = fastai::TensorImage(torch::rand({3, 28, 28}));
 ///   fastai::Item y = fastai::TensorCategory(torch::tensor(3));
 ///   fastai::Item xy = fastai::Tuple({x, y});
+///
+/// Thread-safety: The types are registered once at start-up (locked); constructing items is safe from any
+/// thread.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>

@@ -2,6 +2,8 @@
 /// Showing items: a per-type registry of show functions that write into a ShowContext (the
 /// role of a matplotlib axis in fastai). Text-like items add titles; image items set the image
 /// the vision module draws. Pipeline::decode(x, false) decodes until is_showable(x).
+///
+/// Thread-safety: The show registry is locked; a ShowContext belongs to the thread filling it.
 #include <ATen/core/Tensor.h>
 
 #include <functional>

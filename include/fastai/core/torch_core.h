@@ -1,6 +1,8 @@
 #pragma once
 /// Device helpers (fastai.torch_core). Code in the library takes a torch::Device and never
 /// assumes the CPU, so it runs unchanged on CUDA builds of libtorch.
+///
+/// Thread-safety: Free functions without shared state; safe from any thread.
 #include <c10/core/Device.h>
 
 namespace fastai {

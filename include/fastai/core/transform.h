@@ -2,6 +2,10 @@
 /// Transform (fastcore.transform): encodes/decodes chosen by the item's semantic type with
 /// fallback to its parent types, applied element-wise over tuples, gated by split_idx, with
 /// setup from data and a JSON description so a pipeline can be rebuilt without user code.
+///
+/// Thread-safety: A Transform applies (`operator()`, `decode`, `before_call`) through const members and
+/// per-call state, so one set-up transform serves many threads at once (the loader's workers,
+/// concurrent predict calls); `setup` and changing members are one thread's, before use.
 #include <any>
 #include <functional>
 #include <memory>

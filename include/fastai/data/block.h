@@ -3,6 +3,10 @@
 /// brings its type transforms, item transforms and batch transforms); getters say where they
 /// come from; a splitter says which items validate. `DataBlock::dataloaders(source)` builds the
 /// whole data pipeline; `summary(source)` walks one sample through every step.
+///
+/// Thread-safety: a DataBlock is a recipe of factories, only read when used: building loaders from it
+/// (`dataloaders`, `datasets`) on several threads at once is safe, each call making its own
+/// transforms.
 #include <concepts>
 #include <filesystem>
 #include <functional>

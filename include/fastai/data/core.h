@@ -2,6 +2,12 @@
 /// fastai.data.core's TfmdLists and Datasets: raw items made lazy by pipelines, with splits.
 /// Indexing applies the pipeline(s) on access; subsets share the items and the transforms and
 /// carry their split index (0 train, 1 valid), which gates split-specific transforms.
+///
+/// Thread-safety: TfmdLists and Datasets: indexing is const and safe from many threads at once (the loader's
+/// workers do it). TfmdDL: one iteration at a time per loader object — an iteration advances its
+/// epoch state; copies (`new_tfmd`, `test_dl`) are independent, so iterate a copy per thread.
+/// DataLoaders: `test_dl`, `train_ds`/`valid_ds` and reading are safe from many threads; adding
+/// loaders, `to` and changing members are one thread's.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

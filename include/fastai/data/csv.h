@@ -6,6 +6,8 @@
 ///   auto t = fastai::read_csv("data.csv", {.dtypes = {{"zip", fastai::ColType::String}},
 ///                                          .parse_dates = {"saledate"}});
 ///   auto g = fastai::read_arff("credit-g.arff");
+///
+/// Thread-safety: Reading and writing files is safe from any thread (no shared state; writes are atomic).
 #include <filesystem>
 #include <map>
 #include <string>

@@ -10,6 +10,8 @@
 ///                     "train/").string()})}, .get_y = {std::make_shared<ColReader>("label")}, .splitter =
 ///                     ColSplitter("is_valid")});
 ///   auto dls = dblock.dataloaders(rows_of(df));
+///
+/// Thread-safety: ColReader and ColSplitter are const functions of their rows: safe from any thread.
 #include <memory>
 #include <string>
 #include <variant>

@@ -1,6 +1,10 @@
 #pragma once
 /// Data sets that ship in Debian packages (fastai.data.external). `untar_data`/URLs build on
 /// these loaders in the vision issue.
+///
+/// Thread-safety: untar_data renames a finished data set into place (never half a set), but two calls for
+/// the same set at once, from threads or processes, both build <name>.partial and collide: call
+/// it once before starting threads. The idx loaders read files with no shared state.
 #include <ATen/core/Tensor.h>
 
 #include <array>

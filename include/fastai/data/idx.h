@@ -2,6 +2,8 @@
 /// Reader for the idx format of (Fashion-)MNIST: a big-endian header (magic 00 00 <type>
 /// <ndims>, then one int32 per dimension) followed by the raw values. Gzipped files are
 /// read transparently.
+///
+/// Thread-safety: Reading and writing are safe from any thread (no shared state; writes are atomic).
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>

@@ -11,6 +11,11 @@
 ///   on the consumer thread: to device → after_batch → yield;  after_iter at the end.
 /// Every stage is a std::function member taking the loader first: replace one to make a
 /// language-model loader or a whole-batch tabular loader without a new class.
+///
+/// Thread-safety: One iteration at a time per DataLoader object: `begin()` advances its epoch state (copy it
+/// with `new_` to iterate on another thread). `build_batch` is const and runs on the worker threads
+/// concurrently; the stages you set must be safe to call from them. Errors of an item keep their
+/// type (core/error.h).
 #include <ATen/core/Tensor.h>
 #include <c10/core/Device.h>
 

@@ -9,6 +9,9 @@
 ///   std::cout << t.head(5);
 ///   auto ages = t["age"].num;                       // std::vector<double>
 ///   fastai::Table valid = t.take({0, 5, 9});        // rows by index
+///
+/// Thread-safety: Const access (reading columns, take, select, concat into a new table) is safe from many
+/// threads at once; changing a Table or Column is one thread's.
 #include <cstdint>
 #include <iosfwd>
 #include <limits>

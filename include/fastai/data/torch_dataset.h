@@ -2,6 +2,9 @@
 /// DataLoaders over libtorch datasets (the paper's "incremental adoption"): any
 /// `torch::data::datasets::Dataset` whose get(i) returns a `torch::data::Example<>` (data,
 /// target) — torch::data::datasets::MNIST, or your own — trains with the Learner unchanged.
+///
+/// Thread-safety: As safe as the libtorch dataset's get(i) is: the loader's workers call it concurrently
+/// when num_workers > 0.
 #include <torch/data/datasets/base.h>
 #include <torch/data/example.h>
 

@@ -2,6 +2,9 @@
 /// fastai.data.transforms: getting files, splitting, labelling, and the basic reversible
 /// transforms (Categorize, MultiCategorize, OneHotEncode, RegressionSetup, ToTensor,
 /// IntToFloatTensor, Normalize). Every transform here is describable (describe.h).
+///
+/// Thread-safety: The transforms follow core/transform.h (set up once, then safe from many threads); the
+/// splitters, labellers and get_files are const functions, safe from any thread.
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>

@@ -1,6 +1,8 @@
 #pragma once
 /// Everything for tabular data (fastai's `from fastai.tabular.all import *`).
 ///   #include <fastai/tabular/all.h>
+///
+/// Thread-safety: See each header.
 #include "fastai/data/csv.h"
 #include "fastai/data/table.h"
 #include "fastai/fastai.h"

@@ -11,6 +11,9 @@
 ///                                 .cat_names = {"workclass", "education"}, .cont_names = {"age", "fnlwgt"},
 ///                                 .y_names = {"salary"}, .splits = splits});
 ///   std::cout << to.cats().sizes();      // [n, 2 + FillMissing's *_na columns]
+///
+/// Thread-safety: A processed TabularPandas is read-only for the loaders: `new_` (test_dl) and reads are safe
+/// from many threads at once (the procs' encode is const); setting it up is one thread's.
 #include <ATen/core/Tensor.h>
 
 #include <concepts>

@@ -12,6 +12,9 @@
 ///       .cat_names = {"workclass", "education", "marital-status"}, .cont_names = {"age", "fnlwgt"},
 ///       .y_names = {"salary"}, .bs = 64});
 ///   dls.show_batch();                    // prints decoded rows
+///
+/// Thread-safety: As data/core.h: loaders are iterated by one thread at a time (test_dl gives each caller its
+/// own); the DataLoaders' test_dl is safe from many threads at once.
 #include <filesystem>
 
 #include "fastai/core/semantic.h"

@@ -6,6 +6,8 @@
 ///   auto learn = fastai::tabular_learner(dls, {.layers = {200, 100}, .metrics = {fastai::accuracy}});
 ///   learn.fit_one_cycle(3, 1e-2);
 ///   auto [row, idx, probs] = learn.predict(fastai::Tabular(df.take({0})));
+///
+/// Thread-safety: tabular_learner returns a Learner (learner.h); building several at once is safe.
 #include <map>
 
 #include "fastai/learner.h"

@@ -5,6 +5,9 @@
 /// Example:
 ///   auto m = fastai::TabularModel(fastai::get_emb_sz(to), to.cont_names().size(), 2, {.layers = {200, 100}});
 ///   at::Tensor out = m->forward(x_cat, x_cont);      // [bs, 2]
+///
+/// Thread-safety: A module: forward in eval mode without grad may run on many threads at once; training is
+/// one thread's.
 #include <torch/nn/module.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/nn/modules/container/modulelist.h>

@@ -6,6 +6,8 @@
 ///   TabularPandas to(df, {.procs = {Categorify(), FillMissing({.fill_strategy = FillStrategy::Mode}), Normalize()},
 ///   …}); auto cat = std::dynamic_pointer_cast<Categorify>(to.proc("Categorify")); cat->classes().at("Home").items();
 ///   // {"#na#", "ignore", "other", …}
+///
+/// Thread-safety: setup is one thread's; encode/decode are const and safe from many threads at once.
 #include <map>
 #include <string>
 

@@ -6,6 +6,8 @@
 ///   #include <fastai/vision/all.h>
 ///   auto dls = fastai::ImageDataLoaders::from_folder(fastai::untar_data(fastai::URLs::FASHION_MNIST), {.valid =
 ///   "test"});
+///
+/// Thread-safety: See each header.
 #include "fastai/fastai.h"
 #include "fastai/vision/augment.h"
 #include "fastai/vision/batch_augment.h"

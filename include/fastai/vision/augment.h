@@ -2,6 +2,8 @@
 /// fastai.vision.augment (item transforms so far): Resize with fastai's crop / pad / squish
 /// methods and pad modes. Images resize with area (shrinking) or bilinear (enlarging)
 /// interpolation, masks with nearest, so codes stay codes.
+///
+/// Thread-safety: Transforms: set up once, then safe from many threads at once (core/transform.h).
 #include <ATen/core/Tensor.h>
 
 #include <array>

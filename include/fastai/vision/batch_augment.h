@@ -4,6 +4,9 @@
 /// batch is one 3×3 matrix per image; AffineCoordTfm multiplies them and resamples ONCE
 /// (affine_grid + grid_sample) — the paper's point: one interpolation, not one per transform.
 /// Lighting changes are composed in logit space and squashed back once.
+///
+/// Thread-safety: Transforms: safe from many threads at once; each call draws its own random parameters
+/// (per-call state, from the calling thread's rng).
 #include <cstdint>
 #include <memory>
 #include <optional>

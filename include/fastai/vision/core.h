@@ -5,6 +5,9 @@
 ///
 /// An image item's payload is a uint8 tensor [H, W, C] (C = 3 RGB, 1 grey) sharing OpenCV's
 /// decoded buffer (no copy); ToTensor turns it into [C, H, W].
+///
+/// Thread-safety: Loading, decoding and saving images are safe from any thread (per-thread decoders, atomic
+/// writes); ImageError is an ItemError (core/error.h).
 #include <ATen/core/Tensor.h>
 
 #include <filesystem>

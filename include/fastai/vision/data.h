@@ -1,6 +1,8 @@
 #pragma once
 /// fastai.vision.data: ImageDataLoaders, the one-line constructors of image classification
 /// loaders (from folders, from file names with a function or a regex, from lists).
+///
+/// Thread-safety: The constructors are safe from any thread; what they return follows data/core.h.
 #include <filesystem>
 #include <functional>
 #include <optional>

@@ -1,6 +1,8 @@
 #pragma once
 /// fastai.vision.learner: a model made of an architecture's body and a new head, and the
 /// Learner around it (vision_learner, alias cnn_learner).
+///
+/// Thread-safety: vision_learner returns a Learner (learner.h); the models follow layers.h.
 #include <cstdint>
 #include <filesystem>
 #include <functional>

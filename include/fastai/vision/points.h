@@ -10,6 +10,8 @@
 ///   DataBlock dblock({.blocks = {ImageBlock(), PointBlock()},
 ///                     .get_y = {[](const Item& path) { return Item(TensorPoint(centre_of(path))); }},
 ///                     .item_tfms = {std::make_shared<Resize>(64, 64)}, .batch_tfms = aug_transforms()});
+///
+/// Thread-safety: Transforms and blocks: set up once, then safe from many threads at once (core/transform.h).
 #include <ATen/core/Tensor.h>
 
 #include <functional>

@@ -2,6 +2,9 @@
 /// Pictures of images with their labels: the PNG grids behind show_batch and show_results for
 /// image data (fastai draws them with matplotlib; here OpenCV draws and writes a PNG, and the
 /// path is printed). Registered for TensorImage inputs when the library loads.
+///
+/// Thread-safety: Each call draws into its own picture and writes its file atomically: safe from any thread
+/// for different files.
 #include <ATen/core/Tensor.h>
 
 #include <array>

@@ -8,6 +8,9 @@
 ///   auto m = fastai::resnet34({.num_classes = 10});
 ///   at::Tensor y = m->forward(torch::rand({2, 3, 224, 224}));   // [2, 10]
 ///   auto body = m->body();                                      // conv1 … layer4, for create_head
+///
+/// Thread-safety: Modules: forward in eval mode without grad may run on many threads at once; training and
+/// loading weights are one thread's.
 #include <cstdint>
 
 #include <torch/nn/module.h>

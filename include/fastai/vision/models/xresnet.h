@@ -4,6 +4,9 @@
 /// xresnet18/34/50/101/152, the _deep/_deeper ones, xse_resnet (squeeze-excitation) and
 /// xresnext (grouped convs). Layer names follow fastai's nn.Sequential layout ("0.0.weight",
 /// "4.0.convpath.0.0.weight", …) so a fastai state_dict maps 1:1.
+///
+/// Thread-safety: Modules: forward in eval mode without grad may run on many threads at once; training is
+/// one thread's.
 #include <cstdint>
 #include <optional>
 #include <vector>
