@@ -5,6 +5,7 @@ tests/data/reference/text_rules.json (test: tests/text/test_text_rules.cpp).
 Run from the project root: . ../shared/fastai-src/env.sh && $PY tools/gen_text_rules_reference.py"""
 import json
 import os
+import random
 
 from fastai.text.core import (BaseTokenizer, TokenizeWithRules, defaults, fix_html, lowercase, replace_all_caps,
                               replace_maj, replace_rep, replace_space, replace_wrep, rm_useless_spaces,
@@ -21,6 +22,19 @@ STRINGS = [
     "ab ab ab ab.", "Dr. Smith's U.S.A. trip", "ALL, CAPS! WITH: PUNCT?", "  leading and trailing  ",
     "ΣΑΣ σας", "ǅungla ǅ", "ſ long s", "ﬁ ligature", "a\u2028b\u3000c", "\u0130\u0307",
 ]
+
+# Random strings from tricky pieces (fixed seed): the scanners meet many more combinations of
+# repeats, capitals, references and whitespace than the hand-written cases.
+random.seed(0)
+PIECES = ["a", "b", "ab", "A", "B", "AB", "Ab", "É", "é", "Σ", "σ", "1", "_", " ", " ", "  ", "\n", "\t", "\u00a0",
+          ".", ",", "!", "/", "#", "\\", "&", "&amp;", "&lt", "&#39;", "&#x263a;", "...", "<br />", "xx", "İ", "ǅ"]
+STRINGS += ["".join(random.choice(PIECES) for _ in range(random.randint(0, 24))) for _ in range(400)]
+# Word repetitions: few words, varied separators.
+WORDS, SEPS = ["a", "ab", "A", "é", "1"], [" ", " ", "  ", "\n", ", ", ".", " .", "\u3000"]
+STRINGS += ["".join(random.choice(WORDS) + random.choice(SEPS) for _ in range(random.randint(1, 10)))[:-1]
+            for _ in range(150)]
+STRINGS += ["".join(random.choice(["a", "ab", "a"]) + random.choice([" ", " ", " ", "  ", "\n", ".", ",", "\t"])
+                    for _ in range(random.randint(2, 12)))[:-1] for _ in range(100)]
 
 RULES = {
     "fix_html": fix_html, "replace_rep": replace_rep, "replace_wrep": replace_wrep,
