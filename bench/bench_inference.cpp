@@ -7,7 +7,7 @@
 // RESULT lines: candidate = shared, reference = per-thread (ratio ≤ 1 means sharing costs
 // nothing), and shared vs locked.
 //
-// Usage: bench_inference [calls=2000] [reps=3]
+// Usage: bench_inference [calls=2000] [reps=3]   (BENCH_SKIP_TABULAR=1: the vision part only)
 #include <torch/torch.h>
 
 #include <cstdio>

@@ -67,15 +67,8 @@ void export_learner(Learner& learn, const fs::path& file) {
     describe_pipelines(ref, meta);
   }
   meta["loss"] = learn.loss_func->describe();
-  if (learn.batch_types.empty()) {
-    Item b = ref.one_batch();
-    if (b.is_tuple())
-      for (const auto& e : b.elements()) learn.batch_types.push_back(&e.type());
-    else
-      learn.batch_types.push_back(&b.type());
-  }
   meta["batch_types"] = json::array();
-  for (const auto* t : learn.batch_types) meta["batch_types"].push_back(std::string(t->name()));
+  for (const auto* t : learn.known_batch_types()) meta["batch_types"].push_back(std::string(t->name()));
   write_export(learn, meta, file);
 }
 

@@ -383,8 +383,8 @@ TfmdDL single_batch_dl(const Item& b, int n_inp) {
 }
 }  // namespace
 
-const std::vector<const TypeInfo*>& Learner::known_batch_types(TfmdDL& ref) {
-  if (batch_types.empty()) batch_types = batch_types_of(ref);
+const std::vector<const TypeInfo*>& Learner::known_batch_types() {
+  if (batch_types.empty()) batch_types = batch_types_of(dls.size() > 1 ? dls.valid() : dls.train());
   return batch_types;
 }
 
@@ -400,7 +400,7 @@ Prediction Learner::predict(const Item& item) {
   {
     auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::predict");
     p = get_preds({.dl = &sdl, .with_input = true, .with_decoded = true});
-    types = known_batch_types(ref);
+    types = known_batch_types();
   }
   std::vector<Item> elems;
   const size_t n_inp = p.inputs.size();
@@ -428,7 +428,7 @@ std::string Learner::show_results(size_t ds_idx, ShowBatchOptions options, bool 
   {
     auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::show_results");
     p = get_preds({.dl = &sdl, .with_decoded = true});
-    types = known_batch_types(d);
+    types = known_batch_types();
   }
   const size_t n_inp = static_cast<size_t>(d.n_inp());
   std::vector<Item> elems;

@@ -10,6 +10,7 @@
 #include "fastai/layers.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
+#include "image_folders.h"
 #include "test_config.h"
 #include "test_util.h"
 
@@ -17,31 +18,12 @@ using namespace fastai;
 using namespace fastai::testing;
 
 namespace {
-// 28×28 grey images of two classes in train/valid folders, and a Learner on simple_cnn.
+// The two-class image folders (image_folders.h) and a Learner on simple_cnn.
 struct ExportFixture {
   TempDir dir;
-  std::vector<std::filesystem::path> valid_files;
-  ExportFixture() {
-    int n = 0;
-    torch::manual_seed(0);
-    for (const char* split : {"train", "valid"})
-      for (const char* cls : {"dark", "light"})
-        for (int i = 0; i < 8; ++i) {
-          std::filesystem::create_directories(dir.path / split / cls);
-          auto img = torch::randint(0, 60, {28, 28, 1}, torch::kUInt8);
-          if (std::string(cls) == "light") img += 180;
-          const auto f = dir.path / split / cls / (std::to_string(n++) + ".png");
-          save_image(f, img);
-          if (std::string(split) == "valid") valid_files.push_back(f);
-        }
-  }
+  std::vector<std::filesystem::path> valid_files = write_dark_light_folders(dir.path).valid;
   Learner learner() {
-    auto dls =
-        ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
-    torch::manual_seed(1);
-    Learner learn(dls, simple_cnn(2), {.path = dir.path, .default_cbs = false});
-    learn.add_cbs({TrainEvalCallback(), Recorder()});
-    learn.logger = nullptr;
+    auto learn = dark_light_learner(dir.path);
     EXPECT_EQ(learn.model_spec, R"({"builder":"simple_cnn","n_out":2})");  // simple_cnn describes itself
     return learn;
   }

@@ -23,6 +23,7 @@
 #include "fastai/tabular/procs.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
+#include "image_folders.h"
 #include "learner_util.h"
 #include "test_util.h"
 
@@ -67,23 +68,6 @@ void on_threads(F f) {
       for (int c = 0; c < kCalls; ++c) f(t, c);
     }));
   for (auto& d : done) d.get();  // rethrows a thread's failure here
-}
-
-// 28×28 grey images of two classes in train/valid folders.
-std::vector<std::filesystem::path> write_images(const std::filesystem::path& root) {
-  std::vector<std::filesystem::path> files;
-  torch::manual_seed(0);
-  int n = 0;
-  for (const char* split : {"train", "valid"})
-    for (const char* cls : {"dark", "light"})
-      for (int i = 0; i < 8; ++i) {
-        std::filesystem::create_directories(root / split / cls);
-        auto img = torch::randint(0, 60, {28, 28, 1}, torch::kUInt8);
-        if (std::string(cls) == "light") img += 180;
-        files.push_back(root / split / cls / (std::to_string(n++) + ".png"));
-        save_image(files.back(), img);
-      }
-  return files;
 }
 
 }  // namespace
@@ -136,13 +120,10 @@ TEST(InferenceThreads, TabularPredictAndSharedGetPredsOnALoadedLearner) {
 
 TEST(InferenceThreads, VisionPredictFromEightThreads) {
   TempDir dir;
-  const auto files = write_images(dir.path);
-  auto dls =
-      ImageDataLoaders::from_folder(dir.path, {.img_cls = ImageCreate::Kind::ImageBW, .bs = 8, .num_workers = 0});
-  torch::manual_seed(1);
-  Learner learn(dls, simple_cnn(2), {.path = dir.path, .default_cbs = false});
-  learn.add_cbs({TrainEvalCallback(), Recorder()});
-  learn.logger = nullptr;
+  const auto folders = fastai::testing::write_dark_light_folders(dir.path);
+  auto files = folders.train;
+  files.insert(files.end(), folders.valid.begin(), folders.valid.end());
+  auto learn = fastai::testing::dark_light_learner(dir.path);
   learn.fit(1, 1e-2);
 
   std::vector<at::Tensor> want;

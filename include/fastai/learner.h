@@ -338,6 +338,11 @@ class Learner : public LearnerState {
   /// Prediction for one item, decoded through the data pipeline (fastai's learn.predict).
   /// Example: `auto [label, idx, probs] = learn.predict(Path("img.png"));`
   Prediction predict(const Item& item);
+  /// `batch_types`, learned from one batch of the validation (else training) loader when not known
+  /// yet — what predict, show_results and export_learner decode with. Sets a member: call it
+  /// inside an inference turn or while no other thread uses the learner.
+  /// Example: `for (const TypeInfo* t : learn.known_batch_types()) std::cout << t->name();`
+  const std::vector<const TypeInfo*>& known_batch_types();
   /// Decoded inputs, targets and predictions of one batch of dls[ds_idx] (shuffled, as fastai's
   /// show_results), shown as show_batch shows (text or a picture); returns what the renderer returned.
   /// Example: `learn.show_results(1, {.max_n = 4});`
@@ -448,7 +453,6 @@ class Learner : public LearnerState {
   void end_cleanup();
   void split_batch(const Item& b);
   void sort_cbs();
-  const std::vector<const TypeInfo*>& known_batch_types(TfmdDL& ref);
 
   Callbacks cbs_;
   c10::Device model_device_{c10::kCPU};     // looked up once per pass, not per batch

@@ -100,6 +100,7 @@ void Numericalize::set_vocab(std::vector<std::string> vocab, bool skip_fake) {
   // fastai: {v: k for k, v in enumerate(vocab)} — a repeated token maps to its last index; from
   // setup "xxfake" is left out, so it numericalizes as xxunk.
   o2i_.clear();
+  fake_in_lookup_ = !skip_fake;
   for (size_t k = 0; k < vocab.size(); ++k)
     if (!skip_fake || vocab[k] != "xxfake") o2i_[vocab[k]] = static_cast<int64_t>(k);
   vocab_ = std::move(vocab);
@@ -136,6 +137,7 @@ json Numericalize::describe() const {
   j["min_freq"] = min_freq_;
   j["max_vocab"] = max_vocab_;
   j["special_toks"] = special_toks_ ? json(*special_toks_) : json(nullptr);
+  j["xxfake_in_lookup"] = fake_in_lookup_;
   return j;
 }
 
@@ -145,8 +147,9 @@ std::shared_ptr<Numericalize> Numericalize::from_description(const json& j) {
     specials = j.at("special_toks").get<std::vector<std::string>>();
   auto t = std::make_shared<Numericalize>(std::nullopt, j.at("min_freq").get<int64_t>(),
                                           j.at("max_vocab").get<int64_t>(), specials);
-  // A vocab learned in setup leaves xxfake out of the lookup (as fastai's setups does).
-  if (!j.at("vocab").is_null()) t->set_vocab(j.at("vocab").get<std::vector<std::string>>(), true);
+  // A vocab learned in setup leaves xxfake out of the lookup (fastai's setups); a given one keeps it.
+  if (!j.at("vocab").is_null())
+    t->set_vocab(j.at("vocab").get<std::vector<std::string>>(), !j.value("xxfake_in_lookup", false));
   t->apply_base(j);
   return t;
 }

@@ -15,8 +15,7 @@ namespace {
 std::vector<std::vector<std::string>> docs() {
   std::vector<std::vector<std::string>> out;
   const auto ref = fastai::testing::load_reference("text_rules.json");  // not in the for: it would dangle
-  for (const auto& c : ref["cases"])
-    out.push_back(c["tokens"].get<std::vector<std::string>>());
+  for (const auto& c : ref["cases"]) out.push_back(c["tokens"].get<std::vector<std::string>>());
   return out;
 }
 using Strings = std::vector<std::string>;
@@ -62,6 +61,11 @@ TEST(Numericalize, SetupEncodeDecodeAreFastais) {
   EXPECT_EQ(again->vocab(), num->vocab());
   EXPECT_EQ(again->id_of("never-seen-token"), 0);
   EXPECT_EQ(again->id_of("xxfake"), 0) << "a learned vocab leaves xxfake out of the lookup";
+  // A vocab given to the constructor maps xxfake to its last index, as fastai's dict does, also rebuilt.
+  Numericalize given(Strings{"xxunk", "a", "xxfake", "xxfake"});
+  EXPECT_EQ(given.id_of("xxfake"), 3);
+  auto given_again = std::dynamic_pointer_cast<Numericalize>(transform_from_description(given.describe()));
+  EXPECT_EQ(given_again->id_of("xxfake"), 3);
 }
 
 TEST(Numericalize, BadInputSaysWhat) {

@@ -8,8 +8,9 @@
 /// before each batch the Learner and the DataLoader call `adapt_threads`, which every 100 ms
 /// measures the CPU time other processes used and leaves them their cores (at least 1 thread).
 /// libgomp's threads spin while they wait for each other, so a team with one thread pre-empted
-/// by another process stalls every parallel region: with one CPU-bound neighbour on 2 cores a
-/// tabular fit took 7.16 s instead of 0.13 s at 2 threads, 0.12 s at 1 (bench_contention).
+/// by another process stalls every parallel region: with one CPU-bound neighbour on 2 cores
+/// bench_contention's tabular fit took 6.60 s at a fixed 2 threads and 0.141 s adaptive (0.149 s
+/// idle).
 ///
 /// Overrides: OMP_NUM_THREADS in the environment, `set_num_threads(n)`, or
 /// FASTAI_THREAD_POLICY=fixed (or `set_thread_policy(ThreadPolicy::fixed)`) keep one count.
@@ -75,9 +76,9 @@ int adapt_threads();
 
 /// This thread's intra-op thread count set to `n` until the scope ends (OpenMP's per-thread
 /// setting: other threads and the process default are untouched). Learner::predict runs under
-/// one: a single item is too small to split, and from a thread other than the main one a
-/// 2-thread team cost 1077 µs per vision predict against 146 µs on one thread (libgomp stops
-/// spinning once a process has more OpenMP threads than cores; docs/ARCHITECTURE.md, "Threads").
+/// one: a single item is too small to split, and from threads other than the main one 2-thread
+/// teams made vision predict 6.5× slower (bench_inference, one calling thread: 968 predictions/s
+/// before this, 6257/s after; docs/ARCHITECTURE.md, "Inference from many threads").
 /// Example: `{ fastai::ScopedThreads one(1); small_op(); }`
 class ScopedThreads {
  public:

@@ -76,6 +76,7 @@ class Numericalize : public Transform {
   void set_vocab(std::vector<std::string> vocab, bool skip_fake);
   std::optional<std::vector<std::string>> vocab_;
   std::unordered_map<std::string, int64_t> o2i_;
+  bool fake_in_lookup_ = false;  // a vocab given to the constructor maps xxfake too (fastai)
   int64_t min_freq_, max_vocab_;
   std::optional<std::vector<std::string>> special_toks_;
 };
