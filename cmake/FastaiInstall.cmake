@@ -9,6 +9,8 @@ install(TARGETS fastai EXPORT fastaiTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
         INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+# SentencePieceTokenizer's run-time module, found beside libfastai (src/text/spm_shim.h)
+install(TARGETS fastai_sentencepiece LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/fastai DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h")
 install(FILES ${PROJECT_BINARY_DIR}/include/fastai/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/fastai)

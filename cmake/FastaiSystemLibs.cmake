@@ -17,3 +17,7 @@ endfunction()
 
 fastai_import_library(fastai_csv csv.h csv)
 fastai_import_library(fastai_deflate libdeflate.h deflate)
+# fastai_sentencepiece_lib/_train — libsentencepiece (libsentencepiece-dev), linked only into
+# the run-time module libfastai_sentencepiece (src/CMakeLists.txt says why)
+fastai_import_library(fastai_sentencepiece_lib sentencepiece_processor.h sentencepiece)
+fastai_import_library(fastai_sentencepiece_train sentencepiece_trainer.h sentencepiece_train)

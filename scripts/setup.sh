@@ -13,7 +13,7 @@ PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-openmp libopenblas-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libcsv-dev libdeflate-dev
-  nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libicu-dev
+  nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libicu-dev libsentencepiece-dev
   dataset-fashion-mnist gnuplot-nox
   r-base-core r-cran-modeldata r-cran-dslabs r-cran-lme4
   python3-torch python3-numpy python3-sklearn

@@ -1,0 +1,124 @@
+#include "fastai/text/lm_loader.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <mutex>
+#include <numeric>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "fastai/core/semantic.h"
+
+namespace fastai {
+namespace {
+
+// One epoch's document order and where each document starts in the concatenated stream.
+struct Order {
+  std::vector<int64_t> docs;   // document ids, in stream order
+  std::vector<int64_t> start;  // start[k]: offset of docs[k]; start.back() is the total
+};
+
+struct LMState {
+  LMDocs doc;
+  std::vector<int64_t> lens;
+  int64_t bs = 0, seq_len = 0, bl = 0, n_batches = 0, last_len = 0;
+  // The order depends only on the epoch's seed, so copies of the loader (new_) iterate on their
+  // own; the last one is kept because every batch of an epoch asks for it.
+  std::mutex m;
+  std::optional<uint64_t> seed;
+  std::shared_ptr<const Order> order;
+
+  std::shared_ptr<const Order> order_for(std::optional<uint64_t> s) {
+    std::lock_guard lock(m);
+    if (order && seed == s) return order;
+    auto o = std::make_shared<Order>();
+    o->docs.resize(lens.size());
+    std::iota(o->docs.begin(), o->docs.end(), int64_t{0});
+    if (s) {
+      std::mt19937_64 g(*s);
+      std::shuffle(o->docs.begin(), o->docs.end(), g);
+    }
+    o->start.resize(lens.size() + 1, 0);
+    for (size_t k = 0; k < o->docs.size(); ++k) o->start[k + 1] = o->start[k] + lens[static_cast<size_t>(o->docs[k])];
+    seed = s;
+    order = o;
+    return o;
+  }
+
+  // Tokens [from, from + len) of the stream into out (len int64 values).
+  void copy_tokens(const Order& o, int64_t from, int64_t len, int64_t* out) const {
+    auto k = static_cast<size_t>(std::upper_bound(o.start.begin(), o.start.end(), from) - o.start.begin() - 1);
+    while (len > 0) {
+      const int64_t id = o.docs[k];
+      const at::Tensor t = doc(id);
+      if (t.dim() != 1 || t.numel() != lens[static_cast<size_t>(id)])
+        throw std::invalid_argument("lm_dataloader: document " + std::to_string(id) + " has " +
+                                    std::to_string(t.numel()) + " tokens (shape " + std::to_string(t.dim()) +
+                                    "-D), its length says " + std::to_string(lens[static_cast<size_t>(id)]));
+      const at::Tensor c = t.to(at::kLong).contiguous();
+      const int64_t off = from - o.start[k];
+      const int64_t n = std::min(len, c.numel() - off);
+      std::copy_n(c.data_ptr<int64_t>() + off, n, out);
+      out += n;
+      from += n;
+      len -= n;
+      ++k;
+    }
+  }
+};
+
+}  // namespace
+
+DataLoader lm_dataloader(LMDocs doc, std::vector<int64_t> lens, LMDataLoaderOptions o) {
+  if (!doc) throw std::invalid_argument("lm_dataloader: no document source given");
+  if (o.bs < 1 || o.seq_len < 1)
+    throw std::invalid_argument("lm_dataloader: bs and seq_len must be at least 1 (got bs " + std::to_string(o.bs) +
+                                ", seq_len " + std::to_string(o.seq_len) + ")");
+  int64_t total = 0;
+  for (size_t i = 0; i < lens.size(); ++i) {
+    if (lens[i] < 0)
+      throw std::invalid_argument("lm_dataloader: document " + std::to_string(i) + " has a negative length");
+    total += lens[i];
+  }
+  auto st = std::make_shared<LMState>();
+  st->doc = std::move(doc);
+  st->lens = std::move(lens);
+  st->bs = o.bs;
+  st->seq_len = o.seq_len;
+  // fastai: the "-1" leaves room for the last target; the end short of a multiple of bs is dropped.
+  const int64_t corpus = total > 0 ? (total - 1) / o.bs * o.bs : 0;
+  st->bl = corpus / o.bs;
+  if (st->bl < 1)
+    throw std::invalid_argument("lm_dataloader: the corpus has " + std::to_string(total) +
+                                " tokens, fewer than one batch needs (bs " + std::to_string(o.bs) +
+                                " streams of at least 1 token, plus 1): lower bs or add text");
+  st->n_batches = st->bl / o.seq_len + (st->bl % o.seq_len != 0 ? 1 : 0);
+  st->last_len = st->bl - (st->n_batches - 1) * o.seq_len;
+
+  DataLoader dl(nullptr, st->n_batches * o.bs,
+                {.bs = o.bs, .shuffle = o.shuffle, .num_workers = o.num_workers, .seed = o.seed, .device = o.device});
+  // fastai's shuffle_fn shuffles the documents, not the windows: window order stays as is.
+  dl.shuffle_fn = [](const DataLoader&, std::vector<int64_t> idxs) { return idxs; };
+  dl.create_index_batch = [st](const DataLoader& self, const std::vector<int64_t>& idxs) -> Item {
+    const auto order =
+        st->order_for(self.options().shuffle ? std::optional<uint64_t>(self.epoch_seed()) : std::nullopt);
+    const int64_t j = idxs.front() / st->bs;
+    const int64_t sl = j == st->n_batches - 1 ? st->last_len : st->seq_len;
+    at::Tensor txt = at::empty({static_cast<int64_t>(idxs.size()), sl + 1}, at::kLong);
+    int64_t* p = txt.data_ptr<int64_t>();
+    for (size_t r = 0; r < idxs.size(); ++r) {
+      const int64_t seq = idxs[r];
+      if (seq / st->bs != j) throw std::logic_error("lm_dataloader: a batch mixes windows (the sampler was replaced?)");
+      st->copy_tokens(*order, (seq % st->bs) * st->bl + j * st->seq_len, sl + 1,
+                      p + static_cast<int64_t>(r) * (sl + 1));
+    }
+    using at::indexing::Slice;
+    return Tuple(
+        {LMTensorText(txt.index({Slice(), Slice(0, sl)})), TensorText(txt.index({Slice(), Slice(1, sl + 1)}))});
+  };
+  return dl;
+}
+
+}  // namespace fastai
