@@ -155,4 +155,21 @@ std::shared_ptr<Numericalize> Numericalize::from_description(const json& j) {
 }
 FASTAI_REGISTER_TRANSFORM(Numericalize);
 
+Item reverse_text(const Item& x) {
+  const at::Tensor* t = nullptr;
+  try {
+    if (!x.is_tuple()) t = &x.payload<at::Tensor>();
+  } catch (const std::exception&) {  // not a tensor: said below
+  }
+  if (!t || t->dim() != 1) throw TypeError("reverse_text needs a 1-D tensor of token ids, got " + x.repr());
+  return Item(TensorBase(t->flip(0))).retag(x.type());
+}
+
+namespace {
+const bool reverse_text_registered = [] {
+  register_function("reverse_text", reverse_text);
+  return true;
+}();
+}  // namespace
+
 }  // namespace fastai

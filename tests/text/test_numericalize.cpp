@@ -77,3 +77,16 @@ TEST(Numericalize, BadInputSaysWhat) {
   EXPECT_THROW_WITH(fixed.decode(TensorText(at::tensor(std::vector<int64_t>{1, 7}))), std::exception, "id 7",
                     "2 tokens");
 }
+
+// fastai's reverse_text is x.flip(0); as a registered function it is a describable transform.
+TEST(Numericalize, ReverseTextFlipsAndKeepsTheType) {
+  const Item ids = TensorText(at::tensor(std::vector<int64_t>{2, 7, 9, 4}, at::kLong));
+  const Item back = reverse_text(ids);
+  ASSERT_TRUE(back.is<TensorText>());
+  const auto& t = back.get<TensorText>();
+  EXPECT_EQ(std::vector<int64_t>(t.data_ptr<int64_t>(), t.data_ptr<int64_t>() + t.numel()),
+            (std::vector<int64_t>{4, 9, 7, 2}));
+  auto tfm = transform_from_description(func_transform("reverse_text")->describe());
+  EXPECT_TRUE(at::equal((*tfm)(ids).get<TensorText>(), t));
+  EXPECT_THROW((void)reverse_text(Item(Int(3))), TypeError);
+}

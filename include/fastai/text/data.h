@@ -81,4 +81,10 @@ class Numericalize : public Transform {
   std::optional<std::vector<std::string>> special_toks_;
 };
 
+/// fastai's reverse_text: a numericalized text backwards (its type kept), for backwards language
+/// models; registered as the function "reverse_text", so `func_transform("reverse_text")` is a
+/// describable transform. Throws TypeError for an item that is not a 1-D tensor.
+/// Example: `Item back = fastai::reverse_text(ids);`
+Item reverse_text(const Item& x);
+
 }  // namespace fastai
