@@ -66,7 +66,7 @@ class SentencePieceTokenizer {
 
   /// fastai's setup: unless a model is loaded, writes `texts` with `rules` applied (one per line)
   /// to cache_dir/texts.out, trains on it, removes it and writes cache_dir/spm.model (atomically).
-  /// Returns the model's path (empty when the model was given as bytes).
+  /// Returns the new model's path; empty when the tokenizer already had a model (loaded or trained).
   /// Example: `sp.setup(train_texts, default_text_rules());`
   std::filesystem::path setup(const std::vector<std::string>& texts, const std::vector<TextRule>& rules = {});
   /// The pieces of one text (EncodeAsPieces). Throws std::logic_error before setup.
@@ -81,6 +81,7 @@ class SentencePieceTokenizer {
   std::vector<std::string> pieces() const;
   /// The model's scores, by id (log-probabilities for unigram).
   std::vector<float> scores() const;
+  /// The options, defaults filled in. Example: `*sp.options().char_coverage == 0.99999`
   const SentencePieceOptions& options() const noexcept { return o_; }
 
   /// {"type": "SentencePieceTokenizer", options…, "model": base64 of the model bytes or null}.

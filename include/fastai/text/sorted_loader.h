@@ -7,9 +7,12 @@
 /// shuffling off (tests/text/test_sorted_loader.cpp, tools/gen_sorted_dl_reference.py).
 ///
 /// Example:
-///   TfmdDL dl(dsets, {.bs = 64});
+///   // samples: Tuple({TensorText ids, Int label}); lengths: their token counts
+///   DataLoader dl([&](int64_t i) { return samples[i]; }, n, {.bs = 64});
 ///   fastai::make_sorted(dl, lengths);                         // fastai's SortedDL order
 ///   dl.before_batch = fastai::pad_input_chunk_stage({.pad_idx = 1, .seq_len = 72});
+/// (On a TfmdDL, before_batch runs its pipeline: wiring the padding into TfmdDL/TextDataLoaders
+/// is still to come.)
 ///
 /// Thread-safety: the stages set here read only what they were given; safe on worker threads.
 #include <ATen/core/Tensor.h>
