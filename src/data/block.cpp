@@ -143,6 +143,8 @@ DataLoaders DataBlock::dataloaders(const std::vector<Item>& items, DataLoadersOp
     }
   bb.insert(bb.end(), options.before_batch.begin(), options.before_batch.end());
   options.before_batch = bb;
+  for (auto b = o_.blocks.rbegin(); b != o_.blocks.rend(); ++b)
+    if (b->dl_type) return b->dl_type(ds, std::move(options));
   return DataLoaders::from_dsets(ds, std::move(options));
 }
 

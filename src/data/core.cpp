@@ -142,11 +142,14 @@ Item Datasets::operator[](int64_t i) const {
 }
 
 Item Datasets::decode(const Item& x, bool full) const {
-  if (!x.is_tuple() || x.size() > tls_.size())
+  // One pipeline decodes every element (fastai's tuplify(self.tls, match=o)): a language model's
+  // (input, target) pair are both texts of the one text pipeline.
+  const bool shared = tls_.size() == 1;
+  if (!x.is_tuple() || (x.size() > tls_.size() && !shared))
     throw TypeError("Datasets::decode expects a tuple of at most " + std::to_string(tls_.size()) + " items, got " +
                     x.repr());
   std::vector<Item> out;
-  for (size_t i = 0; i < x.size(); ++i) out.push_back(tls_[i].decode(x[i], full));
+  for (size_t i = 0; i < x.size(); ++i) out.push_back(tls_[shared ? 0 : i].decode(x[i], full));
   return Tuple(std::move(out));
 }
 

@@ -31,8 +31,10 @@ TfmdDL::TfmdDL(Datasets dataset, TfmdDLOptions o)
   install(o);
 }
 
-TfmdDL::TfmdDL(DataLoader base, TfmdDLOptions o, int n_inp) : DataLoader(std::move(base)), n_inp_(n_inp) {
+TfmdDL::TfmdDL(DataLoader base, TfmdDLOptions o, int n_inp, std::optional<Datasets> decode_with)
+    : DataLoader(std::move(base)), n_inp_(n_inp) {
   p_ = std::make_shared<Pipes>();
+  p_->dsets = std::move(decode_with);
   install(o);
 }
 

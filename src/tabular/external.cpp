@@ -6,33 +6,12 @@
 #include <stdexcept>
 
 #include "fastai/data/external.h"
+#include "../data/rscript.h"
 
 namespace fastai {
 namespace fs = std::filesystem;
+using data_detail::export_r_dataset;
 namespace {
-
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-// Writes R data set `name` of package `pkg` to dest/<file> with Rscript (`columns`: an R
-// vector selecting and ordering columns, or empty for all).
-void make_from_r(const fs::path& dest, const std::string& pkg, const std::string& name, const std::string& file = "",
-                 const std::string& columns = "") {
-  const fs::path out = dest / (file.empty() ? name + ".csv" : file);
-  const std::string df = "as.data.frame(" + name + ")" + (columns.empty() ? "" : "[, " + columns + "]");
-  const std::string expr = "suppressMessages(library(" + pkg + ")); data(" + name + "); write.csv(" + df + ", " +
-                           "file=commandArgs(TRUE)[1], row.names=FALSE)";
-  const std::string cmd = "Rscript -e " + shell_quote(expr) + " " + shell_quote(out.string()) + " 2>&1";
-  if (std::system("command -v Rscript >/dev/null 2>&1") != 0)
-    throw std::runtime_error("untar_data(" + name + "): needs R's Rscript and the R package '" + pkg +
-                             "': apt-get install r-base-core r-cran-" + pkg + " (scripts/setup.sh installs them)");
-  if (std::system(cmd.c_str()) != 0 || !fs::exists(out))
-    throw std::runtime_error("untar_data(" + name + "): Rscript could not export " + pkg + "::" + name +
-                             " (is r-cran-" + pkg + " installed? scripts/setup.sh installs it)");
-}
 
 fs::path find_first(const std::vector<fs::path>& candidates) {
   for (const auto& c : candidates)
@@ -68,16 +47,16 @@ void make_credit_g(const fs::path& dest) {
 }
 
 const bool registered = [] {
-  register_dataset(URLs::CREDIT_DATA, [](const fs::path& d) { make_from_r(d, "modeldata", "credit_data"); });
-  register_dataset(URLs::WA_CHURN, [](const fs::path& d) { make_from_r(d, "modeldata", "wa_churn"); });
-  register_dataset(URLs::PENGUINS, [](const fs::path& d) { make_from_r(d, "modeldata", "penguins"); });
-  register_dataset(URLs::SCAT, [](const fs::path& d) { make_from_r(d, "modeldata", "scat"); });
+  register_dataset(URLs::CREDIT_DATA, [](const fs::path& d) { export_r_dataset(d, "modeldata", "credit_data"); });
+  register_dataset(URLs::WA_CHURN, [](const fs::path& d) { export_r_dataset(d, "modeldata", "wa_churn"); });
+  register_dataset(URLs::PENGUINS, [](const fs::path& d) { export_r_dataset(d, "modeldata", "penguins"); });
+  register_dataset(URLs::SCAT, [](const fs::path& d) { export_r_dataset(d, "modeldata", "scat"); });
   register_dataset(URLs::DIAMONDS, make_diamonds);
   register_dataset(URLs::ML_LATEST_SMALL, [](const fs::path& d) {
-    make_from_r(d, "dslabs", "movielens", "ratings.csv", "c('userId', 'movieId', 'rating', 'timestamp', 'title')");
+    export_r_dataset(d, "dslabs", "movielens", "ratings.csv", "c('userId', 'movieId', 'rating', 'timestamp', 'title')");
   });
   register_dataset(URLs::INSTEVAL, [](const fs::path& d) {
-    make_from_r(d, "lme4", "InstEval", "insteval.csv", "c('s', 'd', 'y', 'studage', 'lectage', 'service', 'dept')");
+    export_r_dataset(d, "lme4", "InstEval", "insteval.csv", "c('s', 'd', 'y', 'studage', 'lectage', 'service', 'dept')");
   });
   register_dataset(URLs::CREDIT_G, make_credit_g);
   return true;

@@ -24,11 +24,13 @@ void TokenCounter::update(const std::vector<std::string>& tokens) {
 }
 
 void TokenCounter::update(const TokenCounter& other) {
-  for (const auto& [t, c] : other.order_) {
-    auto [it, fresh] = index_.try_emplace(t, order_.size());
-    if (fresh) order_.emplace_back(t, 0);
-    order_[it->second].second += c;
-  }
+  for (const auto& [t, c] : other.order_) add(t, c);
+}
+
+void TokenCounter::add(const std::string& token, int64_t n) {
+  auto [it, fresh] = index_.try_emplace(token, order_.size());
+  if (fresh) order_.emplace_back(token, 0);
+  order_[it->second].second += n;
 }
 
 int64_t TokenCounter::operator[](const std::string& token) const {
@@ -118,6 +120,10 @@ void Numericalize::setup(const LazyItems& items, bool train_setup) {
     count.update(x.get<Tokens>());
   }
   set_vocab(make_vocab(count, min_freq_, max_vocab_, special_toks_), true);
+}
+
+void Numericalize::setup_from(const TokenCounter& count) {
+  if (!vocab_) set_vocab(make_vocab(count, min_freq_, max_vocab_, special_toks_), true);
 }
 
 const std::vector<std::string>& Numericalize::vocab() const {

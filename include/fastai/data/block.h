@@ -28,6 +28,12 @@ using TfmList = std::vector<std::shared_ptr<Transform>>;
 /// Example: `TfmFactory f = [] { return TfmList{std::make_shared<Categorize>()}; };`
 using TfmFactory = std::function<TfmList()>;
 
+/// Builds a Datasets' loaders in place of DataLoaders::from_dsets (fastai's dl_type, e.g.
+/// TextBlock's language-model and length-sorted loaders). The options arrive with the blocks' and
+/// the user's transforms already merged in.
+/// Example: `DlType lm = [](const Datasets& ds, DataLoadersOptions o) { return DataLoaders::from_dsets(ds, o); };`
+using DlType = std::function<DataLoaders(const Datasets& dsets, DataLoadersOptions options)>;
+
 /// What one element of the (input, target) tuple is: its type transforms (after the getter),
 /// item transforms (after_item) and batch transforms (after_batch), as factories.
 ///
@@ -38,6 +44,7 @@ struct TransformBlock {
   TfmFactory item_tfms;  ///< ToTensor is always added, as in fastai
   TfmFactory batch_tfms;
   TfmFactory before_batch;  ///< on the batch's samples before collation (fastai's dls_kwargs before_batch, e.g. bb_pad)
+  DlType dl_type;           ///< the loaders' kind; the last block that sets one decides (fastai's)
 };
 
 /// Keyword arguments of CategoryBlock.

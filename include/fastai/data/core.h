@@ -218,8 +218,10 @@ struct TfmdDLOptions {
 class TfmdDL : public DataLoader {
  public:
   TfmdDL(Datasets dataset, TfmdDLOptions options = {});
-  /// Wraps a plain loader (e.g. whole-batch tensor loading) with pipelines; no Datasets decode.
-  TfmdDL(DataLoader base, TfmdDLOptions options, int n_inp = 1);
+  /// Wraps a plain loader (e.g. whole-batch tensor loading) with pipelines. `decode_with`: the
+  /// Datasets whose pipelines decode its batches (a language model's loader reads its own
+  /// windows of the texts but decodes them as texts); none: no Datasets decode.
+  TfmdDL(DataLoader base, TfmdDLOptions options, int n_inp = 1, std::optional<Datasets> decode_with = std::nullopt);
 
   Pipeline& after_item_tfms() { return p_->after_item; }
   Pipeline& before_batch_tfms() { return p_->before_batch; }

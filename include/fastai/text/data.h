@@ -36,6 +36,11 @@ class TokenCounter {
   void update(const std::vector<std::string>& tokens);
   /// Adds another counter's counts (its new tokens come after this one's).
   void update(const TokenCounter& other);
+  /// Adds `n` to the count of `token` (a new token goes last). Example: `c.add("the", 5);`
+  void add(const std::string& token, int64_t n);
+  /// Every (token, count) in first-seen order (what a saved counter stores).
+  /// Example: `for (const auto& [tok, n] : c.items()) …`
+  const std::vector<std::pair<std::string, int64_t>>& items() const noexcept { return order_; }
   /// The count of `token` (0 when never seen).
   int64_t operator[](const std::string& token) const;
   /// Number of distinct tokens.
@@ -64,6 +69,10 @@ class Numericalize : public Transform {
   explicit Numericalize(std::optional<std::vector<std::string>> vocab = std::nullopt, int64_t min_freq = 3,
                         int64_t max_vocab = 60000, std::optional<std::vector<std::string>> special_toks = std::nullopt);
   void setup(const LazyItems& items, bool train_setup) override;
+  /// Makes the vocab from counts gathered elsewhere, as setup would from the training items —
+  /// fastai's from_df / from_folder count every text of the corpus, validation ones included.
+  /// A vocab already set is kept. Example: `num->setup_from(tokenized.counter);`
+  void setup_from(const TokenCounter& count);
   /// The vocab (throws when not set up yet).
   const std::vector<std::string>& vocab() const;
   /// The id of `token` (0, xxunk's, when it is not in the vocab).

@@ -1,0 +1,188 @@
+#include "fastai/text/block.h"
+
+#include <ATen/ATen.h>
+
+#include <iostream>
+#include <sstream>
+
+#include "fastai/core/describe.h"
+#include "fastai/core/semantic.h"
+#include "fastai/text/data.h"
+#include "fastai/text/lm_loader.h"
+
+namespace fastai {
+
+// ---------------------------------------------------------------- PadInputChunk
+
+PadInputChunk::PadInputChunk(PadChunkOptions options)
+    : Transform({.name = "PadInputChunk", .whole_tuple = true}), o_(options) {
+  encodes<Any>([this](const Item& samples) -> Item {
+    if (!samples.is_tuple() || samples.size() == 0 || !samples[0].is_tuple()) return samples;  // not a batch
+    return Tuple(pad_input_chunk(samples.elements(), o_));
+  });
+}
+
+nlohmann::json PadInputChunk::describe() const {
+  auto j = describe_base();
+  j["pad_idx"] = o_.pad_idx;
+  j["pad_first"] = o_.pad_first;
+  j["seq_len"] = o_.seq_len;
+  j["n_inp"] = o_.n_inp;
+  return j;
+}
+
+std::shared_ptr<PadInputChunk> PadInputChunk::from_description(const nlohmann::json& j) {
+  auto t = std::make_shared<PadInputChunk>(PadChunkOptions{.pad_idx = j.at("pad_idx").get<int64_t>(),
+                                                           .pad_first = j.at("pad_first").get<bool>(),
+                                                           .seq_len = j.at("seq_len").get<int64_t>(),
+                                                           .n_inp = j.at("n_inp").get<int>()});
+  t->apply_base(j);
+  return t;
+}
+FASTAI_REGISTER_TRANSFORM(PadInputChunk);
+
+// ---------------------------------------------------------------- loaders
+
+namespace {
+// The numericalized text of sample `k` of a split (its first element), as a 1-D int64 tensor.
+at::Tensor text_of(const Datasets& split, int64_t k) {
+  const Item s = split[k];
+  const Item& x = s.is_tuple() ? s[0] : s;
+  const at::Tensor* t = nullptr;
+  try {
+    t = &x.payload<at::Tensor>();
+  } catch (const std::exception&) {  // said below
+  }
+  if (!t || t->dim() != 1)
+    throw std::invalid_argument("TextBlock: item " + std::to_string(k) + " is " + x.repr() +
+                                ", not a 1-D tensor of token ids (is the text pipeline Tokenizer + Numericalize?)");
+  return t->to(at::kLong);
+}
+}  // namespace
+
+DlType sorted_dl_type(PadChunkOptions pad) {
+  return [pad](const Datasets& ds, DataLoadersOptions o) {
+    o.before_batch.push_back(std::make_shared<PadInputChunk>(pad));
+    DataLoaders dls = DataLoaders::from_dsets(ds, o);
+    for (size_t i = 0; i < dls.size(); ++i) {
+      const Datasets split = ds.subset(i);
+      std::vector<int64_t> lengths(split.size());
+      for (size_t k = 0; k < split.size(); ++k) lengths[k] = text_of(split, static_cast<int64_t>(k)).numel();
+      make_sorted(dls[i], std::move(lengths));
+    }
+    return dls;
+  };
+}
+
+DlType lm_dl_type(int64_t seq_len) {
+  return [seq_len](const Datasets& ds, DataLoadersOptions o) {
+    if (ds.n_subsets() < 2)
+      throw std::invalid_argument("TextBlock (language model): the data needs train and valid splits (got " +
+                                  std::to_string(ds.n_subsets()) + ")");
+    std::vector<TfmdDL> loaders;
+    for (size_t i = 0; i < ds.n_subsets(); ++i) {
+      const Datasets split = ds.subset(i);
+      // Each text is numericalized once here; the loader then reads windows of these tensors.
+      auto docs = std::make_shared<std::vector<at::Tensor>>(split.size());
+      std::vector<int64_t> lens(split.size());
+      for (size_t k = 0; k < split.size(); ++k) {
+        (*docs)[k] = text_of(split, static_cast<int64_t>(k));
+        lens[k] = (*docs)[k].numel();
+      }
+      const bool train = i == 0;
+      const int64_t bs = train ? o.bs : o.val_bs.value_or(o.bs);
+      DataLoader base = [&] {
+        try {
+          return lm_dataloader([docs](int64_t k) { return (*docs)[static_cast<size_t>(k)]; }, std::move(lens),
+                               {.bs = bs,
+                                .seq_len = seq_len,
+                                .shuffle = train && o.shuffle,
+                                .num_workers = o.num_workers,
+                                .seed = o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
+                                .device = o.device});
+        } catch (const std::invalid_argument& e) {
+          throw std::invalid_argument(std::string(train ? "the training" : "the validation") + " texts: " + e.what());
+        }
+      }();
+      loaders.emplace_back(std::move(base),
+                           TfmdDLOptions{.bs = bs, .device = o.device, .after_batch = o.after_batch, .do_setup = train},
+                           1, split);
+    }
+    return DataLoaders(std::move(loaders), o.device);
+  };
+}
+
+TransformBlock TextBlock(TextBlockOptions o) {
+  TransformBlock b;
+  b.type_tfms = [o] {
+    auto num = std::make_shared<Numericalize>(o.vocab, o.min_freq, o.max_vocab);
+    if (o.counter) num->setup_from(*o.counter);
+    TfmList t{std::make_shared<Tokenizer>(o.tok, o.tok_options), num};
+    if (o.backwards) t.push_back(func_transform("reverse_text"));
+    return t;
+  };
+  b.dl_type = o.is_lm ? lm_dl_type(o.seq_len) : sorted_dl_type({.seq_len = o.seq_len});
+  return b;
+}
+
+// ---------------------------------------------------------------- show_batch
+
+namespace {
+// fastai's TitledStr.truncate: the first n words.
+std::string first_words(const std::string& s, size_t n) {
+  size_t pos = 0;
+  for (size_t w = 0; w < n; ++w) {
+    pos = s.find(' ', pos);
+    if (pos == std::string::npos) return s;
+    ++pos;
+  }
+  return s.substr(0, pos ? pos - 1 : 0);
+}
+
+std::string cell_text(const Item& x) {
+  if (x.is<Str>()) return x.get<Str>();
+  if (x.is<Tokens>()) {
+    std::string out;
+    for (const auto& t : x.get<Tokens>()) out += (out.empty() ? "" : " ") + t;
+    return out;
+  }
+  if (x.is<MultiCategory>()) {
+    std::string out;
+    for (const auto& l : x.get<MultiCategory>()) out += (out.empty() ? "" : ";") + l;
+    return out;
+  }
+  return x.repr();
+}
+
+std::string show_text_batch(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
+  std::ostringstream s;
+  const size_t n = std::min(samples.size(), static_cast<size_t>(std::max<int64_t>(o.max_n, 0)));
+  const size_t width = n ? samples[0].size() : 0;
+  // Columns as fastai names them: "text", then "category" for a label or "text_" for a target text.
+  s << "|   | text |";
+  for (size_t c = 1; c < width; ++c) s << (samples[0][c].is<Category>() ? " category |" : " text_ |");
+  s << "\n|---|------|";
+  for (size_t c = 1; c < width; ++c) s << "------|";
+  s << "\n";
+  for (size_t i = 0; i < n; ++i) {
+    s << "| " << i << " |";
+    for (size_t c = 0; c < samples[i].size(); ++c) {
+      std::string t = cell_text(samples[i][c]);
+      if (c == 0) t = first_words(t, 150);
+      for (auto& ch : t)
+        if (ch == '\n' || ch == '|') ch = ' ';  // one row per sample
+      s << " " << t << " |";
+    }
+    s << "\n";
+  }
+  (o.out ? *o.out : std::cout) << s.str() << std::flush;
+  return s.str();
+}
+
+const bool registered = [] {
+  register_show_batch(TensorText::info(), any_type(), show_text_batch);
+  return true;
+}();
+}  // namespace
+
+}  // namespace fastai
