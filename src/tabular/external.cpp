@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "fastai/data/external.h"
-#include "../data/rscript.h"
+#include "../data/local_sources.h"
 
 namespace fastai {
 namespace fs = std::filesystem;
@@ -20,17 +20,8 @@ fs::path find_first(const std::vector<fs::path>& candidates) {
 }
 
 void make_diamonds(const fs::path& dest) {
-  std::vector<fs::path> c;
-  if (const char* r = std::getenv("FASTAI_NPM_ROOT"))
-    c.push_back(fs::path(r) / "@observablehq/sample-datasets/diamonds.csv");
-  c.push_back("/usr/local/lib/node_modules/@observablehq/sample-datasets/diamonds.csv");
-  c.push_back("/usr/lib/node_modules/@observablehq/sample-datasets/diamonds.csv");
-  const fs::path src = find_first(c);
-  if (src.empty())
-    throw std::runtime_error(
-        "untar_data(diamonds): the npm package @observablehq/sample-datasets is not installed: "
-        "npm install -g @observablehq/sample-datasets (scripts/setup.sh does), or set FASTAI_NPM_ROOT");
-  fs::copy_file(src, dest / "diamonds.csv");
+  fs::copy_file(data_detail::npm_package(URLs::DIAMONDS, "@observablehq/sample-datasets") / "diamonds.csv",
+                dest / "diamonds.csv");
 }
 
 void make_credit_g(const fs::path& dest) {

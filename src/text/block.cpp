@@ -117,7 +117,7 @@ TransformBlock TextBlock(TextBlockOptions o) {
   b.type_tfms = [o] {
     auto num = std::make_shared<Numericalize>(o.vocab, o.min_freq, o.max_vocab);
     if (o.counter) num->setup_from(*o.counter);
-    TfmList t{std::make_shared<Tokenizer>(o.tok, o.tok_options), num};
+    TfmList t{o.tok_tfm ? o.tok_tfm : std::make_shared<Tokenizer>(o.tok, o.tok_options), num};
     if (o.backwards) t.push_back(func_transform("reverse_text"));
     return t;
   };

@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "fastai/core/atomic_file.h"
+#include "fastai/text/text_tokenizer.h"
 #include "spm_shim.h"
 #include "unicode.h"
 
@@ -136,10 +137,6 @@ std::string read_file(const std::filesystem::path& p) {
   return s.str();
 }
 
-std::string apply_rules(std::string t, const std::vector<TextRule>& rules) {
-  for (const auto& r : rules) t = r.fn(t);
-  return t;
-}
 
 }  // namespace
 

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fastai/core/atomic_file.h"
+#include "fastai/data/csv.h"
 #include "fastai/data/transforms.h"
 #include "fastai/text/tokenize.h"
 
@@ -16,12 +18,12 @@ constexpr size_t kBlock = 512;  // files read, tokenized and written at a time
 
 json read_json(const fs::path& p) {
   std::ifstream f(p);
-  if (!f) throw std::runtime_error("tokenize_folder: cannot read " + p.string());
+  if (!f) throw std::runtime_error("cannot read " + p.string() + " (written by tokenize_folder / tokenize_csv)");
   try {
     return json::parse(f);
   } catch (const std::exception& e) {
-    throw std::runtime_error("tokenize_folder: " + p.string() + " is damaged (" + e.what() +
-                             "); delete its folder to tokenize again");
+    throw std::runtime_error(p.string() + " is damaged (" + std::string(e.what()) +
+                             "); delete it to tokenize again");
   }
 }
 
@@ -29,12 +31,6 @@ void write_text(const fs::path& p, const std::string& s) {
   std::ofstream f(p, std::ios::binary);
   f << s;
   if (!f) throw std::runtime_error("tokenize_folder: cannot write " + p.string());
-}
-
-json rule_names(const std::vector<TextRule>& rules) {
-  json names = json::array();
-  for (const auto& r : rules) names.push_back(r.name);
-  return names;
 }
 
 // What made a cache: the tokenizer, the rules and the files (names and sizes).
@@ -134,6 +130,81 @@ fs::path tokenize_folder(const fs::path& path, TokenizeFolderOptions o) {
   fs::remove_all(out);
   fs::rename(partial, out);
   return out;
+}
+
+TokenizedTexts tokenize_df(const Table& df, const std::vector<Col>& text_cols, TokenizeDfOptions o) {
+  if (text_cols.empty()) throw std::invalid_argument("tokenize_df: no text column given");
+  std::vector<std::string> names;
+  for (const auto& c : text_cols) names.push_back(c.name(df));  // throws naming a missing column
+  const bool mark = o.mark_fields.value_or(names.size() > 1);
+  std::vector<std::string> texts(df.n_rows());
+  for (size_t r = 0; r < df.n_rows(); ++r)
+    for (size_t i = 0; i < names.size(); ++i) {
+      // fastai's _join_texts: "xxfld 1 a xxfld 2 b" with mark_fields, else "a b".
+      if (mark) texts[r] += std::string(i ? " " : "") + FLD + " " + std::to_string(i + 1) + " ";
+      else if (i) texts[r] += " ";
+      texts[r] += df[names[i]].cell(r);
+    }
+  o.tok.setup(texts, o.rules.rules);
+  try {
+    return tokenize_texts(texts, o.tok.fn(),
+                          {.n_workers = o.n_workers, .rules = o.rules.rules, .post_rules = o.rules.post_rules});
+  } catch (const std::invalid_argument& e) {
+    std::throw_with_nested(std::invalid_argument("tokenize_df (rows are texts): " + std::string(e.what())));
+  }
+}
+
+namespace {
+fs::path csv_sidecar(const fs::path& outname) {
+  fs::path j = outname;
+  return j.replace_extension(".json");
+}
+}  // namespace
+
+fs::path tokenize_csv(const fs::path& csv, const std::vector<Col>& text_cols, TokenizeCsvOptions o) {
+  const fs::path out = o.outname.value_or(csv.parent_path() / (csv.stem().string() + "_tok.csv"));
+  const fs::path side = csv_sidecar(out);
+  json cols = json::array();
+  for (const auto& c : text_cols) cols.push_back(c.repr());
+  const json made = {{"tok", o.tok.describe()},
+                     {"rules", rule_names(o.rules.rules)},
+                     {"post_rules", rule_names(o.rules.post_rules)},
+                     {"csv", {csv.filename().string(), fs::file_size(csv)}},
+                     {"text_cols", cols},
+                     {"mark_fields", o.mark_fields ? json(*o.mark_fields) : json(nullptr)}};
+  if (o.skip_if_exists && fs::exists(out) && fs::exists(side) &&
+      same_recipe(made, read_json(side).value("recipe", json::object()), o.tok.needs_setup()))
+    return out;
+  const Table df = read_csv(csv);
+  TokenizedTexts res = tokenize_df(df, text_cols,
+                                   {.n_workers = o.n_workers, .tok = o.tok, .rules = o.rules, .mark_fields = o.mark_fields});
+  json recipe = made;
+  recipe["tok"] = o.tok.describe();  // a SentencePiece model trained just now is part of it
+  Table t = df;
+  for (const auto& c : text_cols) t.drop(c.name(df));
+  std::vector<std::string> joined;
+  std::vector<double> lengths;
+  for (const auto& toks : res.tokens) {
+    std::string j;
+    for (size_t k = 0; k < toks.size(); ++k) (k ? j += ' ' : j) += toks[k];
+    joined.push_back(std::move(j));
+    lengths.push_back(static_cast<double>(toks.size()));
+  }
+  t.add(Column::strings("text", std::move(joined)));
+  t.add(Column::numbers("text_length", std::move(lengths)));
+  json counts = json::array();
+  for (const auto& [tok, n] : res.counter.items()) counts.push_back({tok, n});
+  fs::create_directories(out.parent_path().empty() ? fs::path(".") : out.parent_path());
+  write_csv(t, out);
+  write_atomically(side, [&](const fs::path& tmp) { write_text(tmp, json{{"counter", counts}, {"recipe", recipe}}.dump()); });
+  return out;
+}
+
+TokenCounter load_csv_counter(const fs::path& outname) {
+  TokenCounter c;
+  const json j = read_json(csv_sidecar(outname));
+  for (const auto& e : j.at("counter")) c.add(e.at(0).get<std::string>(), e.at(1).get<int64_t>());
+  return c;
 }
 
 TokenizedFolder load_tokenized_folder(const fs::path& output_dir) {

@@ -1,10 +1,15 @@
 // tokenize_folder: fastai's layout (token files mirroring the folder, counts and lengths), the
-// cache that a second call reuses, and the recipe check that rebuilds a cache made another way.
+// cache that a second call reuses, and the recipe check that rebuilds a cache made another way;
+// tokenize_df / tokenize_csv; Tokenizer::from_folder reading the cache.
 #include "fastai/text/tokenize_files.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+
+#include "fastai/core/semantic.h"
+#include "fastai/data/csv.h"
+#include "fastai/text/tokenizer.h"
 
 using namespace fastai;
 namespace fs = std::filesystem;
@@ -74,4 +79,51 @@ TEST(TokenizeFolder, BadFileIsNamedAndNothingIsLeft) {
   }
   EXPECT_FALSE(fs::exists(c.out));
   EXPECT_FALSE(fs::exists(fs::path(c.out.string() + ".partial")));
+}
+
+TEST(TokenizeDf, JoinsColumnsWithFieldMarkers) {
+  Table df = read_csv_string("title,body,label\nnice one,it is good,pos\nbad,not good at all,neg\n");
+  const auto res = tokenize_df(df, {"title", "body"});
+  EXPECT_EQ(res.tokens[0],
+            (std::vector<std::string>{"xxbos", "xxfld", "1", "nice", "one", "xxfld", "2", "it", "is", "good"}));
+  EXPECT_EQ(tokenize_df(df, {"body"}).tokens[1], (std::vector<std::string>{"xxbos", "not", "good", "at", "all"}));
+  EXPECT_EQ(tokenize_df(df, {"title", "body"}, {.mark_fields = false}).tokens[1],
+            (std::vector<std::string>{"xxbos", "bad", "not", "good", "at", "all"}));
+  EXPECT_EQ(res.counter["good"], 2);
+  EXPECT_THROW((void)tokenize_df(df, {"nope"}), std::exception);
+}
+
+TEST(TokenizeCsv, WritesFastaisColumnsAndReusesTheResult) {
+  Corpus c;  // for its temporary folder
+  const fs::path csv = c.root.parent_path() / "reviews.csv";
+  std::ofstream(csv) << "text,label\n\"Great stuff, I loved it.\",pos\n\"Meh.\",neg\n";
+  const fs::path out = tokenize_csv(csv, {"text"});
+  EXPECT_EQ(out, c.root.parent_path() / "reviews_tok.csv");
+  const Table t = read_csv(out);
+  EXPECT_EQ(t.names(), (std::vector<std::string>{"label", "text", "text_length"}));
+  EXPECT_EQ(t["text"].cell(0), "xxbos xxmaj great stuff , i loved it .");
+  EXPECT_EQ(t["text_length"].cell(1), "4");
+  EXPECT_EQ(load_csv_counter(out)["xxbos"], 2);
+  // A second call reads the result instead of tokenizing: a marked output stays.
+  write_csv(t.select({"label"}), out);
+  tokenize_csv(csv, {"text"});
+  EXPECT_EQ(read_csv(out).names(), (std::vector<std::string>{"label"}));
+  // Another recipe (rules) tokenizes again.
+  tokenize_csv(csv, {"text"}, {.rules = {.rules = {}}});
+  EXPECT_EQ(read_csv(out)["text"].cell(1), "Meh .");
+}
+
+TEST(Tokenizer, FromFolderReadsTheCache) {
+  Corpus c;
+  auto tok = Tokenizer::from_folder(c.root);
+  ASSERT_NE(tok->counter(), nullptr);
+  EXPECT_EQ((*tok->counter())["hello"], 3);
+  EXPECT_EQ(tok->lengths()->at("a/two.txt"), 6);
+  // A file of the folder reads its cached tokens (marked here, to see that it does).
+  std::ofstream(c.out / "b" / "three.txt", std::ios::binary) << "xxbos cached";
+  EXPECT_EQ((*tok)(Item(Path(c.root / "b" / "three.txt"))).get<Tokens>(), (std::vector<std::string>{"xxbos", "cached"}));
+  // A file elsewhere is tokenized.
+  const fs::path other = c.root.parent_path() / "other.txt";
+  std::ofstream(other, std::ios::binary) << "Hi there";
+  EXPECT_EQ((*tok)(Item(Path(other))).get<Tokens>(), (std::vector<std::string>{"xxbos", "xxmaj", "hi", "there"}));
 }

