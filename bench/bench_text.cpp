@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -32,20 +33,24 @@ namespace {
 // ---- fastai's side (bench/fastai_text.py), through ../shared/fastai-src ----
 fs::path fastai_src() { return fs::path(FASTAI_BENCH_DIR) / "../../shared/fastai-src"; }
 
-// Runs fastai_text.py with `args`; returns the value after `key` in its output ("" on failure).
-std::string run_fastai(const std::string& args, const std::string& key) {
-  if (!fs::exists(fastai_src() / "env.sh")) return "";
+// Runs fastai_text.py with `args`; returns the values after the `keys` in its output ("" for a
+// key it did not print).
+std::map<std::string, std::string> run_fastai(const std::string& args, const std::vector<std::string>& keys) {
+  std::map<std::string, std::string> values;
+  if (!fs::exists(fastai_src() / "env.sh")) return values;
   const std::string cmd = "bash -c '. " + fastai_src().string() + "/env.sh && $PY " + FASTAI_BENCH_DIR +
                           "/fastai_text.py " + args + " 2>/tmp/bench_text_fastai.err'";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
-  if (!pipe) return "";
+  if (!pipe) return values;
   char line[4096];
-  std::string value;
   while (fgets(line, sizeof line, pipe.get())) {
-    std::string l(line);
-    if (l.rfind(key + " ", 0) == 0) value = l.substr(key.size() + 1, l.find_last_not_of('\n') - key.size());
+    const std::string l(line);
+    // fastprogress's bars share the line (no newline after them): find a key anywhere.
+    for (const auto& key : keys)
+      if (const auto at = l.find(key + " "); at != std::string::npos)
+        values[key] = l.substr(at + key.size() + 1, l.find_last_not_of('\n') - at - key.size());
   }
-  return value;
+  return values;
 }
 
 // ---- memory: the process's peak resident set, resettable (Linux /proc) ----
@@ -116,7 +121,8 @@ void parity_fine_foods(const fs::path& tmp, int workers, bool with_fastai) {
   SentencePieceTokenizer ours({.cache_dir = tmp / "ff_sp_ours"});
   ours.setup(folder_texts(folder), default_text_rules());
   if (!with_fastai) return;
-  const std::string model = run_fastai("train_sp " + folder.string() + " " + (tmp / "ff_sp_fastai").string(), "MODEL");
+  const std::string model =
+      run_fastai("train_sp " + folder.string() + " " + (tmp / "ff_sp_fastai").string(), {"MODEL"})["MODEL"];
   if (model.empty()) {
     std::printf("PARITY fine_foods: fastai did not run (see /tmp/bench_text_fastai.err)\n");
     return;
@@ -125,12 +131,15 @@ void parity_fine_foods(const fs::path& tmp, int workers, bool with_fastai) {
   const bool same_model = ours.pieces() == theirs.pieces() && ours.scores() == theirs.scores();
   std::printf("PARITY fine_foods SentencePiece model (fastai's defaults, trained on both sides): %zu pieces, %s\n",
               theirs.pieces().size(), same_model ? "pieces and scores equal" : "DIFFERENT");
-  const fs::path out_ours = tmp / "ff_tok_ours", out_fastai = tmp / "ff_tok_fastai";
-  fs::remove_all(out_fastai);
+  const fs::path out_ours = tmp / "ff_tok_ours";
   tokenize_folder(folder, {.output_dir = out_ours, .skip_if_exists = false, .n_workers = workers, .tok = theirs});
-  run_fastai("tokenize " + folder.string() + " " + out_fastai.string() + " " + model + " " + std::to_string(workers),
-             "SECONDS");
-  same_tokens("fine_foods", folder, out_ours, out_fastai);
+  auto r = run_fastai("tokenize " + folder.string() + " " + model + " " + std::to_string(workers), {"SECONDS", "OUT"});
+  if (r["OUT"].empty()) {
+    std::printf("PARITY fine_foods token stream: fastai did not run (see /tmp/bench_text_fastai.err)\n");
+    return;
+  }
+  same_tokens("fine_foods", folder, out_ours, r["OUT"]);
+  fs::remove_all(r["OUT"]);
 }
 
 void speed_books(const fs::path& tmp, int workers, bool with_fastai) {
@@ -161,35 +170,30 @@ void speed_books(const fs::path& tmp, int workers, bool with_fastai) {
   std::printf("RESULT text_tokenize_memory_vs_raw ratio=%.4f\n", mem_ratio);
   bench::report("text_cached_rerun_vs_first", {cached, cached}, {first, first});
   if (with_fastai) {
-    const fs::path out_fastai = tmp / "books_tok_fastai";
-    fs::remove_all(out_fastai);
-    const std::string s = run_fastai(
-        "tokenize " + train.string() + " " + out_fastai.string() + " " + model.string() + " " + std::to_string(workers),
-        "SECONDS");
-    if (s.empty()) {
+    auto r = run_fastai("tokenize " + train.string() + " " + model.string() + " " + std::to_string(workers),
+                        {"SECONDS", "OUT"});
+    const std::string s = r["SECONDS"];
+    if (s.empty() || r["OUT"].empty()) {
       std::printf("fastai did not run (see /tmp/bench_text_fastai.err)\n");
     } else {
       const double theirs = std::stod(s);
       std::printf("fastai tokenize_folder BOOKS train, %d workers: %.2f s (%.0f words/s)\n", workers, theirs,
                   size.words / theirs);
       bench::report("text_tokenize_books_vs_fastai", {first, first}, {theirs, theirs});
-      same_tokens("books train", train, out_ours, out_fastai);
+      same_tokens("books train", train, out_ours, r["OUT"]);
     }
+    if (!r["OUT"].empty()) fs::remove_all(r["OUT"]);  // fastai wrote it beside the data set
   }
-  fs::remove_all(tmp / "books_tok_fastai");
 
   // ---- 3. the LM loader against a slicing loop over the same numericalized corpus ----
   const auto corpus = load_tokenized_folder(out_ours);
   const auto vocab = make_vocab(corpus.counter);
   Numericalize num(vocab);
   std::vector<at::Tensor> docs;
-  std::vector<int64_t> lens;
-  for (const auto& f : get_text_files(train)) {
+  for (const auto& f : get_text_files(train))
     docs.push_back(num(Item(Tokens(read_tokens(out_ours / f.lexically_relative(train))))).payload<at::Tensor>());
-    lens.push_back(docs.back().numel());
-  }
   const int64_t bs = 64, sl = 72;
-  DataLoader lm = lm_dataloader([&](int64_t i) { return docs[static_cast<size_t>(i)]; }, lens, {.bs = bs, .seq_len = sl});
+  DataLoader lm = lm_dataloader(docs, {.bs = bs, .seq_len = sl});
   const at::Tensor stream = at::cat(docs);
   const int64_t bl = (stream.numel() - 1) / bs;
   const int64_t n_batches = (bl + sl - 1) / sl;
@@ -201,8 +205,7 @@ void speed_books(const fs::path& tmp, int workers, bool with_fastai) {
       at::Tensor t = at::empty({bs, len + 1}, at::kLong);
       for (int64_t r = 0; r < bs; ++r)
         std::copy_n(src + r * bl + j * sl, len + 1, t.data_ptr<int64_t>() + r * (len + 1));
-      using at::indexing::Slice;
-      const at::Tensor x = t.index({Slice(), Slice(0, len)}), y = t.index({Slice(), Slice(1, len + 1)});
+      const at::Tensor x = t.slice(1, 0, len), y = t.slice(1, 1, len + 1);
       sink += x.size(1) + y.size(1);
     }
   };

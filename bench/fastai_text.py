@@ -3,8 +3,11 @@
 
   train_sp FOLDER CACHE_DIR       trains fastai's SentencePieceTokenizer (its defaults) on the .txt
                                   files of FOLDER (with fastai's rules), prints MODEL <path>
-  tokenize FOLDER OUT MODEL N     fastai's tokenize_folder(FOLDER, output_dir=OUT, n_workers=N,
-                                  tok=SentencePieceTokenizer(sp_model=MODEL)), prints SECONDS <s>
+  tokenize FOLDER MODEL N         fastai's tokenize_folder(FOLDER, n_workers=N, skip_if_exists=False,
+                                  tok=SentencePieceTokenizer(sp_model=MODEL)), prints SECONDS <s> and
+                                  OUT <dir>: fastai 2.7.18's tokenize_folder drops its output_dir
+                                  argument (it never reaches _tokenize_files), so the tokens always
+                                  go to FOLDER's sibling <name>_tok
 
 Run:  . ../shared/fastai-src/env.sh && $PY bench/fastai_text.py tokenize …"""
 import sys
@@ -24,10 +27,11 @@ def main():
         tok.setup(texts, defaults.text_proc_rules)  # fastai's parallel_tokenize calls it so
         print("MODEL", cache / "spm.model", flush=True)
     elif cmd == "tokenize":
-        folder, out, model, n = Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+        folder, model, n = Path(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         t0 = time.perf_counter()
-        tokenize_folder(folder, output_dir=out, n_workers=n, tok=SentencePieceTokenizer(sp_model=model))
+        out = tokenize_folder(folder, n_workers=n, skip_if_exists=False, tok=SentencePieceTokenizer(sp_model=model))
         print("SECONDS", time.perf_counter() - t0, flush=True)
+        print("OUT", out, flush=True)
     else:
         sys.exit(f"unknown command {cmd}")
 

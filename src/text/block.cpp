@@ -82,19 +82,14 @@ DlType lm_dl_type(int64_t seq_len) {
     std::vector<TfmdDL> loaders;
     for (size_t i = 0; i < ds.n_subsets(); ++i) {
       const Datasets split = ds.subset(i);
-      // Each text is numericalized once here; the loader then reads windows of these tensors.
-      auto docs = std::make_shared<std::vector<at::Tensor>>(split.size());
-      std::vector<int64_t> lens(split.size());
-      for (size_t k = 0; k < split.size(); ++k) {
-        (*docs)[k] = text_of(split, static_cast<int64_t>(k));
-        lens[k] = (*docs)[k].numel();
-      }
+      // Each text is numericalized once here; the loader then copies windows out of them.
+      std::vector<at::Tensor> docs(split.size());
+      for (size_t k = 0; k < split.size(); ++k) docs[k] = text_of(split, static_cast<int64_t>(k));
       const bool train = i == 0;
       const int64_t bs = train ? o.bs : o.val_bs.value_or(o.bs);
       DataLoader base = [&] {
         try {
-          return lm_dataloader([docs](int64_t k) { return (*docs)[static_cast<size_t>(k)]; }, std::move(lens),
-                               {.bs = bs,
+          return lm_dataloader(std::move(docs), {.bs = bs,
                                 .seq_len = seq_len,
                                 .shuffle = train && o.shuffle,
                                 .num_workers = o.num_workers,

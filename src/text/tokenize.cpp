@@ -14,9 +14,10 @@ TokenizedTexts tokenize_texts(const std::vector<std::string>& texts, const Token
   const TokenizeWithRules twr(tok, o.rules, o.post_rules);
   TokenizedTexts out;
   out.tokens.resize(texts.size());
-  // Texts are handed out in blocks so threads rarely touch the counter; each result goes to its
-  // own slot, so the order is the input's whatever the thread count.
-  constexpr size_t kBlock = 64;
+  // Texts are handed out in blocks so threads rarely touch the shared index, small enough that
+  // both threads stay busy to the end (a few long documents must not land on one thread); each
+  // result goes to its own slot, so the order is the input's whatever the thread count.
+  const size_t kBlock = std::clamp<size_t>(texts.size() / (static_cast<size_t>(std::max(1, o.n_workers)) * 16), 1, 64);
   std::atomic<size_t> next{0};
   std::mutex err_m;
   std::exception_ptr err;
@@ -35,7 +36,7 @@ TokenizedTexts tokenize_texts(const std::vector<std::string>& texts, const Token
       }
     }
   };
-  const int n = std::max(1, std::min<int>(o.n_workers, static_cast<int>(texts.size() / kBlock) + 1));
+  const int n = std::max(1, std::min<int>(o.n_workers, static_cast<int>(texts.size())));
   if (n == 1) {
     work();
   } else {

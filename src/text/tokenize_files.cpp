@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-constexpr size_t kBlock = 512;  // files read, tokenized and written at a time
+// Files are read, tokenized and written a block at a time: up to this much text (at least one
+// file), since a token list takes ~8x its text's bytes (a std::string per token).
+constexpr uintmax_t kBlockBytes = 2 << 20;
 
 json read_json(const fs::path& p) {
   std::ifstream f(p);
@@ -93,8 +95,9 @@ fs::path tokenize_folder(const fs::path& path, TokenizeFolderOptions o) {
     }
     TokenCounter counter;
     json lengths = json::object();
-    for (size_t b = 0; b < files.size(); b += kBlock) {
-      const size_t e = std::min(files.size(), b + kBlock);
+    for (size_t b = 0, e = 0; b < files.size(); b = e) {
+      uintmax_t bytes = 0;
+      for (e = b; e < files.size() && (e == b || bytes < kBlockBytes); ++e) bytes += fs::file_size(files[e]);
       std::vector<std::string> texts;
       for (size_t i = b; i < e; ++i) texts.push_back(read_text_file(files[i]));
       TokenizedTexts res;

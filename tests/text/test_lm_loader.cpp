@@ -37,10 +37,11 @@ TEST(LMDataLoader, BatchesAreFastais) {
     const auto docs = tensors_of(c["docs"].get<std::vector<std::vector<int64_t>>>());
     std::vector<int64_t> lens;
     for (const auto& d : docs) lens.push_back(d.numel());
-    for (int workers : {0, 2}) {
-      auto dl =
-          lm_dataloader([&](int64_t i) { return docs[static_cast<size_t>(i)]; }, lens,
-                        {.bs = c["bs"].get<int64_t>(), .seq_len = c["seq_len"].get<int64_t>(), .num_workers = workers});
+    for (int workers : {0, 2, 10, 12}) {  // 10, 12: the in-memory overload, on 0 and 2 workers
+      const LMDataLoaderOptions o{
+          .bs = c["bs"].get<int64_t>(), .seq_len = c["seq_len"].get<int64_t>(), .num_workers = workers % 10};
+      auto dl = workers < 10 ? lm_dataloader([&](int64_t i) { return docs[static_cast<size_t>(i)]; }, lens, o)
+                             : lm_dataloader(docs, o);
       ASSERT_EQ(dl.size(), static_cast<int64_t>(c["batches"].size()))
           << "bs " << c["bs"] << " seq_len " << c["seq_len"];
       size_t b = 0;
@@ -70,6 +71,7 @@ TEST(LMDataLoader, ShuffleReordersDocumentsEachEpoch) {
     return lm_dataloader([&](int64_t i) { return docs[static_cast<size_t>(i)]; }, lens,
                          {.bs = 1, .seq_len = 50, .shuffle = true, .seed = 7});
   };
+  auto make_held = [&] { return lm_dataloader(docs, {.bs = 1, .seq_len = 50, .shuffle = true, .seed = 7}); };
   auto epoch = [](DataLoader& dl) {
     std::vector<int64_t> stream;
     for (const Item& b : dl) {
@@ -89,6 +91,9 @@ TEST(LMDataLoader, ShuffleReordersDocumentsEachEpoch) {
       })) << "documents stay whole";
   auto again = make();
   EXPECT_EQ(epoch(again), e1) << "the seed decides the order";
+  auto held = make_held();
+  EXPECT_EQ(epoch(held), e1) << "the in-memory overload reads the same windows";
+  EXPECT_EQ(epoch(held), e2);
 }
 
 TEST(LMDataLoader, ClearErrors) {

@@ -46,4 +46,9 @@ using LMDocs = std::function<at::Tensor(int64_t)>;
 /// Example: see the file comment.
 DataLoader lm_dataloader(LMDocs doc, std::vector<int64_t> lens, LMDataLoaderOptions options = {});
 
+/// The same over documents held in memory (1-D tensors, converted to contiguous int64 once):
+/// batches copy straight from them, with no call per document read.
+/// Example: `auto dl = fastai::lm_dataloader(docs, {.bs = 64, .seq_len = 72});`
+DataLoader lm_dataloader(std::vector<at::Tensor> docs, LMDataLoaderOptions options = {});
+
 }  // namespace fastai
