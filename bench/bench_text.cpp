@@ -185,6 +185,29 @@ void speed_books(const fs::path& tmp, int workers, bool with_fastai) {
     if (!r["OUT"].empty()) fs::remove_all(r["OUT"]);  // fastai wrote it beside the data set
   }
 
+  // Where the time goes, one thread each side: the rules, then SentencePiece's encoding (the
+  // same library on both sides) over the ruled texts.
+  {
+    const auto texts = folder_texts(train);
+    std::vector<std::string> ruled(texts.size());
+    const auto rules = default_text_rules();
+    const double rules_s = bench::seconds_of([&] {
+      for (size_t i = 0; i < texts.size(); ++i) ruled[i] = apply_rules(texts[i], rules);
+    });
+    size_t pieces = 0;
+    const double encode_s = bench::seconds_of([&] {
+      for (const auto& t : ruled) pieces += sp(t).size();
+    });
+    std::printf("BREAKDOWN fastai.cpp, 1 thread: rules %.2f s, SentencePiece encode %.2f s (%zu pieces)\n", rules_s,
+                encode_s, pieces);
+    if (with_fastai) {
+      auto r = run_fastai("breakdown " + train.string() + " " + model.string(), {"RULES", "ENCODE", "PIECES"});
+      if (!r["ENCODE"].empty())
+        std::printf("BREAKDOWN fastai, 1 process: rules %.2f s, SentencePiece encode %.2f s (%s pieces)\n",
+                    std::stod(r["RULES"]), std::stod(r["ENCODE"]), r["PIECES"].c_str());
+    }
+  }
+
   // ---- 3. the LM loader against a slicing loop over the same numericalized corpus ----
   const auto corpus = load_tokenized_folder(out_ours);
   const auto vocab = make_vocab(corpus.counter);

@@ -8,6 +8,8 @@
                                   OUT <dir>: fastai 2.7.18's tokenize_folder drops its output_dir
                                   argument (it never reaches _tokenize_files), so the tokens always
                                   go to FOLDER's sibling <name>_tok
+  breakdown FOLDER MODEL          in one process: fastai's rules over the texts, then
+                                  EncodeAsPieces over the ruled texts; prints RULES and ENCODE <s>
 
 Run:  . ../shared/fastai-src/env.sh && $PY bench/fastai_text.py tokenize …"""
 import sys
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 from fastai.text.core import SentencePieceTokenizer, defaults, tokenize_folder
+from fastcore.all import maps
 
 
 def main():
@@ -32,6 +35,20 @@ def main():
         out = tokenize_folder(folder, n_workers=n, skip_if_exists=False, tok=SentencePieceTokenizer(sp_model=model))
         print("SECONDS", time.perf_counter() - t0, flush=True)
         print("OUT", out, flush=True)
+    elif cmd == "breakdown":
+        # One process, no pool: fastai's rules, then SentencePiece's EncodeAsPieces on the ruled texts.
+        folder, model = Path(sys.argv[2]), sys.argv[3]
+        texts = [f.read_text(encoding="utf8") for f in sorted(folder.rglob("*.txt"))]
+        t0 = time.perf_counter()
+        ruled = [t for t in maps(*defaults.text_proc_rules, texts)]
+        t1 = time.perf_counter()
+        tok = SentencePieceTokenizer(sp_model=model)
+        t2 = time.perf_counter()
+        n = sum(len(tok.tok.EncodeAsPieces(t)) for t in ruled)
+        t3 = time.perf_counter()
+        print("RULES", t1 - t0, flush=True)
+        print("ENCODE", t3 - t2, flush=True)
+        print("PIECES", n, flush=True)
     else:
         sys.exit(f"unknown command {cmd}")
 

@@ -1,6 +1,11 @@
 #include "fastai/text/tokenize_files.h"
 
+#include <atomic>
+#include <exception>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
 #include <sstream>
 #include <stdexcept>
 
@@ -14,9 +19,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-// Files are read, tokenized and written a block at a time: up to this much text (at least one
-// file), since a token list takes ~8x its text's bytes (a std::string per token).
-constexpr uintmax_t kBlockBytes = 2 << 20;
 
 json read_json(const fs::path& p) {
   std::ifstream f(p);
@@ -93,31 +95,62 @@ fs::path tokenize_folder(const fs::path& path, TokenizeFolderOptions o) {
       for (const auto& f : files) texts.push_back(read_text_file(f));
       o.tok.setup(texts, o.rules.rules);
     }
+    // Each worker takes whole files — read, tokenize, write — so the threads never wait for one
+    // another and only the files in flight are in memory. Counts are merged in file order (a
+    // file's waits until all before it are in), so the counter's first-seen order is the files'
+    // whatever the thread count.
+    const TokenizeWithRules twr(o.tok.fn(), o.rules.rules, o.rules.post_rules);
     TokenCounter counter;
     json lengths = json::object();
-    for (size_t b = 0, e = 0; b < files.size(); b = e) {
-      uintmax_t bytes = 0;
-      for (e = b; e < files.size() && (e == b || bytes < kBlockBytes); ++e) bytes += fs::file_size(files[e]);
-      std::vector<std::string> texts;
-      for (size_t i = b; i < e; ++i) texts.push_back(read_text_file(files[i]));
-      TokenizedTexts res;
+    std::vector<std::optional<TokenCounter>> pending(files.size());
+    std::vector<int64_t> n_tokens(files.size());
+    size_t merged = 0;
+    std::mutex m;
+    std::atomic<size_t> next{0};
+    std::exception_ptr err;
+    size_t err_at = files.size();
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
+        try {
+          const auto toks = twr(read_text_file(files[i]));
+          std::string joined;
+          for (size_t k = 0; k < toks.size(); ++k) (k ? joined += ' ' : joined) += toks[k];
+          const fs::path target = partial / rel[i];
+          fs::create_directories(target.parent_path());
+          write_text(target, joined);
+          TokenCounter c;
+          c.update(toks);
+          std::lock_guard lock(m);
+          pending[i] = std::move(c);
+          n_tokens[i] = static_cast<int64_t>(toks.size());
+          for (; merged < files.size() && pending[merged]; ++merged) {
+            counter.update(*pending[merged]);
+            pending[merged].reset();
+            lengths[rel[merged]] = n_tokens[merged];
+          }
+        } catch (...) {
+          std::lock_guard lock(m);
+          if (i < err_at) err_at = i, err = std::current_exception();
+          next = files.size();  // stop handing out files
+          return;
+        }
+      }
+    };
+    const int n = std::max(1, std::min<int>(o.n_workers, static_cast<int>(files.size())));
+    if (n == 1) {
+      work();
+    } else {
+      std::vector<std::jthread> threads;
+      for (int t = 0; t < n; ++t) threads.emplace_back(work);
+    }
+    if (err) {
       try {
-        res = tokenize_texts(texts, o.tok.fn(),
-                             {.n_workers = o.n_workers, .rules = o.rules.rules, .post_rules = o.rules.post_rules});
-      } catch (const std::invalid_argument& err) {
-        std::throw_with_nested(std::invalid_argument("tokenize_folder: a file among " + files[b].string() + " … " +
-                                                     files[e - 1].string() + ": " + err.what()));
+        std::rethrow_exception(err);
+      } catch (const std::exception& e) {
+        const std::string what = e.what();
+        if (what.find(files[err_at].string()) != std::string::npos) throw;  // it names the file already
+        std::throw_with_nested(std::invalid_argument("tokenize_folder: " + files[err_at].string() + ": " + what));
       }
-      for (size_t i = b; i < e; ++i) {
-        const auto& toks = res.tokens[i - b];
-        std::string joined;
-        for (size_t k = 0; k < toks.size(); ++k) (k ? joined += ' ' : joined) += toks[k];
-        const fs::path target = partial / rel[i];
-        fs::create_directories(target.parent_path());
-        write_text(target, joined);
-        lengths[rel[i]] = toks.size();
-      }
-      counter.update(res.counter);
     }
     json counts = json::array();
     for (const auto& [tok, n] : counter.items()) counts.push_back({tok, n});

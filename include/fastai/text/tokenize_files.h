@@ -1,6 +1,6 @@
 #pragma once
 /// fastai's tokenize_folder, tokenize_df and tokenize_csv (text/core.py). tokenize_folder has fastai's on-disk cache: every text file under a
-/// folder tokenized on `n_workers` threads, block by block (a corpus is never all in memory),
+/// folder tokenized on `n_workers` threads, file by file (a corpus is never all in memory),
 /// each written as its tokens joined by spaces to the same relative path under output_dir
 /// (default: the folder's sibling "<name>_tok"), with the counts of all tokens (counter.json,
 /// in first-seen order, for make_vocab) and each file's length (lengths.json). A second call
