@@ -107,17 +107,31 @@ DlType lm_dl_type(int64_t seq_len) {
   };
 }
 
-TransformBlock TextBlock(TextBlockOptions o) {
-  TransformBlock b;
-  b.type_tfms = [o] {
+TextBlock::TextBlock(TextBlockOptions o) {
+  block.type_tfms = [o] {
+    auto tok = o.tok_tfm ? o.tok_tfm : std::make_shared<Tokenizer>(o.tok, o.tok_options);
     auto num = std::make_shared<Numericalize>(o.vocab, o.min_freq, o.max_vocab);
     if (o.counter) num->setup_from(*o.counter);
-    TfmList t{o.tok_tfm ? o.tok_tfm : std::make_shared<Tokenizer>(o.tok, o.tok_options), num};
+    // fastai's Numericalize counts the Tokenizer's corpus when it has one (from_df, from_folder).
+    num->count_from([w = std::weak_ptr<Tokenizer>(tok)]() -> const TokenCounter* {
+      const auto t = w.lock();
+      return t ? t->counter() : nullptr;
+    });
+    TfmList t{tok, num};
     if (o.backwards) t.push_back(func_transform("reverse_text"));
     return t;
   };
-  b.dl_type = o.is_lm ? lm_dl_type(o.seq_len) : sorted_dl_type({.seq_len = o.seq_len});
-  return b;
+  block.dl_type = o.is_lm ? lm_dl_type(o.seq_len) : sorted_dl_type({.seq_len = o.seq_len});
+}
+
+TextBlock TextBlock::from_df(std::vector<Col> text_cols, TextBlockOptions o, int n_workers) {
+  o.tok_tfm = Tokenizer::from_df(std::move(text_cols), {.n_workers = n_workers, .tok = o.tok, .rules = o.tok_options});
+  return TextBlock(std::move(o));
+}
+
+TextBlock TextBlock::from_folder(const std::filesystem::path& path, TextBlockOptions o, int n_workers) {
+  o.tok_tfm = Tokenizer::from_folder(path, {.n_workers = n_workers, .tok = o.tok, .rules = o.tok_options});
+  return TextBlock(std::move(o));
 }
 
 // ---------------------------------------------------------------- show_batch

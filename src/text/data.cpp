@@ -110,6 +110,8 @@ void Numericalize::set_vocab(std::vector<std::string> vocab, bool skip_fake) {
 
 void Numericalize::setup(const LazyItems& items, bool train_setup) {
   if (vocab_) return;
+  if (count_from_)
+    if (const TokenCounter* c = count_from_()) return setup_from(*c);
   const auto src = train_setup ? items.train() : items;
   TokenCounter count;
   for (size_t i = 0; i < src.size(); ++i) {

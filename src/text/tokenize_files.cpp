@@ -168,19 +168,27 @@ fs::path tokenize_folder(const fs::path& path, TokenizeFolderOptions o) {
   return out;
 }
 
+std::string join_text_fields(const std::vector<std::string>& fields, bool mark_fields) {
+  std::string text;  // fastai's _join_texts
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (mark_fields) text += std::string(i ? " " : "") + FLD + " " + std::to_string(i + 1) + " ";
+    else if (i) text += " ";
+    text += fields[i];
+  }
+  return text;
+}
+
 TokenizedTexts tokenize_df(const Table& df, const std::vector<Col>& text_cols, TokenizeDfOptions o) {
   if (text_cols.empty()) throw std::invalid_argument("tokenize_df: no text column given");
   std::vector<std::string> names;
   for (const auto& c : text_cols) names.push_back(c.name(df));  // throws naming a missing column
   const bool mark = o.mark_fields.value_or(names.size() > 1);
   std::vector<std::string> texts(df.n_rows());
-  for (size_t r = 0; r < df.n_rows(); ++r)
-    for (size_t i = 0; i < names.size(); ++i) {
-      // fastai's _join_texts: "xxfld 1 a xxfld 2 b" with mark_fields, else "a b".
-      if (mark) texts[r] += std::string(i ? " " : "") + FLD + " " + std::to_string(i + 1) + " ";
-      else if (i) texts[r] += " ";
-      texts[r] += df[names[i]].cell(r);
-    }
+  std::vector<std::string> fields(names.size());
+  for (size_t r = 0; r < df.n_rows(); ++r) {
+    for (size_t i = 0; i < names.size(); ++i) fields[i] = df[names[i]].cell(r);
+    texts[r] = join_text_fields(fields, mark);
+  }
   o.tok.setup(texts, o.rules.rules);
   try {
     return tokenize_texts(texts, o.tok.fn(),

@@ -16,6 +16,7 @@
 #include "fastai/core/describe.h"
 #include "fastai/core/semantic.h"
 #include "fastai/data/csv.h"
+#include "fastai/data/transforms.h"
 #include "reference.h"
 #include "test_config.h"
 
@@ -237,4 +238,40 @@ TEST(TextBlock, InADataBlockOnRawStrings) {
     EXPECT_EQ(row.slice(0, 0, 4).eq(1).all().item<bool>(), true) << row;
     EXPECT_EQ(vocab[static_cast<size_t>(row[4].item<int64_t>())], "xxbos") << row;
   }
+}
+
+TEST(TextBlock, FromDfTokenizesTheRowsOnceAndCountsTheCorpus) {
+  // fastai's TextBlock.from_df: rows as items, the text read by the Tokenizer, every row
+  // tokenized at set-up (validation rows too), the vocab from the whole corpus' counts.
+  Table df = read_csv_string(
+      "text,label,is_valid\nA good film.,pos,False\nA bad film.,neg,False\nGood good good.,pos,False\n"
+      "Bad.,neg,False\nA rare word: zyzzyva.,pos,True\nzyzzyva zyzzyva zyzzyva,neg,True\n");
+  DataBlock dblock({.blocks = {TextBlock::from_df({"text"}, {.min_freq = 2}), CategoryBlock()},
+                    .get_y = {ColReader("label")},
+                    .splitter = ColSplitter("is_valid")});
+  auto dls = dblock.dataloaders(rows_of(df), {.bs = 2, .shuffle = false});
+  const auto vocab = text_vocab(dls);
+  EXPECT_NE(std::find(vocab.begin(), vocab.end(), "zyzzyva"), vocab.end())
+      << "a word seen only in validation texts is in the vocab, as fastai's counter makes it";
+  const Item b = dls.valid().one_batch();
+  EXPECT_EQ(tens(b[0]).size(0), 2);
+  auto tok = Tokenizer::from_df({"text"});
+  EXPECT_EQ((*tok)(rows_of(df)[3]).get<Tokens>(), (std::vector<std::string>{"xxbos", "xxmaj", "bad", "."}));
+  auto again = transform_from_description(tok->describe());
+  EXPECT_EQ((*again)(rows_of(df)[3]).get<Tokens>(), (std::vector<std::string>{"xxbos", "xxmaj", "bad", "."}));
+  EXPECT_THROW((void)(*std::make_shared<Tokenizer>())(rows_of(df)[0]), std::exception)
+      << "a row needs a Tokenizer::from_df";
+}
+
+TEST(TextBlock, FromFolder) {
+  TextFolder folder;
+  DataBlock dblock({.blocks = {TextBlock::from_folder(folder.root, {.min_freq = 1}), CategoryBlock()},
+                    .get_items = [&](const Item&) { return path_items(get_text_files(folder.root)); },
+                    .get_y = {parent_label},
+                    .splitter = GrandparentSplitter("train", "valid")});
+  auto dls = dblock.dataloaders(Item(Path(folder.root)), {.bs = 3});
+  EXPECT_EQ(dls.train_ds().size(), 6u);
+  EXPECT_TRUE(fs::exists(fs::path(folder.root.string() + "_tok") / "counter.json")) << "tokenized into the cache";
+  const Item b = dls.train().one_batch();
+  EXPECT_EQ(tens(b[0]).size(0), 3);
 }

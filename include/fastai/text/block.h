@@ -14,6 +14,7 @@
 ///
 /// Thread-safety: as any DataBlock and its loaders (data/block.h, data/load.h).
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,9 +45,22 @@ struct TextBlockOptions {
   std::shared_ptr<const TokenCounter> counter;
 };
 
-/// fastai's TextBlock; see the file comment.
+/// fastai's TextBlock; see the file comment. A TransformBlock (it converts to one), with fastai's
+/// two constructors for a table's rows and for a folder's files.
 /// Example: `DataBlock({.blocks = {TextBlock({.is_lm = true})}, .get_x = {ItemGetter(0)}})`
-TransformBlock TextBlock(TextBlockOptions options = {});
+struct TextBlock {
+  explicit TextBlock(TextBlockOptions options = {});
+  /// fastai's TextBlock.from_df: Tokenizer::from_df(text_cols) — the items are the table's rows
+  /// (rows_of(df)), no get_x; every row is tokenized once on threads when the data is set up.
+  /// Example: `DataBlock({.blocks = {TextBlock::from_df({"text"}), CategoryBlock()}, .get_y = {ColReader("label")}, .splitter = ColSplitter()})`
+  static TextBlock from_df(std::vector<Col> text_cols, TextBlockOptions options = {}, int n_workers = 2);
+  /// fastai's TextBlock.from_folder: Tokenizer::from_folder(path) — the folder is tokenized (or
+  /// its cache found) now; the items are its files (get_text_files).
+  /// Example: `DataBlock({.blocks = {TextBlock::from_folder(path), CategoryBlock()}, .get_items = …, .get_y = {parent_label}})`
+  static TextBlock from_folder(const std::filesystem::path& path, TextBlockOptions options = {}, int n_workers = 2);
+  operator TransformBlock() const { return block; }  // NOLINT: a block is what DataBlock takes
+  TransformBlock block;
+};
 
 /// pad_input_chunk as a before_batch transform (what TextBlock's classifier loaders use);
 /// describable. Its decode leaves the padding in, as fastai's show_batch shows it.

@@ -14,6 +14,7 @@
 /// threads with `update(other)`); Numericalize is a transform: set up once, then safe from many
 /// threads at once (core/transform.h).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -73,6 +74,10 @@ class Numericalize : public Transform {
   /// fastai's from_df / from_folder count every text of the corpus, validation ones included.
   /// A vocab already set is kept. Example: `num->setup_from(tokenized.counter);`
   void setup_from(const TokenCounter& count);
+  /// Where setup takes its counts, when it makes the vocab: fastai's Numericalize uses the
+  /// Tokenizer's counter (the whole corpus') when it has one — TextBlock wires it. nullptr from
+  /// `source`: count the training items as usual. Example: `num->count_from([tok] { return tok->counter(); });`
+  void count_from(std::function<const TokenCounter*()> source) { count_from_ = std::move(source); }
   /// The vocab (throws when not set up yet).
   const std::vector<std::string>& vocab() const;
   /// The id of `token` (0, xxunk's, when it is not in the vocab).
@@ -88,6 +93,7 @@ class Numericalize : public Transform {
   bool fake_in_lookup_ = false;  // a vocab given to the constructor maps xxfake too (fastai)
   int64_t min_freq_, max_vocab_;
   std::optional<std::vector<std::string>> special_toks_;
+  std::function<const TokenCounter*()> count_from_;
 };
 
 /// fastai's reverse_text: a numericalized text backwards (its type kept), for backwards language

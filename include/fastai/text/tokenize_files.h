@@ -68,6 +68,10 @@ struct TokenizeDfOptions {
   std::optional<bool> mark_fields;  ///< "xxfld i" before each column's text; default: several columns
 };
 
+/// One row's text from its text columns, as fastai's tokenize_df joins them: with `mark_fields`
+/// "xxfld 1 <a> xxfld 2 <b>", else "<a> <b>". Example: `join_text_fields({"a", "b"}, true)`
+std::string join_text_fields(const std::vector<std::string>& fields, bool mark_fields);
+
 /// fastai's tokenize_df: each row's text column(s) — several joined as fastai joins them,
 /// "xxfld 1 <a> xxfld 2 <b>" — through the rules and the tokenizer on threads, with the counts.
 /// A missing column throws naming it. Example: `auto res = tokenize_df(df, {"text"});`

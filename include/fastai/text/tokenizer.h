@@ -14,10 +14,12 @@
 ///
 /// Thread-safety: once set up, a Tokenizer is safe to call from many threads at once.
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fastai/core/transform.h"
+#include "fastai/data/df.h"
 #include "fastai/text/core.h"
 #include "fastai/text/text_tokenizer.h"
 #include "fastai/text/tokenize_files.h"
@@ -46,16 +48,33 @@ class Tokenizer : public Transform {
   /// not in it, or another path, is tokenized as usual). `counter()` and `lengths()` are the cache's.
   /// Example: `auto tok = Tokenizer::from_folder(path); DataBlock({.blocks = {TextBlock({.tok_tfm = tok})}, …})`
   static std::shared_ptr<Tokenizer> from_folder(const std::filesystem::path& path, TokenizeFolderOptions options = {});
-  /// The token counts of the corpus it was made from (from_folder), else nullptr.
-  const TokenCounter* counter() const noexcept { return folder_ ? &folder_->counter : nullptr; }
+  /// fastai's Tokenizer.from_df: a Tokenizer for table rows (Row items, rows_of(df)) that reads
+  /// `text_cols` (several joined with xxfld markers, as tokenize_df does). Its setup tokenizes
+  /// every row it is set up on (validation rows too, as fastai's does), on `n_workers` threads,
+  /// and keeps the tokens and their counts; a row of another table is tokenized when it comes.
+  /// Example: `DataBlock({.blocks = {TextBlock::from_df({"text"}), CategoryBlock()}, .get_y = {ColReader("label")}})`
+  static std::shared_ptr<Tokenizer> from_df(std::vector<Col> text_cols, TokenizeDfOptions options = {});
+  /// The token counts of the corpus it was set up on (from_folder, from_df), else nullptr.
+  const TokenCounter* counter() const noexcept {
+    return folder_ ? &folder_->counter : rows_ ? &rows_->counter : nullptr;
+  }
   /// Each file's token count, keyed by its path relative to the folder (from_folder), else nullptr.
   const std::map<std::string, int64_t>* lengths() const noexcept { return folder_ ? &folder_->lengths : nullptr; }
 
  private:
   TextTokenizer tok_;
   TokenizerOptions o_;
+  std::string row_text(const TableRow& r) const;
   std::filesystem::path path_;                     // from_folder's folder
   std::shared_ptr<const TokenizedFolder> folder_;  // and its cache
+  std::vector<Col> text_cols_;                     // from_df's columns (empty: not a df tokenizer)
+  TokenizeDfOptions df_;
+  struct Rows {                                    // from_df's rows, tokenized in setup
+    const Table* table = nullptr;                  // whose rows (by identity)
+    std::vector<std::optional<std::vector<std::string>>> tokens;  // by row index
+    TokenCounter counter;
+  };
+  std::shared_ptr<const Rows> rows_;
 };
 
 }  // namespace fastai
