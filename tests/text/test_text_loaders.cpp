@@ -147,9 +147,11 @@ TEST(TextDataLoaders, FromFolderWithTheWordTokenizer) {
   EXPECT_NE(shown.find("xxbos xxmaj the worst plot xxmaj i 've seen ."), std::string::npos) << shown;
   EXPECT_NE(shown.find("| neg |"), std::string::npos) << shown;
   // New texts go through the same Tokenizer: a test set of raw strings.
-  auto test = dls.test_dl({Tuple({Str("What a great film!")})});
+  auto test = dls.test_dl({Tuple({Str("What a great film!")}), Tuple({Str("Bad.")})});
   const Item tb = test.one_batch();
-  EXPECT_EQ(tens(tb[0]).size(0), 1);
+  EXPECT_EQ(tens(tb[0]).size(0), 2) << "texts of different lengths are padded into one batch";
+  // Shorter than one chunk of seq_len: fastai's pad_chunk puts the padding (xxpad, 1) behind it.
+  EXPECT_EQ(tens(tb[0])[1][-1].item<int64_t>(), 1) << tens(tb[0]);
 }
 
 TEST(TextDataLoaders, BadInputIsNamed) {
