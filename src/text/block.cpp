@@ -70,6 +70,20 @@ DlType sorted_dl_type(PadChunkOptions pad) {
       for (size_t k = 0; k < split.size(); ++k) lengths[k] = text_of(split, static_cast<int64_t>(k)).numel();
       make_sorted(dls[i], std::move(lengths));
     }
+    // A test set is sorted by its own lengths (the loaders' orders hold their own sets' lengths;
+    // fastai's SortedDL.new recomputes them for a new dataset too).
+    dls.test_dl_factory = [ref = dls.valid()](const std::vector<Item>& items, bool with_labels, int64_t bs) {
+      const Datasets test = ref.datasets()->test_set(items, with_labels);
+      DataLoaderOptions o = ref.options();
+      o.bs = bs;
+      o.shuffle = o.drop_last = false;
+      o.n.reset();
+      TfmdDL dl = ref.new_tfmd(o, test);
+      std::vector<int64_t> lengths(test.size());
+      for (size_t k = 0; k < test.size(); ++k) lengths[k] = text_of(test, static_cast<int64_t>(k)).numel();
+      make_sorted(dl, std::move(lengths));
+      return dl;
+    };
     return dls;
   };
 }
@@ -79,31 +93,41 @@ DlType lm_dl_type(int64_t seq_len) {
     if (ds.n_subsets() < 2)
       throw std::invalid_argument("TextBlock (language model): the data needs train and valid splits (got " +
                                   std::to_string(ds.n_subsets()) + ")");
-    std::vector<TfmdDL> loaders;
-    for (size_t i = 0; i < ds.n_subsets(); ++i) {
-      const Datasets split = ds.subset(i);
-      // Each text is numericalized once here; the loader then copies windows out of them.
+    // One split's language-model loader: its texts numericalized once, windows copied out of them.
+    auto make = [seq_len, o](const Datasets& split, bool train, int64_t bs, std::optional<uint64_t> seed,
+                             const std::string& what) {
       std::vector<at::Tensor> docs(split.size());
       for (size_t k = 0; k < split.size(); ++k) docs[k] = text_of(split, static_cast<int64_t>(k));
-      const bool train = i == 0;
-      const int64_t bs = train ? o.bs : o.val_bs.value_or(o.bs);
       DataLoader base = [&] {
         try {
           return lm_dataloader(std::move(docs), {.bs = bs,
-                                .seq_len = seq_len,
-                                .shuffle = train && o.shuffle,
-                                .num_workers = o.num_workers,
-                                .seed = o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
-                                .device = o.device});
+                                                 .seq_len = seq_len,
+                                                 .shuffle = train && o.shuffle,
+                                                 .num_workers = o.num_workers,
+                                                 .seed = seed,
+                                                 .device = o.device});
         } catch (const std::invalid_argument& e) {
-          throw std::invalid_argument(std::string(train ? "the training" : "the validation") + " texts: " + e.what());
+          throw std::invalid_argument(what + " texts: " + e.what());
         }
       }();
-      loaders.emplace_back(std::move(base),
-                           TfmdDLOptions{.bs = bs, .device = o.device, .after_batch = o.after_batch, .do_setup = train},
-                           1, split);
+      return TfmdDL(std::move(base),
+                    TfmdDLOptions{.bs = bs, .device = o.device, .after_batch = o.after_batch, .do_setup = train}, 1,
+                    split);
+    };
+    std::vector<TfmdDL> loaders;
+    for (size_t i = 0; i < ds.n_subsets(); ++i) {
+      const Datasets split = ds.subset(i);
+      const bool train = i == 0;
+      loaders.push_back(make(split, train, train ? o.bs : o.val_bs.value_or(o.bs),
+                             o.seed ? std::optional<uint64_t>(*o.seed + i) : std::nullopt,
+                             train ? "the training" : "the validation"));
     }
-    return DataLoaders(std::move(loaders), o.device);
+    DataLoaders dls(std::move(loaders), o.device);
+    // A test set gets a language-model loader of its own texts (fastai's LMDataLoader.new).
+    dls.test_dl_factory = [make, ref = dls.valid()](const std::vector<Item>& items, bool with_labels, int64_t bs) {
+      return make(ref.datasets()->test_set(items, with_labels), false, bs, std::nullopt, "the test");
+    };
+    return dls;
   };
 }
 

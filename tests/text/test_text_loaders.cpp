@@ -122,6 +122,9 @@ TEST(TextDataLoaders, LanguageModelIsFastais) {
   EXPECT_EQ(dls.valid().size(), ref["n_valid_batches"].get<int64_t>());
   expect_batches(dls.train(), ref["train"], "train");
   expect_batches(dls.valid(), ref["valid"], "valid");
+  // A test set gets windows of its own texts.
+  auto test = dls.test_dl({Tuple({Str(std::string(200, 'a') + " b c d e f g h i j k")})}, false, 2);
+  EXPECT_GE(test.size(), 1);
   // show_batch decodes both windows as text.
   std::ostringstream out;
   const auto shown = dls.show_batch({}, {.max_n = 2, .out = &out});
@@ -150,7 +153,9 @@ TEST(TextDataLoaders, FromFolderWithTheWordTokenizer) {
   auto test = dls.test_dl({Tuple({Str("What a great film!")}), Tuple({Str("Bad.")})});
   const Item tb = test.one_batch();
   EXPECT_EQ(tens(tb[0]).size(0), 2) << "texts of different lengths are padded into one batch";
-  // Shorter than one chunk of seq_len: fastai's pad_chunk puts the padding (xxpad, 1) behind it.
+  // Sorted longest first by the test set's own lengths; shorter than one chunk of seq_len, the
+  // short text gets its padding (xxpad, 1) behind it, as fastai's pad_chunk does.
+  EXPECT_NE(tens(tb[0])[0][-1].item<int64_t>(), 1) << "the longer text first: " << tens(tb[0]);
   EXPECT_EQ(tens(tb[0])[1][-1].item<int64_t>(), 1) << tens(tb[0]);
 }
 
