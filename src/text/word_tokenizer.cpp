@@ -10,6 +10,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -201,10 +202,17 @@ struct Tok {
 }  // namespace
 
 struct WordTokenizer::Impl {
+  // Which rule set this is, for the per-thread chunk cache (a new id whenever the rules change).
+  uint64_t id = next_id();
+  static uint64_t next_id() {
+    static std::atomic<uint64_t> n{1};
+    return n.fetch_add(1);
+  }
   std::unordered_map<U32, std::vector<U32>> specials;
   // Special cases that the affix rules would cut up (":)", "e.g."): spaCy 3 finds their pieces
   // among the tokens afterwards and merges them back. Keyed by the first piece.
-  std::multimap<U32, std::pair<std::vector<U32>, U32>> affixed;
+  // Keyed by the first piece (a hash map: every token of a text is looked up).
+  std::unordered_multimap<U32, std::pair<std::vector<U32>, U32>> affixed;
 
   const std::vector<U32>* special(U32View s) const {
     auto it = specials.find(U32(s));
@@ -214,7 +222,7 @@ struct WordTokenizer::Impl {
   void add(const U32& chunk, std::vector<U32> pieces) {
     specials[chunk] = std::move(pieces);
     for (auto it = affixed.begin(); it != affixed.end();)
-      it = it->second.second == chunk ? affixed.erase(it) : std::next(it);
+      it = it->second.second == chunk ? affixed.erase(it) : std::next(it);  // (done once per added case)
     if (find_prefix(chunk) || find_suffix(chunk) || has_infix(chunk) || chunk.find(U' ') != U32::npos) {
       std::vector<U32> seq;
       for (auto& t : split(chunk, false)) seq.push_back(std::move(t.text));
@@ -346,6 +354,28 @@ struct WordTokenizer::Impl {
     toks = std::move(out);
   }
 
+  // spaCy keeps a cache of chunks already tokenized: most chunks of a corpus are words seen before.
+  // Here it is per thread (no locking) and per rule set, holding each token's offset in the chunk.
+  void cached_chunk(U32View chunk, size_t offset, bool with_special, std::vector<Tok>& out) const {
+    if (!with_special) return tokenize_chunk(chunk, offset, with_special, out);
+    struct Cache {
+      uint64_t id = 0;
+      std::unordered_map<U32, std::vector<Tok>> map;
+    };
+    thread_local Cache cache;
+    if (cache.id != id) cache.id = id, cache.map.clear();
+    const U32 key(chunk);
+    if (auto it = cache.map.find(key); it != cache.map.end()) {
+      for (const auto& t : it->second) out.push_back({t.text, t.start + offset});
+      return;
+    }
+    const size_t first = out.size();
+    tokenize_chunk(chunk, offset, with_special, out);
+    if (cache.map.size() >= 100000) cache.map.clear();  // bounded: a long tail of rare chunks
+    std::vector<Tok>& entry = cache.map[key];
+    for (size_t k = first; k < out.size(); ++k) entry.push_back({out[k].text, out[k].start - offset});
+  }
+
   // spaCy's Tokenizer.__call__: chunks are runs of non-space or of space characters; a chunk of
   // spaces loses one leading ' ' (the space after the previous token), so "a b" has no space
   // token but "a  b" has " " and "a\nb" has "\n".
@@ -357,11 +387,11 @@ struct WordTokenizer::Impl {
     for (size_t i = 0; i < text.size(); ++i) {
       const char32_t c = text[i];
       if (is_space(c) == in_ws) continue;
-      if (start < i) tokenize_chunk(U32View(text).substr(start, i - start), start, with_special, toks);
+      if (start < i) cached_chunk(U32View(text).substr(start, i - start), start, with_special, toks);
       start = c == U' ' ? i + 1 : i;
       in_ws = !in_ws;
     }
-    if (start < text.size()) tokenize_chunk(U32View(text).substr(start), start, with_special, toks);
+    if (start < text.size()) cached_chunk(U32View(text).substr(start), start, with_special, toks);
     return toks;
   }
 
@@ -411,6 +441,7 @@ void WordTokenizer::add_special_case(const std::string& chunk, const std::vector
   std::vector<U32> u;
   for (const auto& p : pieces) u.push_back(utf8_to_u32(p, "special case"));
   auto copy = std::make_shared<Impl>(*impl_);  // copies made before keep their rules
+  copy->id = Impl::next_id();
   copy->add(utf8_to_u32(chunk, "special case"), std::move(u));
   impl_ = std::move(copy);
   added_.emplace_back(chunk, pieces);
