@@ -264,11 +264,12 @@ std::string replace_wrep(const std::string& t) {
 
 std::string fix_html(const std::string& x) {
   return apply(x, "fix_html: the text", [](std::u32string s) {
-    static const std::pair<const char*, std::u32string> kReplacements[] = {
-        {"#39;", U"'"},  {"amp;", U"&"},  {"#146;", U"'"},    {"nbsp;", U" "}, {"#36;", U"$"},
-        {"\\n", U"\n"},  {"quot;", U"'"}, {"<br />", U"\n"},  {"\\\"", U"\""}, {"<unk>", u32(UNK)},
-        {" @.@ ", U"."}, {" @-@ ", U"-"}, {"...", U" \u2026"}};
-    for (const auto& [from, to] : kReplacements) replace_all(s, u32(from), to);
+    // UTF-32 once, not per text.
+    static const std::pair<std::u32string, std::u32string> kReplacements[] = {
+        {U"#39;", U"'"},  {U"amp;", U"&"},  {U"#146;", U"'"},    {U"nbsp;", U" "}, {U"#36;", U"$"},
+        {U"\\n", U"\n"},  {U"quot;", U"'"}, {U"<br />", U"\n"},  {U"\\\"", U"\""}, {U"<unk>", u32(UNK)},
+        {U" @.@ ", U"."}, {U" @-@ ", U"-"}, {U"...", U" \u2026"}};
+    for (const auto& [from, to] : kReplacements) replace_all(s, from, to);
     return html_unescape(s);
   });
 }

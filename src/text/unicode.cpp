@@ -65,16 +65,13 @@ std::string u32_to_utf8(std::u32string_view s) {
   return out;
 }
 
-bool is_space(char32_t c) {
-  if (c == ' ' || (c >= '\t' && c <= '\r')) return true;
-  if (c < 0x80) return c >= 0x1c && c <= 0x1f;
+bool is_space_beyond_ascii(char32_t c) {
   const auto dir = u_charDirection(static_cast<UChar32>(c));
   return dir == U_WHITE_SPACE_NEUTRAL || dir == U_BLOCK_SEPARATOR || dir == U_SEGMENT_SEPARATOR ||
          u_charType(static_cast<UChar32>(c)) == U_SPACE_SEPARATOR;
 }
 
-bool is_word(char32_t c) {
-  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+bool is_word_beyond_ascii(char32_t c) {
   const auto cp = static_cast<UChar32>(c);
   return u_isalpha(cp) || u_getIntPropertyValue(cp, UCHAR_NUMERIC_TYPE) != U_NT_NONE;
 }

@@ -15,8 +15,18 @@ namespace fastai::text_detail {
 std::u32string utf8_to_u32(std::string_view s, const char* what = "text");
 std::string u32_to_utf8(std::u32string_view s);
 
-bool is_space(char32_t c);                    // Python's \s / str.isspace
-bool is_word(char32_t c);                     // Python's \w
+bool is_space_beyond_ascii(char32_t c);       // is_space for c >= 0x80 (ICU)
+bool is_word_beyond_ascii(char32_t c);        // is_word for c >= 0x80 (ICU)
+// Python's \s / str.isspace. Inline for ASCII: the rules test every character of a corpus.
+inline bool is_space(char32_t c) {
+  if (c < 0x80) return c == ' ' || (c >= '\t' && c <= '\r') || (c >= 0x1c && c <= 0x1f);
+  return is_space_beyond_ascii(c);
+}
+// Python's \w.
+inline bool is_word(char32_t c) {
+  if (c < 0x80) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  return is_word_beyond_ascii(c);
+}
 std::u32string lower(std::u32string_view s);  // str.lower
 std::u32string strip(std::u32string_view s);  // str.strip()
 
