@@ -212,8 +212,14 @@ void speed_books(const fs::path& tmp, int workers, bool with_fastai) {  // with_
     const double encode_s = bench::seconds_of([&] {
       for (const auto& t : ruled) pieces += sp(t).size();
     });
-    std::printf("BREAKDOWN fastai.cpp, 1 thread: rules %.2f s, SentencePiece encode %.2f s (%zu pieces)\n", rules_s,
-                encode_s, pieces);
+    size_t words = 0;
+    const WordTokenizer word_tok;
+    const double words_s = bench::seconds_of([&] {
+      for (const auto& t : ruled) words += word_tok(t).size();
+    });
+    std::printf("BREAKDOWN fastai.cpp, 1 thread: rules %.2f s, SentencePiece encode %.2f s (%zu pieces); "
+                "WordTokenizer instead of SentencePiece %.2f s (%zu tokens)\n",
+                rules_s, encode_s, pieces, words_s, words);
     if (with_fastai) {
       auto r = run_fastai("breakdown " + train.string() + " " + model.string(), {"RULES", "ENCODE", "PIECES"});
       if (!r["ENCODE"].empty())
