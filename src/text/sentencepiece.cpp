@@ -3,12 +3,14 @@
 #include <dlfcn.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <type_traits>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "fastai/core/atomic_file.h"
@@ -178,6 +180,87 @@ SentencePieceTokenizer SentencePieceTokenizer::from_model_bytes(std::string byte
   return t;
 }
 
+namespace {
+// Just enough protobuf to read a few fields of a serialized ModelProto (sentencepiece_model.proto,
+// whose generated header Debian does not ship): varints and length-delimited fields.
+struct ProtoReader {
+  const unsigned char* p;
+  const unsigned char* end;
+  bool varint(uint64_t& v) {
+    v = 0;
+    for (int shift = 0; p < end && shift < 64; shift += 7) {
+      const unsigned char c = *p++;
+      v |= static_cast<uint64_t>(c & 0x7f) << shift;
+      if (c < 0x80) return true;
+    }
+    return false;
+  }
+  // Calls on(field, varint value, nullptr, 0) or on(field, 0, bytes, n) for each field.
+  template <class F>
+  bool each(F&& on) {
+    while (p < end) {
+      uint64_t key = 0, v = 0;
+      if (!varint(key)) return false;
+      const auto field = static_cast<uint32_t>(key >> 3);
+      switch (key & 7) {
+        case 0:
+          if (!varint(v)) return false;
+          on(field, v, nullptr, 0);
+          break;
+        case 1: if (end - p < 8) return false; p += 8; break;
+        case 5: if (end - p < 4) return false; p += 4; break;
+        case 2:
+          if (!varint(v) || v > static_cast<uint64_t>(end - p)) return false;
+          on(field, 0, p, static_cast<size_t>(v));
+          p += v;
+          break;
+        default: return false;
+      }
+    }
+    return true;
+  }
+};
+
+// Whether a model's encoding of a text is (up to float ties, see SentencePieceOptions::cache_words)
+// the concatenation of its encodings of the text's space-separated words: a unigram or BPE model
+// whose pieces never cross whitespace (split_by_whitespace, no whitespace-only pieces, the space
+// a prefix), with a dummy prefix and extra whitespace removed — what sentencepiece's defaults and
+// fastai's training give. Then each word can be encoded once and remembered.
+bool encodes_words_alone(const std::string& model) {
+  // Defaults of sentencepiece_model.proto, for fields a model leaves out.
+  uint64_t model_type = 1, split_by_whitespace = 1, ws_as_suffix = 0, ws_only_pieces = 0;
+  uint64_t dummy_prefix = 1, remove_extra_ws = 1, escape_ws = 1;
+  ProtoReader top{reinterpret_cast<const unsigned char*>(model.data()),
+                  reinterpret_cast<const unsigned char*>(model.data()) + model.size()};
+  bool ok = top.each([&](uint32_t f, uint64_t, const unsigned char* b, size_t n) {
+    if (!b) return;
+    ProtoReader sub{b, b + n};
+    if (f == 2)  // TrainerSpec
+      ok = sub.each([&](uint32_t g, uint64_t v, const unsigned char* bb, size_t) {
+        if (bb) return;
+        if (g == 3) model_type = v;
+        if (g == 22) split_by_whitespace = v;
+        if (g == 24) ws_as_suffix = v;
+        if (g == 26) ws_only_pieces = v;
+      });
+    if (f == 3)  // NormalizerSpec
+      sub.each([&](uint32_t g, uint64_t v, const unsigned char* bb, size_t) {
+        if (bb) return;
+        if (g == 3) dummy_prefix = v;
+        if (g == 4) remove_extra_ws = v;
+        if (g == 5) escape_ws = v;
+      });
+  });
+  return ok && (model_type == 1 || model_type == 2) && split_by_whitespace && !ws_as_suffix && !ws_only_pieces &&
+         dummy_prefix && remove_extra_ws && escape_ws;
+}
+
+uint64_t next_cache_id() {
+  static std::atomic<uint64_t> n{1};
+  return n.fetch_add(1);
+}
+}  // namespace
+
 void SentencePieceTokenizer::set_model(std::string bytes, const std::string& where) {
   const auto& spm = detail::Spm::get();
   char* err = nullptr;
@@ -186,6 +269,8 @@ void SentencePieceTokenizer::set_model(std::string bytes, const std::string& whe
     throw std::runtime_error("SentencePieceTokenizer: " + where +
                              " is not a SentencePiece model: " + detail::take_err(err));
   model_ = std::shared_ptr<void>(h, spm.free);
+  per_word_ = o_.cache_words && encodes_words_alone(bytes);
+  cache_id_ = next_cache_id();
   bytes_ = std::make_shared<const std::string>(std::move(bytes));
 }
 
@@ -233,20 +318,52 @@ std::filesystem::path SentencePieceTokenizer::setup(const std::vector<std::strin
   return model_path;
 }
 
-std::vector<std::string> SentencePieceTokenizer::operator()(const std::string& text) const {
-  if (!model_) throw std::logic_error("SentencePieceTokenizer: no model yet: call setup(texts) or load a model");
+namespace {
+void encode_into(void* model, std::string_view text, std::vector<std::string>& pieces) {
   const auto& spm = detail::Spm::get();
   char* err = nullptr;
   size_t len = 0;
-  char* buf = spm.encode(model_.get(), text.data(), text.size(), &len, &err);
+  char* buf = spm.encode(model, text.data(), text.size(), &len, &err);
   if (!buf) throw std::runtime_error("SentencePieceTokenizer: encoding failed: " + detail::take_err(err));
-  std::vector<std::string> pieces;
   for (size_t at = 0; at < len;) {  // NUL after each piece
     const size_t n = std::strlen(buf + at);
     pieces.emplace_back(buf + at, n);
     at += n + 1;
   }
   spm.free_buffer(buf);
+}
+}  // namespace
+
+std::vector<std::string> SentencePieceTokenizer::operator()(const std::string& text) const {
+  if (!model_) throw std::logic_error("SentencePieceTokenizer: no model yet: call setup(texts) or load a model");
+  std::vector<std::string> pieces;
+  if (!per_word_) {
+    encode_into(model_.get(), text, pieces);
+    return pieces;
+  }
+  // Word by word, each encoded once per thread (most words of a corpus were seen before).
+  struct Cache {
+    uint64_t id = 0;
+    std::unordered_map<std::string, std::vector<std::string>> words;
+  };
+  thread_local Cache cache;
+  if (cache.id != cache_id_) cache.id = cache_id_, cache.words.clear();
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) {
+      const std::string_view word(text.data() + start, end - start);
+      auto it = cache.words.find(std::string(word));
+      if (it == cache.words.end()) {
+        if (cache.words.size() >= 200000) cache.words.clear();  // bounded: a long tail of rare words
+        std::vector<std::string> w;
+        encode_into(model_.get(), word, w);
+        it = cache.words.emplace(std::string(word), std::move(w)).first;
+      }
+      pieces.insert(pieces.end(), it->second.begin(), it->second.end());
+    }
+    start = end + 1;
+  }
   return pieces;
 }
 
@@ -284,6 +401,7 @@ json SentencePieceTokenizer::describe() const {
           {"model_type", o_.model_type},
           {"char_coverage", *o_.char_coverage},
           {"cache_dir", o_.cache_dir.string()},
+          {"cache_words", o_.cache_words},
           {"model", bytes_ ? json(base64_encode(*bytes_)) : json(nullptr)}};
 }
 
@@ -298,7 +416,8 @@ SentencePieceTokenizer SentencePieceTokenizer::from_description(const json& j) {
       .max_vocab_sz = j.at("max_vocab_sz").get<int64_t>(),
       .model_type = j.at("model_type").get<std::string>(),
       .char_coverage = j.at("char_coverage").get<double>(),
-      .cache_dir = j.at("cache_dir").get<std::string>()};
+      .cache_dir = j.at("cache_dir").get<std::string>(),
+      .cache_words = j.value("cache_words", false)};
   if (j.at("model").is_null()) return SentencePieceTokenizer(std::move(o));
   return from_model_bytes(base64_decode(j.at("model").get<std::string>()), std::move(o));
 }

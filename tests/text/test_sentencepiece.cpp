@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fastai/text/text_tokenizer.h"
 #include "reference.h"
 #include "test_config.h"
 #include "test_util.h"
@@ -107,4 +108,25 @@ TEST(SentencePiece, ClearErrors) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("text 1"), std::string::npos) << e.what();
   }
+}
+
+TEST(SentencePiece, CacheWordsEncodesWordByWord) {
+  // The opt-in word cache: on fastai's 600-review corpus it gives fastai's whole-text token
+  // stream (its differences are float ties in long repeats, which these texts do not have), it
+  // survives describe(), and it is off by default.
+  const auto ref = fastai::testing::load_reference("sentencepiece.json");
+  const auto texts = ref["texts"].get<std::vector<std::string>>();
+  const auto model = std::filesystem::path(FASTAI_TEST_DATA_DIR) / "reference" / "spm_unigram.model";
+  const auto plain = SentencePieceTokenizer::load(model);
+  const auto cached = SentencePieceTokenizer::load(model, {.cache_words = true});
+  EXPECT_FALSE(plain.options().cache_words);
+  const auto rules = default_text_rules();
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string t = apply_rules(texts[i], rules);
+    ASSERT_EQ(cached(t), plain(t)) << "text " << i;
+    ASSERT_EQ(cached(t), cached(t)) << "a second time, from the cache";
+  }
+  EXPECT_TRUE(SentencePieceTokenizer::from_description(cached.describe()).options().cache_words);
+  EXPECT_EQ(cached("  two   spaces  "), plain("  two   spaces  "));
+  EXPECT_EQ(cached(""), plain(""));
 }
