@@ -58,7 +58,10 @@ struct TextBlock {
   /// its cache found) now; the items are its files (get_text_files).
   /// Example: `DataBlock({.blocks = {TextBlock::from_folder(path), CategoryBlock()}, .get_items = …, .get_y = {parent_label}})`
   static TextBlock from_folder(const std::filesystem::path& path, TextBlockOptions options = {}, int n_workers = 2);
+  /// The block itself, so `.blocks = {TextBlock(…), CategoryBlock()}` reads as fastai's.
+  /// Example: `TransformBlock b = TextBlock({.is_lm = true});`
   operator TransformBlock() const { return block; }  // NOLINT: a block is what DataBlock takes
+  /// Its type transforms (Tokenizer, Numericalize[, reverse_text]) and loaders' kind.
   TransformBlock block;
 };
 

@@ -38,7 +38,9 @@ class Tokenizer : public Transform {
   /// Rules, tokenizer and post-rules on one text (fastai's _tokenize1).
   /// Example: `tok.tokenize("Hi there")  // {"xxbos", "xxmaj", "hi", "there"}`
   std::vector<std::string> tokenize(const std::string& text) const;
+  /// The tokenizer it holds. Example: `tok.tok().describe()["type"]  // "WordTokenizer"`
   const TextTokenizer& tok() const noexcept { return tok_; }
+  /// Its rules, post-rules and separator. Example: `tok.options().sep == " "`
   const TokenizerOptions& options() const noexcept { return o_; }
   std::string type_name() const override { return "Tokenizer"; }
   nlohmann::json describe() const override;

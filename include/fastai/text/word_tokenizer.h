@@ -44,6 +44,7 @@ class WordTokenizer {
   /// spaCy's tokenizer.add_special_case: `chunk` always becomes `pieces` (which must concatenate
   /// to `chunk`; otherwise std::invalid_argument). Example: `tok.add_special_case("lol", {"lol"});`
   void add_special_case(const std::string& chunk, const std::vector<std::string>& pieces);
+  /// Its language and special tokens. Example: `tok.options().lang == "en"`
   const WordTokenizerOptions& options() const noexcept { return options_; }
   /// {"type": "WordTokenizer", "lang", "special_toks", "special_cases": the added ones}.
   nlohmann::json describe() const;

@@ -73,9 +73,12 @@ class AWD_LSTMImpl : public torch::nn::Module {
   at::Tensor forward(const at::Tensor& ids);
   /// Zeroes the hidden state (a new text).
   void reset();
+  /// Its sizes and dropouts. Example: `m->options().emb_sz`
   const AWDLSTMOptions& options() const noexcept { return o_; }
 
+  /// The token embedding ("encoder"; a language model's decoder ties its weight to it).
   torch::nn::Embedding encoder{nullptr};
+  /// The WeightDropLSTM layers ("rnns.<l>"). Example: `m->rnns->size() == 3`
   torch::nn::ModuleList rnns{nullptr};
 
  private:
