@@ -1,0 +1,62 @@
+#include "fastai/text/models/core.h"
+
+#include <ATen/ATen.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace fastai {
+
+LinearDecoderImpl::LinearDecoderImpl(int64_t n_out, int64_t n_hid, double output_p, torch::nn::Embedding tie_encoder,
+                                     bool bias)
+    : output_p_(output_p) {
+  // A module of its own named "decoder" holding weight and bias, as fastai's nn.Linear: a tied
+  // weight is the embedding's tensor registered here too (libtorch's Linear cannot swap its own).
+  auto decoder = std::make_shared<torch::nn::Module>();
+  if (tie_encoder) {
+    const auto& w = tie_encoder->weight;
+    if (w.size(0) != n_out || w.size(1) != n_hid)
+      throw std::invalid_argument("LinearDecoder: tied to an embedding of " + std::to_string(w.size(0)) + "x" +
+                                  std::to_string(w.size(1)) + ", but the decoder is " + std::to_string(n_out) + "x" +
+                                  std::to_string(n_hid));
+    weight = decoder->register_parameter("weight", w);
+  } else {
+    weight = decoder->register_parameter("weight", at::empty({n_out, n_hid}).uniform_(-0.1, 0.1));
+  }
+  if (bias) this->bias = decoder->register_parameter("bias", at::zeros({n_out}));
+  register_module("decoder", decoder);
+}
+
+at::Tensor LinearDecoderImpl::forward(const at::Tensor& input) {
+  raw_out_ = input;
+  dropped_out_ = rnn_dropout(input, output_p_, is_training());
+  return at::linear(dropped_out_, weight, bias);
+}
+
+SequentialRNNImpl::SequentialRNNImpl(AWD_LSTM enc, LinearDecoder dec) {
+  encoder = register_module("0", std::move(enc));
+  decoder = register_module("1", std::move(dec));
+}
+
+at::Tensor SequentialRNNImpl::forward(const at::Tensor& ids) { return decoder->forward(encoder->forward(ids)); }
+
+void SequentialRNNImpl::reset() { encoder->reset(); }
+
+SequentialRNN get_language_model(int64_t vocab_sz, AWDLSTMLMConfig c, double drop_mult) {
+  AWD_LSTM enc(AWDLSTMOptions{.vocab_sz = vocab_sz,
+                              .emb_sz = c.emb_sz,
+                              .n_hid = c.n_hid,
+                              .n_layers = c.n_layers,
+                              .pad_token = c.pad_token,
+                              .hidden_p = c.hidden_p * drop_mult,
+                              .input_p = c.input_p * drop_mult,
+                              .embed_p = c.embed_p * drop_mult,
+                              .weight_p = c.weight_p * drop_mult,
+                              .bidir = c.bidir});
+  // fastai's hid_name for AWD_LSTM is emb_sz: the last layer's output size.
+  LinearDecoder dec(vocab_sz, c.emb_sz, c.output_p * drop_mult,
+                    c.tie_weights ? enc->encoder : torch::nn::Embedding(nullptr), c.out_bias);
+  return SequentialRNN(std::move(enc), std::move(dec));
+}
+
+}  // namespace fastai
