@@ -10,21 +10,13 @@
 
 #include <set>
 
+#include "json_tensors.h"
 #include "reference.h"
 
 using namespace fastai;
 
-namespace {
-at::Tensor tensor_of(const nlohmann::json& j) {
-  return at::tensor(j["values"].get<std::vector<float>>()).view(j["shape"].get<std::vector<int64_t>>());
-}
-at::Tensor ids_of(const nlohmann::json& j) {
-  const auto rows = j.get<std::vector<std::vector<int64_t>>>();
-  std::vector<int64_t> flat;
-  for (const auto& r : rows) flat.insert(flat.end(), r.begin(), r.end());
-  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(rows.size()), -1});
-}
-}  // namespace
+using fastai::testing::ids_of;
+using fastai::testing::tensor_of;
 
 TEST(AWD_LSTM, IsFastais) {
   const auto ref = fastai::testing::load_reference("awd_lstm.json");  // a local: range-for over a temporary dangles
