@@ -17,22 +17,11 @@ namespace {
 // text i in errors (a row, a file).
 struct Corpus {
   std::vector<std::string> texts;
-  std::vector<std::string> labels;
+  std::vector<Item> labels;  // Str, or MultiCategory (from_df with label_delim)
   std::vector<int64_t> valid_idx;  // used when `split` is unset
   Splitter split;
   std::function<std::string(size_t)> where;
 };
-
-std::vector<std::string> split_labels(const std::string& s, const std::string& delim) {
-  std::vector<std::string> out;
-  for (size_t start = 0;;) {
-    const size_t e = s.find(delim, start);
-    out.push_back(s.substr(start, e == std::string::npos ? std::string::npos : e - start));
-    if (e == std::string::npos) break;
-    start = e + delim.size();
-  }
-  return out;
-}
 
 // The loaders over tokenized texts: items (Tokens[, label]) into a DataBlock with a TextBlock
 // whose vocab comes from `counter` (the whole corpus', as fastai's).
@@ -44,10 +33,8 @@ DataLoaders make_loaders(std::vector<std::vector<std::string>> tokens, TokenCoun
     Item x = Tokens(std::move(tokens[i]));
     if (o.is_lm)
       items.push_back(Tuple({std::move(x)}));
-    else if (o.label_delim.empty())
-      items.push_back(Tuple({std::move(x), Str(c.labels[i])}));
     else
-      items.push_back(Tuple({std::move(x), MultiCategory(split_labels(c.labels[i], o.label_delim))}));
+      items.push_back(Tuple({std::move(x), c.labels[i]}));
   }
   std::vector<TransformBlock> blocks{TextBlock({.tok = std::move(tok),
                                                .tok_options = o.tok_options,
@@ -60,7 +47,8 @@ DataLoaders make_loaders(std::vector<std::vector<std::string>> tokens, TokenCoun
                                                .counter = std::make_shared<const TokenCounter>(std::move(counter))})};
   DataBlockOptions dbo{.get_x = {ItemGetter(0)}, .splitter = c.split ? c.split : IndexSplitter(c.valid_idx), .n_inp = 1};
   if (!o.is_lm) {
-    blocks.push_back(o.label_delim.empty() ? CategoryBlock({.vocab = o.vocab}) : MultiCategoryBlock({.vocab = o.vocab}));
+    const bool multi = !c.labels.empty() && c.labels.front().is<MultiCategory>();
+    blocks.push_back(multi ? MultiCategoryBlock({.vocab = o.vocab}) : CategoryBlock({.vocab = o.vocab}));
     dbo.get_y = {ItemGetter(1)};
   }
   dbo.blocks = std::move(blocks);
@@ -107,11 +95,14 @@ DataLoaders TextDataLoaders::from_df(const Table& df, TextDataLoadersOptions o) 
   for (size_t r = 0; r < df.n_rows(); ++r) c.texts.push_back(df[text_col].cell(r));
   if (!o.is_lm) {
     const std::string label_col = o.label_col.name(df);
+    // ColReader reads the labels as a getter would: a Str, or split on label_delim.
+    const ColReader labels(Col(label_col), {.label_delim = o.label_delim});
+    const auto rows = rows_of(df);
     for (size_t r = 0; r < df.n_rows(); ++r) {
-      c.labels.push_back(df[label_col].cell(r));
-      if (c.labels.back().empty())
+      if (df[label_col].cell(r).empty())
         throw std::invalid_argument("TextDataLoaders.from_df: row " + std::to_string(r) + " has no label in column \"" +
                                     label_col + "\"");
+      c.labels.push_back(labels(rows[r]));
     }
   }
   if (o.valid_col) {
@@ -139,7 +130,7 @@ DataLoaders TextDataLoaders::from_folder(const std::filesystem::path& path, Text
     if (std::filesystem::file_size(files[i]) == 0)
       throw std::invalid_argument("TextDataLoaders.from_folder: the text file " + files[i].string() +
                                   " is empty; remove it or give it text");
-    if (!o.is_lm) c.labels.push_back(files[i].parent_path().filename().string());
+    if (!o.is_lm) c.labels.push_back(Str(files[i].parent_path().filename().string()));
     if (!o.valid_pct && files[i].parent_path().parent_path().filename() == o.valid)
       c.valid_idx.push_back(static_cast<int64_t>(i));
   }

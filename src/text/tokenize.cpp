@@ -1,11 +1,10 @@
 #include "fastai/text/tokenize.h"
 
+#include "parallel.h"
+
 #include <algorithm>
-#include <atomic>
 #include <exception>
-#include <mutex>
 #include <stdexcept>
-#include <thread>
 
 namespace fastai {
 
@@ -17,37 +16,15 @@ TokenizedTexts tokenize_texts(const std::vector<std::string>& texts, const Token
   // Texts are handed out in blocks so threads rarely touch the shared index, small enough that
   // both threads stay busy to the end (a few long documents must not land on one thread); each
   // result goes to its own slot, so the order is the input's whatever the thread count.
-  const size_t kBlock = std::clamp<size_t>(texts.size() / (static_cast<size_t>(std::max(1, o.n_workers)) * 16), 1, 64);
-  std::atomic<size_t> next{0};
-  std::mutex err_m;
-  std::exception_ptr err;
-  size_t err_at = texts.size();
-  auto work = [&] {
-    for (size_t b; (b = next.fetch_add(kBlock)) < texts.size();) {
-      for (size_t i = b; i < std::min(b + kBlock, texts.size()); ++i) {
-        try {
-          out.tokens[i] = twr(texts[i]);
-        } catch (...) {
-          std::lock_guard lock(err_m);
-          if (i < err_at) err_at = i, err = std::current_exception();
-          next = texts.size();  // stop handing out work
-          return;
-        }
-      }
-    }
-  };
-  const int n = std::max(1, std::min<int>(o.n_workers, static_cast<int>(texts.size())));
-  if (n == 1) {
-    work();
-  } else {
-    std::vector<std::jthread> threads;
-    for (int t = 0; t < n; ++t) threads.emplace_back(work);
-  }
-  if (err) {
+  const size_t block = std::clamp<size_t>(texts.size() / (static_cast<size_t>(std::max(1, o.n_workers)) * 16), 1, 64);
+  const auto failed =
+      text_detail::for_each_item(texts.size(), o.n_workers, block, [&](size_t i) { out.tokens[i] = twr(texts[i]); });
+  if (failed) {
     try {
-      std::rethrow_exception(err);
+      std::rethrow_exception(failed->error);
     } catch (const std::exception& e) {
-      std::throw_with_nested(std::invalid_argument("tokenize_texts: text " + std::to_string(err_at) + ": " + e.what()));
+      std::throw_with_nested(
+          std::invalid_argument("tokenize_texts: text " + std::to_string(failed->index) + ": " + e.what()));
     }
   }
   // Counted in text order after the fact: Counter's first-seen order must not depend on threads.

@@ -1,11 +1,9 @@
 #include "fastai/text/tokenize_files.h"
 
-#include <atomic>
 #include <exception>
 #include <fstream>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <sstream>
 #include <stdexcept>
 
@@ -13,6 +11,7 @@
 #include "fastai/data/csv.h"
 #include "fastai/data/transforms.h"
 #include "fastai/text/tokenize.h"
+#include "parallel.h"
 
 namespace fastai {
 namespace fs = std::filesystem;
@@ -106,50 +105,32 @@ fs::path tokenize_folder(const fs::path& path, TokenizeFolderOptions o) {
     std::vector<int64_t> n_tokens(files.size());
     size_t merged = 0;
     std::mutex m;
-    std::atomic<size_t> next{0};
-    std::exception_ptr err;
-    size_t err_at = files.size();
-    auto work = [&] {
-      for (size_t i; (i = next.fetch_add(1)) < files.size();) {
-        try {
-          const auto toks = twr(read_text_file(files[i]));
-          std::string joined;
-          for (size_t k = 0; k < toks.size(); ++k) (k ? joined += ' ' : joined) += toks[k];
-          const fs::path target = partial / rel[i];
-          fs::create_directories(target.parent_path());
-          write_text(target, joined);
-          TokenCounter c;
-          c.update(toks);
-          std::lock_guard lock(m);
-          pending[i] = std::move(c);
-          n_tokens[i] = static_cast<int64_t>(toks.size());
-          for (; merged < files.size() && pending[merged]; ++merged) {
-            counter.update(*pending[merged]);
-            pending[merged].reset();
-            lengths[rel[merged]] = n_tokens[merged];
-          }
-        } catch (...) {
-          std::lock_guard lock(m);
-          if (i < err_at) err_at = i, err = std::current_exception();
-          next = files.size();  // stop handing out files
-          return;
-        }
+    const auto failed = text_detail::for_each_item(files.size(), o.n_workers, 1, [&](size_t i) {
+      const auto toks = twr(read_text_file(files[i]));
+      std::string joined;
+      for (size_t k = 0; k < toks.size(); ++k) (k ? joined += ' ' : joined) += toks[k];
+      const fs::path target = partial / rel[i];
+      fs::create_directories(target.parent_path());
+      write_text(target, joined);
+      TokenCounter c;
+      c.update(toks);
+      std::lock_guard lock(m);
+      pending[i] = std::move(c);
+      n_tokens[i] = static_cast<int64_t>(toks.size());
+      for (; merged < files.size() && pending[merged]; ++merged) {
+        counter.update(*pending[merged]);
+        pending[merged].reset();
+        lengths[rel[merged]] = n_tokens[merged];
       }
-    };
-    const int n = std::max(1, std::min<int>(o.n_workers, static_cast<int>(files.size())));
-    if (n == 1) {
-      work();
-    } else {
-      std::vector<std::jthread> threads;
-      for (int t = 0; t < n; ++t) threads.emplace_back(work);
-    }
-    if (err) {
+    });
+    if (failed) {
+      const std::string file = files[failed->index].string();
       try {
-        std::rethrow_exception(err);
+        std::rethrow_exception(failed->error);
       } catch (const std::exception& e) {
         const std::string what = e.what();
-        if (what.find(files[err_at].string()) != std::string::npos) throw;  // it names the file already
-        std::throw_with_nested(std::invalid_argument("tokenize_folder: " + files[err_at].string() + ": " + what));
+        if (what.find(file) != std::string::npos) throw;  // it names the file already
+        std::throw_with_nested(std::invalid_argument("tokenize_folder: " + file + ": " + what));
       }
     }
     json counts = json::array();

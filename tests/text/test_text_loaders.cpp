@@ -282,3 +282,14 @@ TEST(TextBlock, FromFolder) {
   const Item b = dls.train().one_batch();
   EXPECT_EQ(tens(b[0]).size(0), 3);
 }
+
+TEST(TextDataLoaders, LabelDelimGivesAMultiLabelTarget) {
+  Table df = read_csv_string(
+      "text,tags,is_valid\nsweet and cheap,taste;price,False\nsweet,taste,False\ncheap,price,False\n"
+      "sweet cheap good,taste;price,False\ngood,taste,True\ncheap again,price;taste,True\n");
+  auto dls = TextDataLoaders::from_df(df, {.text_col = "text", .label_col = "tags", .label_delim = ";",
+                                           .valid_col = "is_valid", .min_freq = 1, .bs = 2});
+  const Item b = dls.valid().one_batch();
+  EXPECT_EQ(tens(b[1]).sizes(), (c10::IntArrayRef{2, 2})) << "one-hot over {price, taste}";
+  EXPECT_EQ(tens(b[1]).sum().item<float>(), 3.0f) << "taste; price+taste";
+}

@@ -31,7 +31,7 @@ struct TextDataLoadersOptions {
   // ---- where the texts and labels are ----
   Col text_col = 0;                 ///< from_df / from_csv: the text column (fastai's default: the first)
   Col label_col = 1;                ///< from_df / from_csv: the label column (fastai's default: the second)
-  std::string label_delim;          ///< several labels per text, split on it (a MultiCategory target)
+  std::string label_delim;          ///< from_df: several labels per text, split on it (a MultiCategory target)
   std::optional<Col> valid_col;     ///< from_df: rows whose column is true validate (else valid_pct)
   std::string train = "train";      ///< from_folder: the training folder
   std::string valid = "valid";      ///< from_folder: the validation folder (unless valid_pct is set)
