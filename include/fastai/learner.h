@@ -62,6 +62,11 @@ using ParamSplitter = std::function<std::vector<std::vector<at::Tensor>>(const M
 /// Momentums (beta1 of Adam, momentum of SGD): start, middle and end of a one-cycle schedule.
 /// Example: `Moms m = {0.95, 0.85, 0.95};`
 using Moms = std::array<double, 3>;
+/// The Learner's default momentums. An options struct declares its own `default_moms` static
+/// member to change them (TextLearnerOptions: fastai's TextLearner uses 0.8, 0.7, 0.8): the
+/// FASTAI_LEARNER_OPTIONS default below finds the struct's name before this one.
+/// Example: `struct MyOptions { static constexpr Moms default_moms{0.9, 0.8, 0.9}; FASTAI_LEARNER_OPTIONS(FASTAI_DECLARE_OPTION) };`
+inline constexpr Moms default_moms{0.95, 0.85, 0.95};
 
 /// The Learner's keyword arguments, declared once: X(type, name, default) in fastai's order.
 /// LearnerOptions holds them, and so do the application learners' options (vision_learner,
@@ -88,7 +93,7 @@ using Moms = std::array<double, 3>;
   X(std::optional<double>, wd, {})              \
   X(bool, wd_bn_bias, false)                    \
   X(bool, train_bn, true)                       \
-  X(Moms, moms, (Moms{0.95, 0.85, 0.95}))       \
+  X(Moms, moms, default_moms)                   \
   X(bool, default_cbs, true)
 
 /// Keyword arguments of Learner (fastai's defaults; see FASTAI_LEARNER_OPTIONS).

@@ -76,15 +76,25 @@ bool is_word_beyond_ascii(char32_t c) {
   return u_isalpha(cp) || u_getIntPropertyValue(cp, UCHAR_NUMERIC_TYPE) != U_NT_NONE;
 }
 
-std::u32string lower(std::u32string_view s) {
+namespace {
+using CaseMap = int32_t (*)(UChar*, int32_t, const UChar*, int32_t, const char*, UErrorCode*);
+std::u32string case_map(std::u32string_view s, bool to_upper);
+}  // namespace
+
+std::u32string lower(std::u32string_view s) { return case_map(s, false); }
+std::u32string upper(std::u32string_view s) { return case_map(s, true); }
+
+namespace {
+std::u32string case_map(std::u32string_view s, bool to_upper) {
   bool ascii = true;
   for (char32_t c : s) ascii = ascii && c < 0x80;
   if (ascii) {  // the common case, without ICU
     std::u32string out(s);
     for (auto& c : out)
-      if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+      if (to_upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) c = to_upper ? c - ('a' - 'A') : c + ('a' - 'A');
     return out;
   }
+  const CaseMap map = to_upper ? CaseMap(u_strToUpper) : CaseMap(u_strToLower);
   // UTF-32 -> UTF-16 -> u_strToLower (root locale: final sigma, İ -> i̇) -> UTF-32.
   std::vector<UChar> in(s.size() * 2 + 1);
   int32_t in_len = 0;
@@ -95,7 +105,7 @@ std::u32string lower(std::u32string_view s) {
     throw std::runtime_error(std::string("lowercase: ICU u_strFromUTF32 failed: ") + u_errorName(err));
   std::vector<UChar> low(static_cast<size_t>(in_len) * 3 + 1);
   err = U_ZERO_ERROR;
-  const int32_t low_len = u_strToLower(low.data(), static_cast<int32_t>(low.size()), in.data(), in_len, "", &err);
+  const int32_t low_len = map(low.data(), static_cast<int32_t>(low.size()), in.data(), in_len, "", &err);
   if (U_FAILURE(err)) throw std::runtime_error(std::string("lowercase: ICU u_strToLower failed: ") + u_errorName(err));
   std::u32string out(static_cast<size_t>(low_len), U'\0');
   int32_t out_len = 0;
@@ -106,6 +116,7 @@ std::u32string lower(std::u32string_view s) {
   out.resize(static_cast<size_t>(out_len));
   return out;
 }
+}  // namespace
 
 std::u32string strip(std::u32string_view s) {
   size_t b = 0, e = s.size();

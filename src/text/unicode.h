@@ -28,6 +28,7 @@ inline bool is_word(char32_t c) {
   return is_word_beyond_ascii(c);
 }
 std::u32string lower(std::u32string_view s);  // str.lower
+std::u32string upper(std::u32string_view s);  // str.upper
 std::u32string strip(std::u32string_view s);  // str.strip()
 
 }  // namespace fastai::text_detail

@@ -5,6 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "fastai/data/get_c.h"
 #include "fastai/data/transforms.h"
 #include "fastai/export.h"
 
@@ -121,19 +122,6 @@ std::vector<std::vector<at::Tensor>> split_body_head(const Model& m, size_t stem
 // The three stem ConvLayers; the stages.
 std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m) { return split_body_head(m, 3, "xresnet_split"); }
 
-namespace {
-std::optional<int64_t> classes_of(DataLoaders& dls) {
-  const auto& ds = dls.train().datasets();
-  if (!ds) return std::nullopt;
-  for (size_t t = static_cast<size_t>(ds->n_inp()); t < ds->tls().size(); ++t)
-    for (const auto& tfm : ds->tls()[t].tfms().transforms()) {
-      if (auto c = std::dynamic_pointer_cast<Categorize>(tfm)) return c->c();
-      if (auto c = std::dynamic_pointer_cast<MultiCategorize>(tfm)) return c->c();
-      if (auto c = std::dynamic_pointer_cast<RegressionSetup>(tfm)) return c->c();
-    }
-  return std::nullopt;
-}
-}  // namespace
 
 namespace {
 const std::map<std::string, XResNetArch>& arch_table() {
@@ -232,7 +220,7 @@ const bool builder_registered = [] {
 namespace {
 // Outputs (from the targets' classes) and input channels (from a batch) unless given.
 std::pair<int64_t, int64_t> model_sizes(DataLoaders& dls, const VisionLearnerOptions& o) {
-  const auto n_out = o.n_out ? o.n_out : classes_of(dls);
+  const auto n_out = o.n_out ? o.n_out : get_c(dls);
   if (!n_out)
     throw std::invalid_argument("vision_learner: cannot tell the number of outputs from the data; pass {.n_out = …}");
   if (o.n_in) return {*n_out, *o.n_in};

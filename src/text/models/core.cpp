@@ -59,4 +59,21 @@ SequentialRNN get_language_model(int64_t vocab_sz, AWDLSTMLMConfig c, double dro
   return SequentialRNN(std::move(enc), std::move(dec));
 }
 
+std::vector<std::vector<at::Tensor>> awd_lstm_lm_split(const Model& model) {
+  auto m = model.as<SequentialRNNImpl>();
+  if (!m)
+    throw std::invalid_argument("awd_lstm_lm_split: the model is " + model->name() +
+                                ", not a SequentialRNN (get_language_model)");
+  std::vector<std::vector<at::Tensor>> groups;
+  for (const auto& rnn : *m->encoder->rnns) groups.push_back(rnn->parameters());
+  std::vector<at::Tensor> last = m->encoder->encoder->parameters();
+  for (const auto& p : m->decoder->parameters()) {  // the tied weight is the embedding's: once
+    bool seen = false;
+    for (const auto& q : last) seen = seen || q.is_same(p);
+    if (!seen) last.push_back(p);
+  }
+  groups.push_back(std::move(last));
+  return groups;
+}
+
 }  // namespace fastai

@@ -20,6 +20,8 @@
 
 #include <cstdint>
 
+#include "fastai/callback/rnn.h"
+#include "fastai/model.h"
 #include "fastai/text/models/awdlstm.h"
 
 namespace fastai {
@@ -49,13 +51,16 @@ TORCH_MODULE(LinearDecoder);
 
 /// fastai's SequentialRNN for a language model: "0" the AWD_LSTM encoder, "1" the decoder.
 /// Example: `SequentialRNN lm(enc, dec); lm->reset();`
-class SequentialRNNImpl : public torch::nn::Module {
+class SequentialRNNImpl : public torch::nn::Module, public RNNModel {
  public:
   SequentialRNNImpl(AWD_LSTM encoder, LinearDecoder decoder);
   /// The decoder's logits on the encoder's output.
   at::Tensor forward(const at::Tensor& ids);
   /// Resets the encoder's hidden state. Example: `lm->reset();`
-  void reset();
+  void reset() override;
+  /// The decoder's last input (the encoder's output) and that input after the output dropout.
+  at::Tensor rnn_raw_out() const override { return decoder->raw_out(); }
+  at::Tensor rnn_out() const override { return decoder->dropped_out(); }
   /// The encoder ("0"). Example: `lm->encoder->options().emb_sz`
   AWD_LSTM encoder{nullptr};
   /// The decoder ("1"). Example: `lm->decoder->raw_out()`
@@ -85,5 +90,10 @@ struct AWDLSTMLMConfig {
 /// multiplied by drop_mult, an AWD_LSTM and a LinearDecoder over emb_sz (tied when asked).
 /// Example: `auto lm = get_language_model(60000, {}, 0.3);`
 SequentialRNN get_language_model(int64_t vocab_sz, AWDLSTMLMConfig config = {}, double drop_mult = 1.0);
+
+/// fastai's awd_lstm_lm_split: one group per LSTM layer, then [embedding, decoder] (the tied
+/// weight once) — for discriminative learning rates and freeze_to.
+/// Example: `Learner learn(dls, lm, {.splitter = awd_lstm_lm_split});`
+std::vector<std::vector<at::Tensor>> awd_lstm_lm_split(const Model& model);
 
 }  // namespace fastai
