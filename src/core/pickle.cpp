@@ -237,6 +237,10 @@ class Machine {
       for (const auto& x : a[3].list()) stride.push_back(x.integer());
       return PickleValue{.v = storage->as_strided(size, stride, a[1].integer()).clone()};
     }
+    if (full == "torch.jit._pickle.restore_type_tag") {  // libtorch's pickle_save wraps typed containers
+      if (a.empty()) fail(where_, full + " without a value");
+      return a[0];
+    }
     if (full == "torch._utils._rebuild_parameter" || full == "torch._utils._rebuild_parameter_with_state") {
       if (a.empty() || !std::holds_alternative<at::Tensor>(a[0].v)) fail(where_, full + " without a tensor");
       return a[0];

@@ -238,7 +238,9 @@ StateDict match_embeds(StateDict wgts, const std::vector<std::string>& old_vocab
     throw std::runtime_error("match_embeds: the embedding has " + std::to_string(enc->size(0)) + " rows but the vocab " +
                              std::to_string(old_vocab.size()) + " tokens (weights and vocab of different models?)");
   std::map<std::string, int64_t> o2i;
-  for (size_t i = 0; i < old_vocab.size(); ++i) o2i.emplace(old_vocab[i], static_cast<int64_t>(i));
+  // The last row of a repeated token, as fastai's {w: i for i, w in enumerate(old_vocab)}
+  // (the xxfake padding of a vocab repeats).
+  for (size_t i = 0; i < old_vocab.size(); ++i) o2i.insert_or_assign(old_vocab[i], static_cast<int64_t>(i));
   std::vector<int64_t> rows(new_vocab.size());
   for (size_t i = 0; i < new_vocab.size(); ++i) {
     auto it = o2i.find(new_vocab[i]);

@@ -134,3 +134,108 @@ TEST(TextLearner, RNNRegularizerAndDecodeSpecTokensAreFastais) {
   const auto d = ref["decode_spec_tokens"];
   EXPECT_EQ(decode_spec_tokens(d["tokens"].get<std::vector<std::string>>()), d["decoded"].get<std::vector<std::string>>());
 }
+
+namespace {
+
+struct TempDir {
+  fs::path root = fs::temp_directory_path() / ("fastai_text_learner_" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(root); }
+  ~TempDir() { fs::remove_all(root); }
+};
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+const AWDLSTMLMConfig tiny_lm{.emb_sz = 16, .n_hid = 24, .n_layers = 2};
+const AWDLSTMClasConfig tiny_clas{.emb_sz = 16, .n_hid = 24, .n_layers = 2};
+
+}  // namespace
+
+TEST(TextLearner, ULMFiTStepsEndToEndOnATinyCorpus) {
+  TempDir tmp;
+  const fs::path csv = ref_file("text_loaders.csv");
+  auto dls_lm = TextDataLoaders::from_csv(csv, {.text_col = "text", .valid_col = "is_valid", .seed = 3, .is_lm = true,
+                                                .seq_len = 16, .bs = 16});
+  auto learn = language_model_learner(dls_lm, {.config = tiny_lm, .drop_mult = 0.3, .pretrained = false,
+                                               .metrics = {accuracy, MetricSpec([] { return Perplexity(); })},
+                                               .path = tmp.root, .default_cbs = true});
+  EXPECT_EQ(learn.moms, (Moms{0.8, 0.7, 0.8})) << "fastai's TextLearner momentums";
+  EXPECT_TRUE(learn.cb<ModelResetter>() && learn.cb<RNNCallback>() && learn.cb<RNNRegularizer>());
+  const double before = learn.validate()[0];
+  learn.fit_one_cycle(2, 1e-2);
+  const auto after = learn.validate();
+  EXPECT_LT(after[0], before - 0.5) << "the language model learns the corpus' word frequencies at least";
+  EXPECT_NEAR(after[2], std::exp(after[0]), 1e-3 * std::exp(after[0])) << "perplexity is exp(loss)";
+  // Generation: the prompt, then n_words more (special tokens decoded away).
+  const std::string text = learn.predict("The taste", {.n_words = 5, .temperature = 0.75});
+  EXPECT_EQ(text.rfind("The taste", 0), 0u) << text;
+  EXPECT_GT(text.size(), std::string("The taste").size()) << text;
+  EXPECT_NE(learn.predict("", {.n_words = 3}), "") << "an empty prompt is xxbos: generation starts from it";
+  const fs::path enc_file = learn.save_encoder("finetuned");
+  EXPECT_TRUE(fs::exists(enc_file));
+
+  // The classifier on the language model's vocab, with its fine-tuned encoder.
+  auto dls = TextDataLoaders::from_csv(csv, {.text_col = "text", .label_col = "label", .valid_col = "is_valid", .seed = 3,
+                                             .seq_len = 16, .text_vocab = text_vocab(dls_lm), .bs = 16});
+  auto clas = text_classifier_learner(dls, {.seq_len = 16, .config = tiny_clas, .pretrained = false,
+                                            .metrics = {accuracy}, .path = tmp.root});
+  clas.load_encoder("finetuned");
+  EXPECT_TRUE(at::equal(clas.encoder()->encoder->weight, learn.encoder()->encoder->weight));
+  EXPECT_FALSE(clas.encoder()->encoder->weight.requires_grad()) << "load_encoder freezes";
+  clas.fit_one_cycle(1, 2e-2);
+  clas.freeze_to(-2);
+  clas.fit_one_cycle(1, Slice{1e-2 / std::pow(2.6, 4), 1e-2});
+  clas.unfreeze();
+  EXPECT_TRUE(clas.encoder()->encoder->weight.requires_grad());
+  const auto v = clas.validate();
+  EXPECT_TRUE(std::isfinite(v[0])) << v[0];
+  EXPECT_GE(v[1], 0.0);
+
+  // Bad input: an encoder of other sizes names both shapes; absent pretrained weights name the command.
+  auto other = text_classifier_learner(dls, {.seq_len = 16, .config = AWDLSTMClasConfig{.emb_sz = 8, .n_hid = 24, .n_layers = 2},
+                                             .pretrained = false, .path = tmp.root});
+  auto msg = error_of([&] { other.load_encoder("finetuned"); });
+  EXPECT_NE(msg.find("in the file but"), std::string::npos) << msg;
+  ::setenv("FASTAI_HOME", (tmp.root / "home").c_str(), 1);
+  msg = error_of([&] { (void)language_model_learner(dls_lm, {.config = tiny_lm}); });
+  ::unsetenv("FASTAI_HOME");
+  EXPECT_NE(msg.find("pretrain_lm"), std::string::npos) << msg;
+}
+
+TEST(TextLearner, PretrainedWeightsRoundTripInFastaisFormat) {
+  TempDir tmp;
+  const fs::path csv = ref_file("text_loaders.csv");
+  auto dls_lm = TextDataLoaders::from_csv(csv, {.text_col = "text", .valid_col = "is_valid", .seed = 3, .is_lm = true,
+                                                .seq_len = 16, .bs = 16});
+  auto learn = language_model_learner(dls_lm, {.config = tiny_lm, .pretrained = false, .path = tmp.root});
+  // What examples/pretrain_lm stores: the whole language model's state_dict and its vocab.
+  StateDict sd;
+  for (const auto& p : learn.model->named_parameters()) sd.emplace_back(p.key(), p.value());
+  save_torch_state_dict(tmp.root / "models" / "lm.pth", sd);
+  save_pickle_strings(tmp.root / "models" / "lm_itos.pkl", text_vocab(dls_lm));
+  auto again = language_model_learner(dls_lm, {.config = tiny_lm, .pretrained_fnames = std::pair<fs::path, fs::path>{"lm", "lm_itos"},
+                                               .path = tmp.root});
+  EXPECT_TRUE(at::equal(again.encoder()->rnns[0]->named_parameters()["weight_hh_l0_raw"],
+                        learn.encoder()->rnns[0]->named_parameters()["weight_hh_l0_raw"]));
+  EXPECT_TRUE(at::equal(again.model->named_parameters()["1.decoder.bias"], learn.model->named_parameters()["1.decoder.bias"]));
+  EXPECT_TRUE(again.encoder()->encoder->weight.is_same(again.model.as<SequentialRNNImpl>()->decoder->weight)) << "still tied";
+  // The same weights into a classifier: its encoder part.
+  auto dls = TextDataLoaders::from_csv(csv, {.text_col = "text", .label_col = "label", .valid_col = "is_valid", .seed = 3,
+                                             .seq_len = 16, .text_vocab = text_vocab(dls_lm), .bs = 16});
+  auto clas = text_classifier_learner(dls, {.seq_len = 16, .config = tiny_clas, .pretrained = false, .path = tmp.root});
+  EXPECT_EQ(text_vocab(dls), text_vocab(dls_lm));
+  clas.load_pretrained(tmp.root / "models" / "lm.pth", tmp.root / "models" / "lm_itos.pkl");
+  // Every token's row, but the repeated xxfake padding's (all of which take the last one's, as fastai).
+  const auto vocab = text_vocab(dls);
+  for (size_t i = 0; i < vocab.size(); ++i)
+    if (vocab[i] != "xxfake")
+      ASSERT_TRUE(at::equal(clas.encoder()->encoder->weight[static_cast<int64_t>(i)],
+                            learn.encoder()->encoder->weight[static_cast<int64_t>(i)]))
+          << vocab[i];
+}

@@ -4,7 +4,8 @@
 /// torch.save's zip archives of a state_dict (an OrderedDict of tensors, as fastai's pretrained
 /// weights are), which libtorch's own torch::pickle_load turns into None. Nothing is executed:
 /// only the globals a state_dict uses are understood (collections.OrderedDict,
-/// torch._utils._rebuild_tensor_v2 / _rebuild_parameter, torch.*Storage); any other is an error
+/// torch._utils._rebuild_tensor_v2 / _rebuild_parameter, torch.*Storage, and libtorch pickle_save's
+/// torch.jit._pickle.restore_type_tag); any other is an error
 /// naming it.
 ///
 /// Example:
