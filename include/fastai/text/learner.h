@@ -11,7 +11,7 @@
 /// in fastai's format, so `pretrained = true` (the default, as in fastai) finds them.
 ///
 /// Example (fastai's ULMFiT tutorial):
-///   auto learn = language_model_learner(dls_lm, {.drop_mult = 0.3, .metrics = {accuracy, Perplexity}});
+///   auto learn = language_model_learner(dls_lm, {.drop_mult = 0.3, .metrics = {accuracy, MetricSpec([] { return Perplexity(); })}});
 ///   learn.fit_one_cycle(1, 2e-2);
 ///   learn.save_encoder("finetuned");
 ///   std::cout << learn.predict("I liked this movie because", {.n_words = 40, .temperature = 0.75});
@@ -110,7 +110,7 @@ StateDict match_embeds(StateDict wgts, const std::vector<std::string>& old_vocab
 std::filesystem::path pretrained_lm_dir(bool backwards = false);
 
 /// Keyword arguments of language_model_learner (fastai's), then TextLearner's and the Learner's.
-/// Example: `{.drop_mult = 0.3, .pretrained = false, .metrics = {accuracy, Perplexity}}`
+/// Example: `{.drop_mult = 0.3, .pretrained = false, .metrics = {accuracy, MetricSpec([] { return Perplexity(); })}}`
 struct LanguageModelLearnerOptions {
   /// default: awd_lstm_lm_config, with the pretrained weights' sizes when pretrained
   std::optional<AWDLSTMLMConfig> config;

@@ -4,6 +4,8 @@
 
 #include <limits>
 #include <stdexcept>
+
+#include "encoder_options.h"
 #include <string>
 
 #include "fastai/layers.h"
@@ -89,16 +91,7 @@ at::Tensor TextClassifierImpl::forward(const at::Tensor& ids) {
 TextClassifier get_text_classifier(int64_t vocab_sz, int64_t n_class, TextClassifierOptions o) {
   const auto& c = o.config;
   const double dm = o.drop_mult;
-  AWD_LSTM enc(AWDLSTMOptions{.vocab_sz = vocab_sz,
-                              .emb_sz = c.emb_sz,
-                              .n_hid = c.n_hid,
-                              .n_layers = c.n_layers,
-                              .pad_token = c.pad_token,
-                              .hidden_p = c.hidden_p * dm,
-                              .input_p = c.input_p * dm,
-                              .embed_p = c.embed_p * dm,
-                              .weight_p = c.weight_p * dm,
-                              .bidir = c.bidir});
+  AWD_LSTM enc(text_detail::encoder_options(vocab_sz, c, dm));
   std::vector<int64_t> lin_ftrs = o.lin_ftrs.empty() ? std::vector<int64_t>{50} : o.lin_ftrs;
   std::vector<double> ps = o.ps.empty() ? std::vector<double>(lin_ftrs.size(), 0.1) : o.ps;
   std::vector<int64_t> dims{c.emb_sz * 3};  // fastai's hid_name for AWD_LSTM is emb_sz

@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 
 #include <stdexcept>
+
+#include "encoder_options.h"
 #include <string>
 
 namespace fastai {
@@ -43,16 +45,7 @@ at::Tensor SequentialRNNImpl::forward(const at::Tensor& ids) { return decoder->f
 void SequentialRNNImpl::reset() { encoder->reset(); }
 
 SequentialRNN get_language_model(int64_t vocab_sz, AWDLSTMLMConfig c, double drop_mult) {
-  AWD_LSTM enc(AWDLSTMOptions{.vocab_sz = vocab_sz,
-                              .emb_sz = c.emb_sz,
-                              .n_hid = c.n_hid,
-                              .n_layers = c.n_layers,
-                              .pad_token = c.pad_token,
-                              .hidden_p = c.hidden_p * drop_mult,
-                              .input_p = c.input_p * drop_mult,
-                              .embed_p = c.embed_p * drop_mult,
-                              .weight_p = c.weight_p * drop_mult,
-                              .bidir = c.bidir});
+  AWD_LSTM enc(text_detail::encoder_options(vocab_sz, c, drop_mult));
   // fastai's hid_name for AWD_LSTM is emb_sz: the last layer's output size.
   LinearDecoder dec(vocab_sz, c.emb_sz, c.output_p * drop_mult,
                     c.tie_weights ? enc->encoder : torch::nn::Embedding(nullptr), c.out_bias);
