@@ -1,5 +1,7 @@
 #include "fastai/text/models/awdlstm.h"
 
+#include "fastai/text/models/fused_lstm.h"
+
 #include <ATen/ATen.h>
 #include <torch/nn/init.h>
 
@@ -52,9 +54,14 @@ std::vector<at::Tensor> WeightDropLSTMImpl::weights() const {
 
 std::pair<at::Tensor, std::pair<at::Tensor, at::Tensor>> WeightDropLSTMImpl::forward(
     const at::Tensor& x, const std::pair<at::Tensor, at::Tensor>& hidden) {
-  const auto [out, h, c] = at::lstm(x, {hidden.first, hidden.second}, weights(), /*has_biases=*/true,
-                                    /*num_layers=*/1, /*dropout=*/0.0, is_training(), bidir_, /*batch_first=*/true);
-  return {out, {h, c}};
+  // fused_lstm, not at::lstm: its backward does the weight gradients as one GEMM each and its
+  // products follow MixedPrecision's bf16 autocast (see fused_lstm.h).
+  const auto w = weights();
+  const auto& [h0, c0] = hidden;
+  auto [y, h, c] = fused_lstm(x, h0.select(0, 0), c0.select(0, 0), w[0], w[1], w[2], w[3]);
+  if (!bidir_) return {y, {h, c}};
+  auto [yr, hr, cr] = fused_lstm(x, h0.select(0, 1), c0.select(0, 1), w[4], w[5], w[6], w[7], /*reverse=*/true);
+  return {at::cat({y, yr}, 2), {at::cat({h, hr}, 0), at::cat({c, cr}, 0)}};
 }
 
 // ---------------------------------------------------------------- AWD_LSTM
