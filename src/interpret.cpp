@@ -79,8 +79,47 @@ std::pair<at::Tensor, at::Tensor> ClassificationInterpretation::top_losses(int64
   return {v, i};
 }
 
+namespace {
+// A decoded item as one table cell: its show() titles (a text, a label), on one line.
+std::string cell(const Item& x, size_t trunc_at) {
+  ShowContext c;
+  show(x, c);
+  std::string t = c.titles.empty() ? x.repr() : c.title();
+  size_t words = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t[i] == '\n' || t[i] == '|') t[i] = ' ';
+    if (t[i] == ' ' && ++words == trunc_at) return t.substr(0, i);  // fastai's TitledStr.truncate
+  }
+  return t;
+}
+}  // namespace
+
+std::string ClassificationInterpretation::show_top_losses(int64_t k, ShowBatchOptions o, size_t trunc_at) const {
+  auto [losses, idx] = top_losses(k);
+  const auto& ds = learn_->dls[ds_idx_].datasets();
+  if (!ds) throw std::invalid_argument("show_top_losses: the loader has no dataset to read the inputs from");
+  std::ostringstream s;
+  s << "|   | input | target | predicted | probability | loss |\n|---|---|---|---|---|---|\n";
+  for (int64_t r = 0; r < idx.size(0); ++r) {
+    const auto i = idx[r].item<int64_t>();
+    const Item item = ds->decode((*ds)[i], /*full=*/false);
+    const auto pred = p_.decoded[i].item<int64_t>(), targ = p_.targs[i].item<int64_t>();
+    char nums[64];
+    std::snprintf(nums, sizeof nums, "%.4f | %.4f", p_.preds[i][pred].item<double>(), losses[r].item<double>());
+    s << "| " << i << " | " << cell(item.is_tuple() ? item[0] : item, trunc_at) << " | "
+      << vocab_.at(static_cast<size_t>(targ)) << " | " << vocab_.at(static_cast<size_t>(pred)) << " | " << nums
+      << " |\n";
+  }
+  (o.out ? *o.out : std::cout) << s.str() << std::flush;
+  return s.str();
+}
+
 std::filesystem::path ClassificationInterpretation::plot_top_losses(int64_t k,
                                                                     const std::filesystem::path& file) const {
+  if (p_.inputs.empty()) {  // inputs of per-batch shapes (texts): a table, as fastai's for texts
+    show_top_losses(k);
+    return {};
+  }
   auto [losses, idx] = top_losses(k);
   TfmdDL& dl = learn_->dls[ds_idx_];
   if (learn_->batch_types.empty()) {

@@ -312,6 +312,22 @@ std::vector<double> Learner::validate(size_t ds_idx, TfmdDL* d) {
   return final_record;
 }
 
+namespace {
+// Puts rows read in `order` (row r is item order[r]) back in item order, when the order is not
+// already the identity and covers every row.
+void reorder_rows(Preds& p, const std::vector<int64_t>& order) {
+  bool identity = true;
+  for (size_t i = 0; i < order.size() && identity; ++i) identity = order[i] == static_cast<int64_t>(i);
+  if (identity || !p.preds.defined() || p.preds.size(0) != static_cast<int64_t>(order.size())) return;
+  const at::Tensor back = at::tensor(order, at::kLong).argsort().to(p.preds.device());
+  auto put = [&](at::Tensor& t) {
+    if (t.defined() && t.dim() > 0 && t.size(0) == back.size(0)) t = t.index_select(0, back.to(t.device()));
+  };
+  for (auto& t : p.inputs) put(t);
+  put(p.preds), put(p.targs), put(p.decoded), put(p.losses);
+}
+}  // namespace
+
 Preds Learner::get_preds(GetPredsOptions o) {
   std::optional<TfmdDL> local;
   TfmdDL* d = o.dl;
@@ -323,6 +339,9 @@ Preds Learner::get_preds(GetPredsOptions o) {
     local = src.new_tfmd(dopt);
     d = &*local;
   }
+  // The loader's order, to put rows back in the dataset's (fastai's get_preds(reorder=True)).
+  std::vector<int64_t> order;
+  if (o.reorder && !d->options().shuffle && d->get_idxs) order = d->get_idxs(*d);
   auto gather = std::make_shared<GatherPredsCallback>(o.with_input, o.with_loss);
   {
     auto pass = gate_->enter(detail::PassGate::Kind::infer, "Learner::get_preds");
@@ -349,10 +368,19 @@ Preds Learner::get_preds(GetPredsOptions o) {
   if (o.with_input && !gather->inputs.empty()) {
     for (size_t k = 0; k < gather->inputs[0].size(); ++k) {
       std::vector<at::Tensor> parts;
-      for (const auto& b : gather->inputs) parts.push_back(b[k]);
+      bool same = true;
+      for (const auto& b : gather->inputs) {
+        parts.push_back(b[k]);
+        same = same && b[k].sizes().slice(1) == parts.front().sizes().slice(1);
+      }
+      if (!same) {  // fastai keeps such inputs as a list of items; here the dataset has them
+        res.inputs.clear();
+        break;
+      }
       res.inputs.push_back(torch::cat(parts));
     }
   }
+  reorder_rows(res, order);
   return res;
 }
 

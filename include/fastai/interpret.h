@@ -43,9 +43,15 @@ class ClassificationInterpretation {
   /// The k largest (or smallest) losses and their item indices.
   /// Example: `auto [losses, idx] = interp.top_losses(9);`
   std::pair<at::Tensor, at::Tensor> top_losses(int64_t k, bool largest = true) const;
-  /// The k worst images with "predicted/actual/loss/probability" under each (PNG).
+  /// The k worst images with "predicted/actual/loss/probability" under each (PNG). Inputs that
+  /// are no pictures (texts) get show_top_losses' table instead, and an empty path back.
   /// Example: `interp.plot_top_losses(9, "top_losses.png");`
   std::filesystem::path plot_top_losses(int64_t k, const std::filesystem::path& file) const;
+  /// The k largest losses as a table, fastai's for texts: | input | target | predicted |
+  /// probability | loss |, inputs decoded from the dataset (texts cut to `trunc_at` words).
+  /// Printed to options.out (default std::cout) and returned.
+  /// Example: `interp.show_top_losses(5);`
+  std::string show_top_losses(int64_t k, ShowBatchOptions options = {}, size_t trunc_at = 150) const;
 
   const std::vector<std::string>& vocab() const noexcept { return vocab_; }
   const Preds& preds() const noexcept { return p_; }

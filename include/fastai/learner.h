@@ -216,11 +216,16 @@ struct GetPredsOptions {
   bool with_input = false;
   bool with_decoded = false;
   bool with_loss = false;
+  /// Rows in the dataset's order even when the loader reads items in another (a SortedDL reads
+  /// the longest texts first), as fastai's reorder=True. Unshuffled loaders only.
+  bool reorder = true;
   /// Applied to the predictions (default: the loss's activation; pass identity for raw outputs).
   std::function<at::Tensor(const at::Tensor&)> activation;
   bool inner = false;  ///< called inside a fit (FetchPredsCallback): no before/after_fit
 };
-/// What get_preds returns (fields not asked for are undefined tensors).
+/// What get_preds returns (fields not asked for are undefined tensors). `inputs` stays empty when
+/// batches' inputs differ beyond the batch dimension (texts padded per batch); read those items
+/// from the dataset: with reorder, row i is item i.
 /// Example: `auto [inputs, preds, targs, decoded, losses] = learn.get_preds({.with_decoded = true});`
 struct Preds {
   std::vector<at::Tensor> inputs;

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <iostream>
 #include <sstream>
 
@@ -187,6 +188,12 @@ std::string cell_text(const Item& x) {
   return x.repr();
 }
 
+std::string one_line(std::string t) {
+  for (auto& ch : t)
+    if (ch == '\n' || ch == '|') ch = ' ';  // one row per sample
+  return t;
+}
+
 std::string show_text_batch(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
   std::ostringstream s;
   const size_t n = std::min(samples.size(), static_cast<size_t>(std::max<int64_t>(o.max_n, 0)));
@@ -202,9 +209,7 @@ std::string show_text_batch(const Item&, const Item&, const std::vector<Item>& s
     for (size_t c = 0; c < samples[i].size(); ++c) {
       std::string t = cell_text(samples[i][c]);
       if (c == 0) t = first_words(t, 150);
-      for (auto& ch : t)
-        if (ch == '\n' || ch == '|') ch = ' ';  // one row per sample
-      s << " " << t << " |";
+      s << " " << one_line(t) << " |";
     }
     s << "\n";
   }
@@ -212,8 +217,37 @@ std::string show_text_batch(const Item&, const Item&, const std::vector<Item>& s
   return s.str();
 }
 
+// fastai's show_results for texts: a classifier's "text | category | category_" (target, then
+// prediction); a language model's "input | target | pred".
+std::string show_text_results(const Item& x, const Item&, const std::vector<Item>& samples,
+                              const std::vector<Item>& outs, const ShowBatchOptions& o) {
+  const bool lm = x.is<LMTensorText>();
+  std::ostringstream s;
+  const size_t n = std::min({samples.size(), outs.size(), static_cast<size_t>(std::max<int64_t>(o.max_n, 0))});
+  const size_t width = n ? samples[0].size() : 0;
+  s << "|   | " << (lm ? "input" : "text") << " |";
+  for (size_t c = 1; c < width; ++c) s << (lm ? " target |" : samples[0][c].is<Category>() ? " category |" : " text_ |");
+  s << (lm ? " pred |" : width > 1 && samples[0][1].is<Category>() ? " category_ |" : " text__ |");
+  s << "\n|---|";
+  for (size_t c = 0; c <= width; ++c) s << "------|";
+  s << "\n";
+  for (size_t i = 0; i < n; ++i) {
+    s << "| " << i << " |";
+    for (size_t c = 0; c < samples[i].size(); ++c) {
+      std::string t = cell_text(samples[i][c]);
+      if (c == 0 && !lm) t = first_words(t, 150);
+      s << " " << one_line(t) << " |";
+    }
+    const Item& out = outs[i];
+    s << " " << one_line(cell_text(out.is_tuple() && out.size() > 0 ? out[out.size() - 1] : out)) << " |\n";
+  }
+  (o.out ? *o.out : std::cout) << s.str() << std::flush;
+  return s.str();
+}
+
 const bool registered = [] {
   register_show_batch(TensorText::info(), any_type(), show_text_batch);
+  register_show_results(TensorText::info(), any_type(), show_text_results);
   return true;
 }();
 }  // namespace

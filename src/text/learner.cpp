@@ -16,6 +16,7 @@
 #include "fastai/data/get_c.h"
 #include "fastai/text/core.h"
 #include "fastai/text/loaders.h"
+#include "model_spec.h"
 #include "unicode.h"
 
 namespace fastai {
@@ -88,6 +89,12 @@ int64_t index_of(const std::vector<std::string>& vocab, const std::string& tok) 
 TextLearner::TextLearner(DataLoaders dls, Model model, TextLearnerOptions o)
     : Learner(std::move(dls), std::move(model), learner_options(o)) {
   add_cbs(rnn_cbs(o.alpha, o.beta));
+}
+
+TextLearner::TextLearner(Learner&& learn, double alpha, double beta) : Learner(std::move(learn)) {
+  (void)encoder();  // a learner over another model is refused here, naming it
+  moms = TextLearnerOptions::default_moms;
+  add_cbs(rnn_cbs(alpha, beta));
 }
 
 AWD_LSTM TextLearner::encoder() const {
@@ -173,7 +180,7 @@ std::vector<std::string> decode_spec_tokens(const std::vector<std::string>& toke
 std::string LMLearner::predict(const std::string& text, LMPredictOptions o) {
   if (o.n_words < 0) throw std::invalid_argument("LMLearner::predict: n_words is " + std::to_string(o.n_words));
   if (o.temperature <= 0) throw std::invalid_argument("LMLearner::predict: temperature must be positive, got " + std::to_string(o.temperature));
-  const auto& ds = dls.valid().datasets();
+  const auto& ds = (dls.size() > 1 ? dls.valid() : dls.train()).datasets();  // an exported one has one loader
   if (!ds) throw std::logic_error("LMLearner::predict: the loaders have no datasets to tokenize the prompt with");
   const Datasets test = ds->test_set({Tuple({Str(text)})}, false);
   const Item s = test[0];
@@ -332,7 +339,9 @@ LMLearner language_model_learner(DataLoaders dls, LanguageModelLearnerOptions o)
     files = pretrained_files(to.path / to.model_dir, o.backwards, o.pretrained_fnames, "language_model_learner");
   }
   AWDLSTMLMConfig config = o.config ? *o.config : with_stored_sizes(AWDLSTMLMConfig{}, files ? files->config : fs::path{});
-  LMLearner learn(std::move(dls), get_language_model(static_cast<int64_t>(vocab.size()), config, o.drop_mult), std::move(to));
+  const auto vocab_sz = static_cast<int64_t>(vocab.size());
+  LMLearner learn(std::move(dls), get_language_model(vocab_sz, config, o.drop_mult), std::move(to));
+  learn.model_spec = text_detail::language_model_spec(vocab_sz, config, o.drop_mult);
   if (files) learn.load_pretrained(files->wgts, files->vocab);
   return learn;
 }
@@ -349,16 +358,17 @@ TextLearner text_classifier_learner(DataLoaders dls, TextClassifierLearnerOption
     files = pretrained_files(to.path / to.model_dir, o.backwards, std::nullopt, "text_classifier_learner");
   }
   AWDLSTMClasConfig config = o.config ? *o.config : with_stored_sizes(AWDLSTMClasConfig{}, files ? files->config : fs::path{});
-  auto model = get_text_classifier(static_cast<int64_t>(vocab.size()), *n_out,
-                                   {.seq_len = o.seq_len,
-                                    .config = config,
-                                    .drop_mult = o.drop_mult,
-                                    .lin_ftrs = o.lin_ftrs,
-                                    .ps = o.ps,
-                                    .pad_idx = 1,
-                                    .max_len = o.max_len,
-                                    .y_range = o.y_range});
-  TextLearner learn(std::move(dls), std::move(model), std::move(to));
+  const TextClassifierOptions mo{.seq_len = o.seq_len,
+                                 .config = config,
+                                 .drop_mult = o.drop_mult,
+                                 .lin_ftrs = o.lin_ftrs,
+                                 .ps = o.ps,
+                                 .pad_idx = 1,
+                                 .max_len = o.max_len,
+                                 .y_range = o.y_range};
+  const auto vocab_sz = static_cast<int64_t>(vocab.size());
+  TextLearner learn(std::move(dls), get_text_classifier(vocab_sz, *n_out, mo), std::move(to));
+  learn.model_spec = text_detail::text_classifier_spec(vocab_sz, *n_out, mo);
   if (files) learn.load_pretrained(files->wgts, files->vocab);
   return learn;
 }

@@ -50,6 +50,11 @@ struct TextLearnerOptions {
 class TextLearner : public Learner {
  public:
   TextLearner(DataLoaders dls, Model model, TextLearnerOptions options = {});
+  /// A text learner from a Learner over an AWD-LSTM model — what load_learner gives back for an
+  /// exported text learner (fastai's load_learner keeps the class; here say which one you want).
+  /// Adds the RNN callbacks and the text momentums; throws when the model has no AWD_LSTM.
+  /// Example: `LMLearner lm(load_learner("lm.fai")); lm.predict("The movie", {.n_words = 20});`
+  explicit TextLearner(Learner&& learn, double alpha = 2, double beta = 1);
   /// The AWD_LSTM inside the model (a language model's "0", a classifier's "0.module").
   /// Example: `learn.encoder()->options().emb_sz`
   AWD_LSTM encoder() const;
