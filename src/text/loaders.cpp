@@ -131,8 +131,13 @@ DataLoaders TextDataLoaders::from_folder(const std::filesystem::path& path, Text
       throw std::invalid_argument("TextDataLoaders.from_folder: the text file " + files[i].string() +
                                   " is empty; remove it or give it text");
     if (!o.is_lm) c.labels.push_back(Str(files[i].parent_path().filename().string()));
-    if (!o.valid_pct && files[i].parent_path().parent_path().filename() == o.valid)
-      c.valid_idx.push_back(static_cast<int64_t>(i));
+    // fastai's GrandparentSplitter: path/valid/<label>/x.txt validates. A language model's
+    // documents may sit right in path/valid/ (BOOKS): those validate too, where fastai's
+    // splitter would leave the validation set empty.
+    const auto parent = files[i].parent_path();
+    const bool in_valid = parent.parent_path().filename() == o.valid ||
+                          (o.is_lm && parent.filename() == o.valid && std::filesystem::equivalent(parent.parent_path(), path));
+    if (!o.valid_pct && in_valid) c.valid_idx.push_back(static_cast<int64_t>(i));
   }
   if (o.valid_pct) c.split = RandomSplitter(*o.valid_pct, o.seed);
   // fastai's from_folder goes through tokenize_folder: the tokens are cached beside the folder

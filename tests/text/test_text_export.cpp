@@ -63,6 +63,9 @@ TEST(TextExport, ClassifierPredictsAsTheOriginalAfterLoadLearner) {
     EXPECT_EQ(l1.get<Str>(), l2.get<Str>()) << text;
     EXPECT_TRUE(at::allclose(p1, p2, 1e-6, 1e-7)) << text << p1 << p2;
   }
+  // A text of unknown words only is xxbos and xxunk tokens: a prediction, not an error.
+  auto [lu, iu, pu] = again.predict(Str("zqxj vvkqz wqpz"));
+  EXPECT_NEAR(pu.sum().item<double>(), 1.0, 1e-5);
   // Several texts of different lengths in one batch: padded as the training loaders pad.
   auto test = again.dls.test_dl({Tuple({Str(kTexts[0])}), Tuple({Str(kTexts[1])}), Tuple({Str(kTexts[2])})});
   const auto preds = again.get_preds({.dl = &test}).preds;

@@ -159,6 +159,20 @@ TEST(TextDataLoaders, FromFolderWithTheWordTokenizer) {
   EXPECT_EQ(tens(tb[0])[1][-1].item<int64_t>(), 1) << tens(tb[0]);
 }
 
+TEST(TextDataLoaders, LanguageModelDocumentsRightInTrainAndValid) {
+  // BOOKS' layout: documents in train/ and valid/ themselves, no label folders.
+  TextFolder folder;
+  fs::remove_all(folder.root);
+  for (int i = 0; i < 4; ++i) {
+    TextFolder::write(folder.root / "train" / (std::to_string(i) + ".txt"), "The cat sat on the mat and then it slept there all day long.");
+    TextFolder::write(folder.root / "valid" / (std::to_string(i) + ".txt"), "A dog ran in the park and barked at the birds in the trees.");
+  }
+  auto dls = TextDataLoaders::from_folder(folder.root, {.is_lm = true, .seq_len = 4, .min_freq = 1, .bs = 2});
+  EXPECT_EQ(dls.train_ds().size(), 4u);
+  EXPECT_EQ(dls.valid_ds().size(), 4u) << "valid/*.txt validates a language model";
+  EXPECT_GE(dls.valid().size(), 1);
+}
+
 TEST(TextDataLoaders, BadInputIsNamed) {
   Table df = read_csv(ref_dir() / "text_loaders.csv");
   auto msg = error_of([&] { (void)TextDataLoaders::from_df(df, {.text_col = "review"}); });
