@@ -98,7 +98,8 @@ int main(int argc, char** argv) try {
   // 2. The classifier on the language model's vocab and fine-tuned encoder, gradually unfrozen.
   auto dls = TextDataLoaders::from_df(df, {.text_col = "text", .label_col = "label", .valid_col = "is_valid",
                                            .seed = a.seed, .text_vocab = text_vocab(dls_lm)});
-  auto clas = text_classifier_learner(dls, {.pretrained = false, .drop_mult = 0.5, .metrics = {accuracy}, .path = path});
+  // pretrained: the stored sizes (config.json), as the LM; load_encoder then puts the fine-tuned weights in.
+  auto clas = text_classifier_learner(dls, {.pretrained = a.pretrained, .drop_mult = 0.5, .metrics = {accuracy}, .path = path});
   if (a.bf16) clas.to_bf16();
   clas.load_encoder("finetuned");
   clas.fit_one_cycle(1, 2e-2);
