@@ -42,7 +42,7 @@ def main(tokens_csv, pretrained_dir, seed, lm_epochs, threads):
 
     t0 = time.perf_counter()
     dls_lm = DataBlock(blocks=[TextBlock.from_df("text", is_lm=True, **tok)], get_x=ColReader("text"),
-                       splitter=RandomSplitter(0.1, seed=seed)).dataloaders(df, path=work, bs=64, seq_len=72)
+                       splitter=RandomSplitter(0.1, seed=seed)).dataloaders(df, path=work, bs=64)
     learn = language_model_learner(dls_lm, AWD_LSTM, config=dict(awd_lstm_lm_config, **sizes), drop_mult=0.3,
                                    pretrained_fnames=["lstm_fwd", "itos"], metrics=[accuracy, Perplexity()],
                                    cbs=RNNRegularizer(alpha=2, beta=1)).to_bf16()
@@ -55,7 +55,7 @@ def main(tokens_csv, pretrained_dir, seed, lm_epochs, threads):
 
     dls = DataBlock(blocks=[TextBlock.from_df("text", vocab=dls_lm.vocab, **tok), CategoryBlock],
                     get_x=ColReader("text"), get_y=ColReader("label"),
-                    splitter=ColSplitter("is_valid")).dataloaders(df, path=work, bs=64, seq_len=72)
+                    splitter=ColSplitter("is_valid")).dataloaders(df, path=work, bs=64)
     clas = text_classifier_learner(dls, AWD_LSTM, config=dict(awd_lstm_clas_config, **sizes), drop_mult=0.5,
                                    pretrained=False, metrics=accuracy, cbs=RNNRegularizer(alpha=2, beta=1)).to_bf16()
     clas.load_encoder("finetuned")
