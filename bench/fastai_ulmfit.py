@@ -10,7 +10,8 @@ spaces with no further rules. PRETRAINED_DIR: pretrain_lm's lstm_fwd.pth, itos.p
 The schedule is the tutorial's, as train_text runs it: LM fit_one_cycle(1, 2e-2), unfreeze,
 fit_one_cycle(LM_EPOCHS, 2e-3); classifier fit_one_cycle(1, 2e-2), freeze_to(-2), (1, slice(1e-2/2.6**4,
 1e-2)), freeze_to(-3), (1, slice(5e-3/2.6**4, 5e-3)), unfreeze, (2, slice(1e-3/2.6**4, 1e-3)). fastai's
-TextLearner never adds RNNRegularizer (alpha 2, beta 1), fastai.cpp's does: it is passed here.
+TextLearner never adds RNNRegularizer (alpha 2, beta 1), fastai.cpp's does: it is passed here. fastai trains
+in fp32: its to_bf16 is CUDA-only (torch.cuda.amp.autocast fails on a CPU build).
 Prints RESULT lines with the valid accuracy, the LM's perplexity and each phase's seconds.
 
 Run:  . ../shared/fastai-src/env.sh && $PY bench/fastai_ulmfit.py tokens.csv ~/.fastai/models/awd_lstm_books 42 4 2"""
@@ -45,7 +46,7 @@ def main(tokens_csv, pretrained_dir, seed, lm_epochs, threads):
                        splitter=RandomSplitter(0.1, seed=seed)).dataloaders(df, path=work, bs=64)
     learn = language_model_learner(dls_lm, AWD_LSTM, config=dict(awd_lstm_lm_config, **sizes), drop_mult=0.3,
                                    pretrained_fnames=["lstm_fwd", "itos"], metrics=[accuracy, Perplexity()],
-                                   cbs=RNNRegularizer(alpha=2, beta=1)).to_bf16()
+                                   cbs=RNNRegularizer(alpha=2, beta=1))
     learn.fit_one_cycle(1, 2e-2)
     learn.unfreeze()
     learn.fit_one_cycle(lm_epochs, 2e-3)
@@ -57,7 +58,7 @@ def main(tokens_csv, pretrained_dir, seed, lm_epochs, threads):
                     get_x=ColReader("text"), get_y=ColReader("label"),
                     splitter=ColSplitter("is_valid")).dataloaders(df, path=work, bs=64)
     clas = text_classifier_learner(dls, AWD_LSTM, config=dict(awd_lstm_clas_config, **sizes), drop_mult=0.5,
-                                   pretrained=False, metrics=accuracy, cbs=RNNRegularizer(alpha=2, beta=1)).to_bf16()
+                                   pretrained=False, metrics=accuracy, cbs=RNNRegularizer(alpha=2, beta=1))
     clas.load_encoder("finetuned")
     clas.fit_one_cycle(1, 2e-2)
     clas.freeze_to(-2)
