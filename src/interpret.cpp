@@ -9,6 +9,7 @@
 
 #include "fastai/core/plot.h"
 #include "fastai/core/semantic.h"
+#include "fastai/core/show.h"
 #include "fastai/data/transforms.h"
 
 namespace fastai {
@@ -80,17 +81,11 @@ std::pair<at::Tensor, at::Tensor> ClassificationInterpretation::top_losses(int64
 }
 
 namespace {
-// A decoded item as one table cell: its show() titles (a text, a label), on one line.
+// A decoded item as one table cell: its show() titles (a text, a label).
 std::string cell(const Item& x, size_t trunc_at) {
   ShowContext c;
   show(x, c);
-  std::string t = c.titles.empty() ? x.repr() : c.title();
-  size_t words = 0;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t[i] == '\n' || t[i] == '|') t[i] = ' ';
-    if (t[i] == ' ' && ++words == trunc_at) return t.substr(0, i);  // fastai's TitledStr.truncate
-  }
-  return t;
+  return table_cell(c.titles.empty() ? x.repr() : c.title(), trunc_at);
 }
 }  // namespace
 

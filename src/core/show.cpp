@@ -87,4 +87,18 @@ bool show(const Item& x, ShowContext& ctx) {
   return true;
 }
 
+std::string table_cell(std::string text, size_t max_words) {
+  if (max_words == 0) return {};  // fastai: ' '.join(words[:0])
+  size_t pos = 0;
+  for (size_t w = 0; w < max_words; ++w) {
+    pos = text.find(' ', pos);
+    if (pos == std::string::npos) break;
+    if (w + 1 == max_words) text.resize(pos);
+    ++pos;
+  }
+  for (auto& ch : text)
+    if (ch == '\n' || ch == '|') ch = ' ';
+  return text;
+}
+
 }  // namespace fastai

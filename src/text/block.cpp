@@ -8,6 +8,7 @@
 
 #include "fastai/core/describe.h"
 #include "fastai/core/semantic.h"
+#include "fastai/core/show.h"
 #include "fastai/text/data.h"
 #include "fastai/text/lm_loader.h"
 
@@ -162,17 +163,6 @@ TextBlock TextBlock::from_folder(const std::filesystem::path& path, TextBlockOpt
 // ---------------------------------------------------------------- show_batch
 
 namespace {
-// fastai's TitledStr.truncate: the first n words.
-std::string first_words(const std::string& s, size_t n) {
-  size_t pos = 0;
-  for (size_t w = 0; w < n; ++w) {
-    pos = s.find(' ', pos);
-    if (pos == std::string::npos) return s;
-    ++pos;
-  }
-  return s.substr(0, pos ? pos - 1 : 0);
-}
-
 std::string cell_text(const Item& x) {
   if (x.is<Str>()) return x.get<Str>();
   if (x.is<Tokens>()) {
@@ -188,12 +178,6 @@ std::string cell_text(const Item& x) {
   return x.repr();
 }
 
-std::string one_line(std::string t) {
-  for (auto& ch : t)
-    if (ch == '\n' || ch == '|') ch = ' ';  // one row per sample
-  return t;
-}
-
 std::string show_text_batch(const Item&, const Item&, const std::vector<Item>& samples, const ShowBatchOptions& o) {
   std::ostringstream s;
   const size_t n = std::min(samples.size(), static_cast<size_t>(std::max<int64_t>(o.max_n, 0)));
@@ -207,9 +191,7 @@ std::string show_text_batch(const Item&, const Item&, const std::vector<Item>& s
   for (size_t i = 0; i < n; ++i) {
     s << "| " << i << " |";
     for (size_t c = 0; c < samples[i].size(); ++c) {
-      std::string t = cell_text(samples[i][c]);
-      if (c == 0) t = first_words(t, 150);
-      s << " " << one_line(t) << " |";
+      s << " " << table_cell(cell_text(samples[i][c]), c == 0 ? 150 : SIZE_MAX) << " |";
     }
     s << "\n";
   }
@@ -234,12 +216,10 @@ std::string show_text_results(const Item& x, const Item&, const std::vector<Item
   for (size_t i = 0; i < n; ++i) {
     s << "| " << i << " |";
     for (size_t c = 0; c < samples[i].size(); ++c) {
-      std::string t = cell_text(samples[i][c]);
-      if (c == 0 && !lm) t = first_words(t, 150);
-      s << " " << one_line(t) << " |";
+      s << " " << table_cell(cell_text(samples[i][c]), c == 0 && !lm ? 150 : SIZE_MAX) << " |";
     }
     const Item& out = outs[i];
-    s << " " << one_line(cell_text(out.is_tuple() && out.size() > 0 ? out[out.size() - 1] : out)) << " |\n";
+    s << " " << table_cell(cell_text(out.is_tuple() && out.size() > 0 ? out[out.size() - 1] : out)) << " |\n";
   }
   (o.out ? *o.out : std::cout) << s.str() << std::flush;
   return s.str();

@@ -7,6 +7,7 @@
 
 #include "fastai/core/describe.h"
 #include "fastai/core/semantic.h"
+#include "fastai/core/show.h"
 #include "test_util.h"
 
 using namespace fastai;
@@ -164,4 +165,13 @@ TEST(Describe, UndescribableAndUnknownAreClearErrors) {
   EXPECT_THROW_WITH(func_transform("never_registered"), std::runtime_error, "never_registered");
   auto names = registered_transforms();
   EXPECT_NE(std::find(names.begin(), names.end(), "FuncTransform"), names.end());
+}
+
+TEST(Show, TableCellKeepsTheFirstWordsOnOneRow) {
+  // fastai's TitledStr.truncate splits on spaces only: "b|c\nd" is one word.
+  EXPECT_EQ(table_cell("a b|c\nd e", 2), "a b c d");
+  EXPECT_EQ(table_cell("a b|c d", 2), "a b c");
+  EXPECT_EQ(table_cell("one two", 5), "one two");
+  EXPECT_EQ(table_cell("line\nbreak"), "line break");
+  EXPECT_EQ(table_cell("one two", 0), "");
 }

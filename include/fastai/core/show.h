@@ -6,6 +6,7 @@
 /// Thread-safety: The show registry is locked; a ShowContext belongs to the thread filling it.
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -37,5 +38,11 @@ bool is_showable(const Item& x);
 /// Shows `x` (each showable element of a tuple) into `ctx`; returns whether anything was shown.
 /// Example: `ShowContext c; show(Category("cat"), c);  // c.title() == "cat"`
 bool show(const Item& x, ShowContext& ctx);
+
+/// `text` as one cell of a markdown table (show_batch, show_results, top-losses tables): its
+/// first `max_words` space-separated words (fastai's TitledStr.truncate), then newlines and
+/// pipes turned into spaces so a sample stays one row.
+/// Example: `table_cell("a b|c d", 2) == "a b c"`
+std::string table_cell(std::string text, size_t max_words = SIZE_MAX);
 
 }  // namespace fastai
