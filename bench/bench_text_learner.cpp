@@ -1,11 +1,17 @@
-// bench_text_learner: the AWD-LSTM language model's training step, fastai.cpp against real fastai
-// 2.7.18 (bench/fastai_text_learner.py) in the same run, same sizes and thread count.
-//   One step = forward, CrossEntropyLossFlat + RNNRegularizer's terms (alpha 2, beta 1), backward,
-//   Adam; a fixed 64 x 72 batch of ids, vocab 5300 (the calibration step). fastai.cpp runs
-//   it twice: in float32, and under MixedPrecision's bf16 CPU autocast (fused_lstm's GEMMs and the
-//   decoder in bf16); fastai runs its default (float32, ATen's LSTM).
+// bench_text_learner: fastai.cpp's text learners against real fastai 2.7.18 in the same run, same
+// sizes, data and thread count. Two parts:
+// - The AWD-LSTM language model's training step (bench/fastai_text_learner.py): forward,
+//   CrossEntropyLossFlat + RNNRegularizer's terms (alpha 2, beta 1), backward, Adam; a fixed 64 x 72
+//   batch of ids, vocab 5300 (the calibration step). fastai.cpp runs it twice: in float32,
+//   and under MixedPrecision's bf16 CPU autocast (fused_lstm's GEMMs and the decoder in bf16);
+//   fastai runs its default (float32, ATen's LSTM).
+// - --ulmfit: the whole ULMFiT recipe on FINE_FOODS per seed, examples/train_text (bf16) then
+//   bench/fastai_ulmfit.py (fastai, fp32: its to_bf16 is CUDA-only) on the same tokens and the same
+//   pretrain_lm weights: valid accuracy and LM perplexity per seed and their means, and the unfrozen
+//   LM-fine-tuning and classifier epochs' seconds with their ratio.
 // Run: build/bench/bench_text_learner [--threads 2] [--reps 3] [--configs 200,400,2:400,1152,3]
 //      [--skip-fastai]
+//      build/bench/bench_text_learner --ulmfit [--seeds 1,2,3] [--lm-epochs 2] [--threads 2] [--skip-fastai]
 //      FASTAI_PROFILE=trace.json also records fastai.cpp's last step as a Chrome trace.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -15,7 +21,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
+#include <numeric>
+#include <optional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -143,17 +152,122 @@ void print(const char* who, const StepTimes& t) {
               t.opt);
 }
 
+
+// ---------------------------------------------------------------- --ulmfit
+
+// One seed's RESULT line (train_text and fastai_ulmfit.py print the same keys).
+using Result = std::map<std::string, double>;
+
+// The key=value pairs of the first "RESULT " line in `file` that has valid_accuracy.
+std::optional<Result> result_in(const fs::path& file) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("RESULT ", 0) != 0 || line.find("valid_accuracy=") == std::string::npos) continue;
+    Result r;
+    std::istringstream words(line);
+    for (std::string w; words >> w;)
+      if (const auto eq = w.find('='); eq != std::string::npos) r[w.substr(0, eq)] = std::atof(w.c_str() + eq + 1);
+    return r;
+  }
+  return std::nullopt;
+}
+
+// Runs `cmd` with its output in `log`; the RESULT line, or nothing (and a message naming the log).
+std::optional<Result> run_recipe(const std::string& who, const std::string& cmd, const fs::path& log) {
+  const int rc = std::system(("bash -c '" + cmd + "' >" + log.string() + " 2>&1").c_str());
+  auto r = rc == 0 ? result_in(log) : std::nullopt;
+  if (!r) std::fprintf(stderr, "%s failed (exit %d): see %s\n", who.c_str(), rc, log.c_str());
+  return r;
+}
+
+double mean_of(const std::vector<Result>& rs, const std::string& key) {
+  double sum = 0;
+  for (const auto& r : rs) sum += r.at(key);
+  return rs.empty() ? 0 : sum / static_cast<double>(rs.size());
+}
+
+int ulmfit(const std::vector<uint64_t>& seeds, int64_t lm_epochs, int threads, bool skip_fastai) {
+  const fs::path bin = fs::path(FASTAI_EXAMPLES_BIN_DIR) / "train_text", work = fs::temp_directory_path();
+  if (!fs::exists(bin)) {
+    std::fprintf(stderr, "%s is missing: build the examples (cmake -DFASTAI_BUILD_EXAMPLES=ON)\n", bin.c_str());
+    return 2;
+  }
+  const fs::path weights = pretrained_lm_dir();
+  if (!fs::exists(weights / "lstm_fwd.pth")) {
+    std::fprintf(stderr, "no pretrained weights in %s: run build/examples/pretrain_lm first\n", weights.c_str());
+    return 2;
+  }
+  const std::string env = "OMP_NUM_THREADS=" + std::to_string(threads) + " ";
+  const bool fastai = !skip_fastai && fs::exists(fastai_src() / "env.sh");
+  const fs::path tokens = work / "bench_ulmfit_tokens.csv";
+  if (fastai && !run_recipe("train_text --dump-tokens", env + bin.string() + " --dump-tokens " + tokens.string(),
+                            work / "bench_ulmfit_tokens.log"))
+    return 1;
+  std::printf("ULMFiT on FINE_FOODS: LM fit_one_cycle(1) + %ld unfrozen epochs, classifier 1+1+1+2 epochs; "
+              "weights %s; %d threads\n",
+              lm_epochs, weights.c_str(), threads);
+  std::vector<Result> cpp, ref;
+  for (const uint64_t seed : seeds) {
+    const std::string sd = std::to_string(seed);
+    if (auto r = run_recipe("train_text", env + bin.string() + " --seed " + sd + " --lm-epochs " + std::to_string(lm_epochs),
+                            work / ("bench_ulmfit_cpp_" + sd + ".log"))) {
+      cpp.push_back(*r);
+      std::printf("  fastai.cpp seed %-3s accuracy %.4f  LM perplexity %.2f  LM epoch %.1f s  classifier epoch %.1f s\n",
+                  sd.c_str(), r->at("valid_accuracy"), r->at("lm_perplexity"), r->at("lm_epoch_s"), r->at("clas_epoch_s"));
+      std::fflush(stdout);
+    }
+    if (!fastai) continue;
+    if (auto r = run_recipe("fastai_ulmfit.py",
+                            ". " + fastai_src().string() + "/env.sh && $PY " + FASTAI_BENCH_DIR + "/fastai_ulmfit.py " +
+                                tokens.string() + " " + weights.string() + " " + sd + " " + std::to_string(lm_epochs) +
+                                " " + std::to_string(threads),
+                            work / ("bench_ulmfit_fastai_" + sd + ".log"))) {
+      ref.push_back(*r);
+      std::printf("  fastai     seed %-3s accuracy %.4f  LM perplexity %.2f  LM epoch %.1f s  classifier epoch %.1f s\n",
+                  sd.c_str(), r->at("valid_accuracy"), r->at("lm_perplexity"), r->at("lm_epoch_s"), r->at("clas_epoch_s"));
+      std::fflush(stdout);
+    }
+  }
+  if (cpp.size() != seeds.size() || (fastai && ref.size() != seeds.size())) return 1;
+  const double acc = mean_of(cpp, "valid_accuracy");
+  std::printf("fastai.cpp mean over %zu seeds: accuracy %.4f, LM perplexity %.2f\n", cpp.size(), acc,
+              mean_of(cpp, "lm_perplexity"));
+  std::printf("RESULT ulmfit_accuracy_mean fastai_cpp=%.4f reaches_0.83=%d\n", acc, acc >= 0.83);
+  if (!fastai) return 0;
+  const double ref_acc = mean_of(ref, "valid_accuracy");
+  std::printf("fastai     mean over %zu seeds: accuracy %.4f, LM perplexity %.2f\n", ref.size(), ref_acc,
+              mean_of(ref, "lm_perplexity"));
+  std::printf("RESULT ulmfit_accuracy_mean_vs_fastai fastai_cpp=%.4f fastai=%.4f difference=%+.4f\n", acc, ref_acc,
+              acc - ref_acc);
+  for (const char* key : {"lm_epoch_s", "clas_epoch_s"}) {
+    std::vector<double> c, r;
+    for (const auto& x : cpp) c.push_back(x.at(key));
+    for (const auto& x : ref) r.push_back(x.at(key));
+    bench::report(std::string("ulmfit_") + key, bench::summarize(c), bench::summarize(r));
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int threads = 2, reps = 3;
-  bool skip_fastai = false;
+  bool skip_fastai = false, run_ulmfit = false;
+  std::vector<uint64_t> seeds{1, 2, 3};
+  int64_t lm_epochs = 2;
   std::vector<Config> configs{{200, 400, 2}, {400, 1152, 3}};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) threads = std::stoi(argv[++i]);
     else if (a == "--reps" && i + 1 < argc) reps = std::stoi(argv[++i]);
     else if (a == "--skip-fastai") skip_fastai = true;
+    else if (a == "--ulmfit") run_ulmfit = true;
+    else if (a == "--lm-epochs" && i + 1 < argc) lm_epochs = std::stoll(argv[++i]);
+    else if (a == "--seeds" && i + 1 < argc) {
+      seeds.clear();
+      std::istringstream in(argv[++i]);
+      for (std::string one; std::getline(in, one, ',');) seeds.push_back(std::stoull(one));
+    }
     else if (a == "--configs" && i + 1 < argc) {
       configs.clear();
       std::istringstream in(argv[++i]);
@@ -166,10 +280,14 @@ int main(int argc, char** argv) {
         configs.push_back(c);
       }
     } else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--reps N] [--configs e,h,l:…] [--skip-fastai]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--threads N] [--reps N] [--configs e,h,l:…] [--skip-fastai]\n"
+                   "       %s --ulmfit [--seeds 1,2,3] [--lm-epochs 2] [--threads N] [--skip-fastai]\n",
+                   argv[0], argv[0]);
       return 2;
     }
   }
+  if (run_ulmfit) return ulmfit(seeds, lm_epochs, threads, skip_fastai);
   at::set_num_threads(threads);
   for (const auto& c : configs) {
     std::printf("AWD-LSTM LM step, emb %ld, n_hid %ld, %ld layers, bs 64 x 72, vocab 5300, %d threads:\n", c.emb,

@@ -12,7 +12,8 @@ fit_one_cycle(LM_EPOCHS, 2e-3); classifier fit_one_cycle(1, 2e-2), freeze_to(-2)
 1e-2)), freeze_to(-3), (1, slice(5e-3/2.6**4, 5e-3)), unfreeze, (2, slice(1e-3/2.6**4, 1e-3)). fastai's
 TextLearner never adds RNNRegularizer (alpha 2, beta 1), fastai.cpp's does: it is passed here. fastai trains
 in fp32: its to_bf16 is CUDA-only (torch.cuda.amp.autocast fails on a CPU build).
-Prints RESULT lines with the valid accuracy, the LM's perplexity and each phase's seconds.
+Prints a RESULT line with the valid accuracy, the LM's perplexity, each phase's seconds and the mean
+seconds of the unfrozen LM and classifier epochs (train_text's line has the same keys).
 
 Run:  . ../shared/fastai-src/env.sh && $PY bench/fastai_ulmfit.py tokens.csv ~/.fastai/models/awd_lstm_books 42 4 2"""
 import json
@@ -49,7 +50,9 @@ def main(tokens_csv, pretrained_dir, seed, lm_epochs, threads):
                                    cbs=RNNRegularizer(alpha=2, beta=1))
     learn.fit_one_cycle(1, 2e-2)
     learn.unfreeze()
+    t = time.perf_counter()
     learn.fit_one_cycle(lm_epochs, 2e-3)
+    lm_epoch_s = (time.perf_counter() - t) / max(lm_epochs, 1)
     lm_valid = learn.validate()
     learn.save_encoder("finetuned")
     t1 = time.perf_counter()
@@ -66,11 +69,14 @@ def main(tokens_csv, pretrained_dir, seed, lm_epochs, threads):
     clas.freeze_to(-3)
     clas.fit_one_cycle(1, slice(5e-3 / (2.6 ** 4), 5e-3))
     clas.unfreeze()
+    t = time.perf_counter()
     clas.fit_one_cycle(2, slice(1e-3 / (2.6 ** 4), 1e-3))
+    clas_epoch_s = (time.perf_counter() - t) / 2
     v = clas.validate()
     t2 = time.perf_counter()
     print(f"RESULT fastai_ulmfit seed={seed} valid_accuracy={float(v[1]):.4f} valid_loss={float(v[0]):.4f} "
-          f"lm_perplexity={float(lm_valid[2]):.3f} lm_seconds={t1 - t0:.1f} clas_seconds={t2 - t1:.1f}")
+          f"lm_perplexity={float(lm_valid[2]):.3f} lm_seconds={t1 - t0:.1f} clas_seconds={t2 - t1:.1f} "
+          f"lm_epoch_s={lm_epoch_s:.1f} clas_epoch_s={clas_epoch_s:.1f}")
     shutil.rmtree(work)
 
 

@@ -6,6 +6,8 @@
 //   build/examples/pretrain_lm            # once: the pretrained weights (docs/text.md)
 //   build/examples/train_text             # seed 42
 //   build/examples/train_text --seed 7 --lm-epochs 4
+#include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -81,6 +83,11 @@ int main(int argc, char** argv) try {
     return 0;
   }
 
+  // Each phase's wall time, as bench/fastai_ulmfit.py times fastai's (bench_text_learner --ulmfit compares).
+  using clock = std::chrono::steady_clock;
+  auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+  const auto t_lm = clock::now();
+
   // 1. Fine-tune the language model on every review's text (labels unused), 10% validating.
   auto dls_lm = TextDataLoaders::from_df(df, {.text_col = "text", .valid_pct = 0.1, .seed = a.seed, .is_lm = true});
   dls_lm.show_batch({}, {.max_n = 2});
@@ -91,11 +98,16 @@ int main(int argc, char** argv) try {
   if (a.bf16) learn.to_bf16();
   learn.fit_one_cycle(1, 2e-2);
   learn.unfreeze();
+  const auto t_lm_unfrozen = clock::now();
   learn.fit_one_cycle(a.lm_epochs, 2e-3);
+  const double lm_epoch_s = since(t_lm_unfrozen) / static_cast<double>(std::max<int64_t>(a.lm_epochs, 1));
+  const double lm_perplexity = learn.validate()[2];
   learn.save_encoder("finetuned");
+  const double lm_seconds = since(t_lm);
   std::cout << learn.predict("I liked this tea because", {.n_words = 30, .temperature = 0.75}) << "\n";
 
   // 2. The classifier on the language model's vocab and fine-tuned encoder, gradually unfrozen.
+  const auto t_clas = clock::now();
   auto dls = TextDataLoaders::from_df(df, {.text_col = "text", .label_col = "label", .valid_col = "is_valid",
                                            .seed = a.seed, .text_vocab = text_vocab(dls_lm)});
   // pretrained: the stored sizes (config.json), as the LM; load_encoder then puts the fine-tuned weights in.
@@ -108,15 +120,21 @@ int main(int argc, char** argv) try {
   clas.freeze_to(-3);
   clas.fit_one_cycle(1, Slice{5e-3 / std::pow(2.6, 4), 5e-3});
   clas.unfreeze();
+  const auto t_clas_unfrozen = clock::now();
   clas.fit_one_cycle(2, Slice{1e-3 / std::pow(2.6, 4), 1e-3});
-
+  const double clas_epoch_s = since(t_clas_unfrozen) / 2;
   const auto v = clas.validate();
+  const double clas_seconds = since(t_clas);
+
   clas.show_results(1, {.max_n = 4});
   ClassificationInterpretation::from_learner(clas).show_top_losses(5, {}, 40);
   const auto file = path / "models" / "fine_foods_classifier.fai";
   export_learner(clas, file);
-  std::printf("RESULT ulmfit_fine_foods seed=%llu valid_accuracy=%.4f valid_loss=%.4f\n",
-              static_cast<unsigned long long>(a.seed), v[1], v[0]);
+  // The same keys as bench/fastai_ulmfit.py's line; *_epoch_s: the unfrozen epochs' mean.
+  std::printf("RESULT ulmfit_fine_foods seed=%llu valid_accuracy=%.4f valid_loss=%.4f lm_perplexity=%.3f "
+              "lm_seconds=%.1f clas_seconds=%.1f lm_epoch_s=%.1f clas_epoch_s=%.1f\n",
+              static_cast<unsigned long long>(a.seed), v[1], v[0], lm_perplexity, lm_seconds, clas_seconds, lm_epoch_s,
+              clas_epoch_s);
   std::printf("exported to %s: build/examples/fastai_predict %s \"This tea is wonderful\"\n", file.c_str(), file.c_str());
   return 0;
 } catch (const std::exception& e) {
