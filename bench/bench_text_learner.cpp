@@ -200,9 +200,11 @@ int ulmfit(const std::vector<uint64_t>& seeds, int64_t lm_epochs, int threads, b
   const std::string env = "OMP_NUM_THREADS=" + std::to_string(threads) + " ";
   const bool fastai = !skip_fastai && fs::exists(fastai_src() / "env.sh");
   const fs::path tokens = work / "bench_ulmfit_tokens.csv";
-  if (fastai && !run_recipe("train_text --dump-tokens", env + bin.string() + " --dump-tokens " + tokens.string(),
-                            work / "bench_ulmfit_tokens.log"))
+  if (fastai && std::system(("bash -c '" + env + bin.string() + " --dump-tokens " + tokens.string() + "' >" +
+                             (work / "bench_ulmfit_tokens.log").string() + " 2>&1").c_str()) != 0) {
+    std::fprintf(stderr, "train_text --dump-tokens failed: see %s\n", (work / "bench_ulmfit_tokens.log").c_str());
     return 1;
+  }
   std::printf("ULMFiT on FINE_FOODS: LM fit_one_cycle(1) + %ld unfrozen epochs, classifier 1+1+1+2 epochs; "
               "weights %s; %d threads\n",
               lm_epochs, weights.c_str(), threads);
