@@ -6,6 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "cross_entropy.h"
 #include "fastai/core/json.h"
 #include "fastai/core/registry.h"
 
@@ -147,6 +148,9 @@ std::shared_ptr<BaseLoss> CrossEntropyLossFlat(CrossEntropyOptions o) {
   return described(std::make_shared<FunctionalLoss>(
                        "CrossEntropyLossFlat",
                        [o](const at::Tensor& i, const at::Tensor& t, Reduction r) {
+                         // The common case (no class weights) in one pass per direction (cross_entropy.h).
+                         if (!o.weight.defined())
+                           if (auto l = detail::fused_cross_entropy(i, t, o.ignore_index, to_at(r))) return *l;
                          return at::cross_entropy_loss(i, t, o.weight, to_at(r), o.ignore_index, 0.0);
                        },
                        BaseLoss::Options{.axis = axis}, [axis](const at::Tensor& x) { return at::softmax(x, axis); },
