@@ -31,6 +31,8 @@
 #include <vector>
 
 #include "bench_config.h"
+#include "fastai/core/runtime.h"
+#include "fastai/core/threads.h"
 #include "fastai/losses.h"
 #include "fastai/optimizer.h"
 #include "fastai/text/all.h"
@@ -290,7 +292,8 @@ int main(int argc, char** argv) {
     }
   }
   if (run_ulmfit) return ulmfit(seeds, lm_epochs, threads, skip_fastai);
-  at::set_num_threads(threads);
+  init_runtime();  // the malloc policy and the caching CPU allocator, as the Learner applies them
+  set_num_threads(threads);
   for (const auto& c : configs) {
     std::printf("AWD-LSTM LM step, emb %ld, n_hid %ld, %ld layers, bs 64 x 72, vocab 5300, %d threads:\n", c.emb,
                 c.nhid, c.layers, threads);

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "fastai/core/cpu_allocator.h"
 #include "fastai/core/threads.h"
 
 namespace fastai {
@@ -22,7 +23,10 @@ bool apply_malloc_policy() {
 
 int init_runtime() {
   static std::once_flag once;
-  std::call_once(once, [] { apply_malloc_policy(); });
+  std::call_once(once, [] {
+    apply_malloc_policy();
+    use_caching_cpu_allocator();
+  });
   return init_threads();
 }
 

@@ -17,7 +17,8 @@ namespace fastai {
 /// Example: `fastai::apply_malloc_policy();`
 bool apply_malloc_policy();
 
-/// Applies the thread policy (`init_threads`) and the malloc policy, once per process; cheap
+/// Applies the thread policy (`init_threads`), the malloc policy and the caching CPU allocator
+/// (`use_caching_cpu_allocator`, core/cpu_allocator.h), once per process; cheap
 /// to call again. Returns the intra-op thread count in force.
 ///
 /// Example: `int threads = fastai::init_runtime();`
