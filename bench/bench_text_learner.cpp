@@ -160,11 +160,14 @@ void print(const char* who, const StepTimes& t) {
 // One seed's RESULT line (train_text and fastai_ulmfit.py print the same keys).
 using Result = std::map<std::string, double>;
 
-// The key=value pairs of the first "RESULT " line in `file` that has valid_accuracy.
+// The key=value pairs of the first "RESULT " line in `file` that has valid_accuracy. fastprogress
+// ends its bars with '\r', not '\n', so the RESULT may follow them on the same line.
 std::optional<Result> result_in(const fs::path& file) {
   std::ifstream in(file);
   for (std::string line; std::getline(in, line);) {
-    if (line.rfind("RESULT ", 0) != 0 || line.find("valid_accuracy=") == std::string::npos) continue;
+    const auto at = line.rfind("RESULT ");
+    if (at == std::string::npos || line.find("valid_accuracy=", at) == std::string::npos) continue;
+    line.erase(0, at);
     Result r;
     std::istringstream words(line);
     for (std::string w; words >> w;)
