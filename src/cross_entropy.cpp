@@ -2,22 +2,18 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <c10/util/Exception.h>
 #include <torch/autograd.h>
 
 #include <algorithm>
+
+#include "no_autocast.h"
 
 namespace fastai::detail {
 namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// Everything here is computed in float32 by hand; autocast must not recast any of it.
-struct NoAutocast {
-  c10::impl::ExcludeDispatchKeyGuard guard{c10::DispatchKeySet(c10::DispatchKey::AutocastCPU)};
-};
 
 // Rows per block: ~64K float32 values (256 KB), so a block's temporaries stay in L2.
 int64_t block_rows(int64_t classes) { return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(classes, 1)); }
@@ -70,6 +66,13 @@ struct FusedCrossEntropy : torch::autograd::Function<FusedCrossEntropy> {
     const at::Tensor go = grads[0].to(at::kFloat);
     // Each row's weight: d loss / d row loss (0 on ignored rows).
     const at::Tensor w = (reduction == at::Reduction::Mean ? validf * (go / count) : validf * go).contiguous();
+    if (at::GradMode::is_enabled()) {
+      // create_graph (a gradient penalty): out-of-place ops from x itself, so the gradient can be
+      // differentiated again; the saved lse and the in-place blocks below are not differentiable.
+      const at::Tensor wa = w.unsqueeze(1);
+      const at::Tensor g = at::softmax(x.to(at::kFloat), 1).mul(wa).scatter_add(1, safe_t.unsqueeze(1), -wa);
+      return {g.to(x.scalar_type()), at::Tensor(), at::Tensor(), at::Tensor()};
+    }
     at::Tensor dx = at::empty_like(x);
     for_blocks(x.size(0), block_rows(x.size(1)), [&](int64_t a, int64_t m) {
       const at::Tensor wa = w.narrow(0, a, m).unsqueeze(1);

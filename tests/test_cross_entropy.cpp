@@ -30,6 +30,16 @@ Pair both(const torch::Tensor& x0, const torch::Tensor& t, Reduction r, int64_t 
 }
 }  // namespace
 
+TEST(CrossEntropy, CrossEntropyLossFlatTakesTheOnePassPath) {
+  // The comparisons below would also pass through at::cross_entropy_loss: check the path itself.
+  auto x = torch::randn({8, 30}, torch::requires_grad());
+  auto l = (*CrossEntropyLossFlat())(x, torch::randint(0, 30, {8}, torch::kLong));
+  EXPECT_NE(l.grad_fn()->name().find("FusedCrossEntropy"), std::string::npos) << l.grad_fn()->name();
+  // With class weights it is libtorch's.
+  auto w = (*CrossEntropyLossFlat({.weight = torch::rand({30})}))(x, torch::randint(0, 30, {8}, torch::kLong));
+  EXPECT_EQ(w.grad_fn()->name().find("FusedCrossEntropy"), std::string::npos) << w.grad_fn()->name();
+}
+
 TEST(CrossEntropy, OnePassMatchesLibtorchForEveryReduction) {
   torch::manual_seed(0);
   auto x = torch::randn({37, 1000}) * 4;
@@ -80,4 +90,22 @@ TEST(CrossEntropy, OutOfRangeTargetsNameTheValue) {
   auto xd = x.to(torch::kDouble);
   auto td = torch::tensor({1, 2, 3, 4});
   EXPECT_TRUE(torch::allclose((*ce)(xd, td), at::cross_entropy_loss(xd, td)));
+}
+
+TEST(CrossEntropy, SecondDerivativesMatchLibtorch) {
+  // A gradient penalty differentiates the gradient again (create_graph).
+  torch::manual_seed(2);
+  auto x0 = torch::randn({6, 11});
+  auto t = torch::randint(0, 11, {6}, torch::kLong);
+  auto penalty = [&](bool ours) {
+    auto x = x0.clone().requires_grad_(true);
+    auto l = ours ? (*CrossEntropyLossFlat())(x, t) : at::cross_entropy_loss(x, t);
+    auto g = torch::autograd::grad({l}, {x}, {}, true, true)[0];
+    auto gg = torch::autograd::grad({g.pow(2).sum()}, {x})[0];
+    return std::pair{g.detach(), gg};
+  };
+  auto [g, gg] = penalty(true);
+  auto [want_g, want_gg] = penalty(false);
+  EXPECT_TRUE(torch::allclose(g, want_g, 1e-5, 1e-7));
+  EXPECT_TRUE(torch::allclose(gg, want_gg, 1e-4, 1e-6)) << (gg - want_gg).abs().max();
 }

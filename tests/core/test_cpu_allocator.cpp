@@ -53,7 +53,7 @@ TEST(CPUAllocator, ThePoolStaysUnderItsCapAndEmpties) {
   {
     std::vector<torch::Tensor> ts;
     for (int i = 0; i < 6; ++i) ts.push_back(torch::empty({1 << 20}));  // 6 x 4 MiB in use
-    EXPECT_GE(cpu_allocator_stats().in_use_bytes, size_t{24} << 20);
+    EXPECT_GE(cpu_allocator_stats().in_use_bytes, size_t{24} << 20);  // at least these six
   }
   EXPECT_LE(cpu_allocator_stats().cached_bytes, size_t{10} << 20);
   { auto huge = torch::empty({4 << 20}); }  // 16 MiB: larger than the cap, freed at once
@@ -65,6 +65,8 @@ TEST(CPUAllocator, ThePoolStaysUnderItsCapAndEmpties) {
 TEST(CPUAllocator, ThreadsAllocateAndFreeAtOnce) {
   WithAllocator with({.min_bytes = size_t{1} << 16, .max_cached_bytes = size_t{32} << 20});
   if (!with.installed) GTEST_SKIP() << "FASTAI_CPU_ALLOCATOR=default";
+  // Other tests' long-lived tensors may hold pool blocks: compare with what was in use before.
+  const size_t in_use_before = cpu_allocator_stats().in_use_bytes;
   std::vector<std::thread> threads;
   std::vector<int> ok(4, 0);
   for (int k = 0; k < 4; ++k)
@@ -78,5 +80,5 @@ TEST(CPUAllocator, ThreadsAllocateAndFreeAtOnce) {
     });
   for (auto& t : threads) t.join();
   for (int k = 0; k < 4; ++k) EXPECT_EQ(ok[k], 200) << "thread " << k;
-  EXPECT_EQ(cpu_allocator_stats().in_use_bytes, 0u);
+  EXPECT_EQ(cpu_allocator_stats().in_use_bytes, in_use_before);
 }

@@ -3,8 +3,8 @@
 /// `init_runtime` (the Learner, the examples and the benchmarks call it).
 ///
 /// glibc serves every block above 32 MiB (the largest mmap threshold it accepts) with fresh
-/// mmap'd pages and unmaps them on free, so a training step whose logits, their gradient and the
-/// LSTM's saved gates are tens of MB page-faults and zero-fills all of them again on every batch:
+/// mmap'd pages and unmaps them on free, so a language model's step, whose logits and their
+/// gradient are tens to hundreds of MB, page-faults and zero-fills them again on every batch:
 /// examples/pretrain_lm spent 35% of its CPU time in the kernel (561 of 1,606 s, 407 M minor page
 /// faults in one epoch; docs/ARCHITECTURE.md, "Threads, BLAS and malloc"). This keeps freed blocks
 /// of at least `min_bytes` in a pool keyed by size (rounded up to an eighth of their power of two)

@@ -2,11 +2,12 @@
 
 #include <ATen/ATen.h>
 #include <ATen/autocast_mode.h>
-#include <c10/core/impl/LocalDispatchKeySet.h>
 #include <torch/autograd.h>
 
 #include <stdexcept>
 #include <string>
+
+#include "../../no_autocast.h"
 
 namespace fastai {
 namespace {
@@ -14,11 +15,8 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// The products are cast by hand: autocast would also recast what is already in the right dtype
-// and return its outputs in bf16 where float32 is wanted.
-struct NoAutocast {
-  c10::impl::ExcludeDispatchKeyGuard guard{c10::DispatchKeySet(c10::DispatchKey::AutocastCPU)};
-};
+// The products are cast by hand (mm_as), under detail::NoAutocast.
+using detail::NoAutocast;
 
 // a · b in `dt`, the result in float32.
 at::Tensor mm_as(const at::Tensor& a, const at::Tensor& b, at::ScalarType dt) {
