@@ -2,6 +2,8 @@
 # as imported targets (private dependencies of libfastai):
 #   fastai_csv     — libcsv (libcsv-dev): the CSV tokenizer behind read_csv
 #   fastai_deflate — libdeflate (libdeflate-dev): the inflate behind the PNG fast path
+#   fastai_dnnl    — oneDNN (libdnnl-dev; libtorch already loads its libdnnl.so.2): the LSTM's
+#                    per-step products with weights packed once (src/text/models/recurrent_matmul.h)
 function(fastai_import_library target header library)
   string(TOUPPER ${target} var)
   find_path(${var}_INCLUDE_DIR ${header} REQUIRED)
@@ -17,6 +19,7 @@ endfunction()
 
 fastai_import_library(fastai_csv csv.h csv)
 fastai_import_library(fastai_deflate libdeflate.h deflate)
+fastai_import_library(fastai_dnnl oneapi/dnnl/dnnl.hpp dnnl)
 # fastai_sentencepiece_lib/_train — libsentencepiece (libsentencepiece-dev), linked only into
 # the run-time module libfastai_sentencepiece (src/CMakeLists.txt says why)
 fastai_import_library(fastai_sentencepiece_lib sentencepiece_processor.h sentencepiece)

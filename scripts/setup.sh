@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   g++ cmake ninja-build ccache pkg-config
-  libtorch-dev libopenblas0-openmp libopenblas-dev
+  libtorch-dev libopenblas0-openmp libopenblas-dev libdnnl-dev
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libcsv-dev libdeflate-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libicu-dev libsentencepiece-dev
   dataset-fashion-mnist gnuplot-nox

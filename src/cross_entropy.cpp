@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "no_autocast.h"
+#include "parallel.h"
 
 namespace fastai::detail {
 namespace {
@@ -22,7 +23,7 @@ int64_t block_rows(int64_t classes) { return std::max<int64_t>(1, (int64_t{1} <<
 // called inside run single-threaded there).
 template <class F>
 void for_blocks(int64_t n, int64_t rows, const F& f) {
-  at::parallel_for(0, n, rows, [&](int64_t begin, int64_t end) {
+  detail::parallel_for(0, n, rows, [&](int64_t begin, int64_t end) {
     for (int64_t a = begin; a < end; a += rows) f(a, std::min(rows, end - a));
   });
 }

@@ -4,10 +4,14 @@
 #include <ATen/autocast_mode.h>
 #include <torch/autograd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
 #include "../../no_autocast.h"
+#include "../../parallel.h"
+#include "lstm_cell.h"
+#include "recurrent_matmul.h"
 
 namespace fastai {
 namespace {
@@ -24,97 +28,127 @@ at::Tensor mm_as(const at::Tensor& a, const at::Tensor& b, at::ScalarType dt) {
   return at::mm(a.to(dt), b.to(dt)).to(at::kFloat);
 }
 
+// Row blocks of the batch, one per thread: the rows of an LSTM never interact, so each block runs
+// through every time step on its own thread, with no synchronisation per step (a step's ops are
+// far too small to split: one fork/join each left the other core spinning).
+template <class F>
+void for_row_blocks(int64_t n, const F& f) {
+  const int64_t threads = std::max(1, at::get_num_threads());
+  detail::parallel_for(0, n, (n + threads - 1) / threads, [&](int64_t begin, int64_t end) { f(begin, end - begin); });
+}
+
+float* f32(const at::Tensor& t) { return t.data_ptr<float>(); }
+uint16_t* b16(const at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>()); }
+
+// Everything indexed by time step is stored time-major ([T, B, ·]): a step's rows are then one
+// dense block, which oneDNN's fast kernels require (recurrent_matmul.h) and memory likes. Only y
+// and the gradient of x keep the callers' batch-first layout.
 struct FusedLSTM : torch::autograd::Function<FusedLSTM> {
-  // x [B, T, In]; h0, c0 [B, H]; returns y [B, T, H], h_n, c_n [B, H].
+  // x [B, T, In]; h0, c0 [B, H] (contiguous float32); returns y [B, T, H], h_n, c_n [B, H].
   static variable_list forward(AutogradContext* ctx, const at::Tensor& x, const at::Tensor& h0, const at::Tensor& c0,
                                const at::Tensor& w_ih, const at::Tensor& w_hh, const at::Tensor& b_ih,
                                const at::Tensor& b_hh, bool reverse, int64_t dtype, bool keep) {
     NoAutocast no_autocast;
     const auto dt = static_cast<at::ScalarType>(dtype);
+    const bool bf16 = dt == at::kBFloat16;
     const int64_t B = x.size(0), T = x.size(1), In = x.size(2), H = w_hh.size(1);
-    const at::Tensor x2 = x.reshape({B * T, In});
-    const at::Tensor x2d = x2.to(dt);  // kept for the weight gradient
+    // x time-major in the GEMM dtype, kept for the weight gradient.
+    const at::Tensor xt = at::empty({T, B, In}, x.options().dtype(dt)).copy_(x.transpose(0, 1));
     const at::Tensor w_ih_d = w_ih.to(dt), w_hh_d = w_hh.to(dt);
+    // Every step's input projection and both biases in one GEMM; each step then adds h · w_hhᵀ and
+    // turns its slice into the activated gates (i, f, g, o), kept for the backward.
+    const auto fopt = x.options().dtype(at::kFloat);
+    at::Tensor gates = at::empty({T, B, 4 * H}, fopt);
+    detail::RecurrentMatmul(w_ih_d.t(), T * B, b_ih + b_hh)(xt.data_ptr(), f32(gates));
+    at::Tensor cs = at::empty({T, B, H}, fopt), tcs = at::empty({T, B, H}, fopt);
+    at::Tensor y = at::empty({B, T, H}, fopt);
+    // The h each step multiplies w_hh by, in the GEMM dtype, at [t] for step t: h0 for the first
+    // step, then written by each step for the next (also the weight gradient's operand).
+    at::Tensor hprev = at::empty({T, B, H}, x.options().dtype(dt));
+    hprev[reverse ? T - 1 : 0].copy_(h0);
     const at::Tensor w_hh_t = w_hh_d.t();
-    // Every step's input projection and both biases in one GEMM; each step then adds h · w_hhᵀ in
-    // place and turns its slice into the activated gates (i, f, g, o), kept for the backward.
-    at::Tensor gates = mm_as(x2d, w_ih_d.t(), dt);
-    gates.add_(b_ih + b_hh);
-    gates = gates.view({B, T, 4 * H});
-    at::Tensor cs = at::empty({B, T, H}, x.options().dtype(at::kFloat));
-    at::Tensor tcs = at::empty_like(cs), hs = at::empty_like(cs);
-    at::Tensor h = h0, c = c0;
-    for (int64_t k = 0; k < T; ++k) {
-      const int64_t t = reverse ? T - 1 - k : k;
-      at::Tensor g = gates.select(1, t);
-      if (dt == at::kFloat)
-        g.addmm_(h, w_hh_t);
-      else
-        g.add_(at::mm(h.to(dt), w_hh_t));
-      g.narrow(1, 0, 2 * H).sigmoid_();
-      g.narrow(1, 2 * H, H).tanh_();
-      g.narrow(1, 3 * H, H).sigmoid_();
-      const at::Tensor gi = g.narrow(1, 0, H), gf = g.narrow(1, H, H), gg = g.narrow(1, 2 * H, H),
-                       go = g.narrow(1, 3 * H, H);
-      at::Tensor ct = cs.select(1, t), tct = tcs.select(1, t), ht = hs.select(1, t);
-      at::mul_out(ct, gf, c).addcmul_(gi, gg);
-      at::tanh_out(tct, ct);
-      at::mul_out(ht, go, tct);
-      h = ht, c = ct;
-    }
-    if (!keep) return {hs, h.clone(), c.clone()};  // nothing will ask for gradients
-    // The h each step multiplied w_hh by: h0 then every output but the last (in step order).
-    const at::Tensor hprev =
-        T == 1 ? h0.unsqueeze(1)
-               : (reverse ? at::cat({hs.narrow(1, 1, T - 1), h0.unsqueeze(1)}, 1)
-                          : at::cat({h0.unsqueeze(1), hs.narrow(1, 0, T - 1)}, 1));
-    ctx->save_for_backward({x2d, h0, c0, w_ih_d, w_hh_d, gates, cs, tcs, hprev.reshape({B * T, H}).to(dt)});
+    for_row_blocks(B, [&](int64_t r0, int64_t n) {
+      at::Tensor hh = at::empty({n, 4 * H}, fopt);
+      detail::RecurrentMatmul mm(w_hh_t, n);  // h · w_hhᵀ
+      for (int64_t k = 0; k < T; ++k) {
+        const int64_t t = reverse ? T - 1 - k : k, prev = reverse ? t + 1 : t - 1, next = reverse ? t - 1 : t + 1;
+        mm(hprev[t].narrow(0, r0, n).data_ptr(), f32(hh));
+        const bool more = k + 1 < T;
+        const at::Tensor hnext = more ? hprev[next].narrow(0, r0, n) : at::Tensor();
+        detail::lstm_cell_forward({.n = n, .H = H,
+                                   .gates = f32(gates[t].narrow(0, r0, n)), .gates_stride = 4 * H,
+                                   .hh = f32(hh), .hh_stride = 4 * H,
+                                   .c_prev = f32(k == 0 ? c0.narrow(0, r0, n) : cs[prev].narrow(0, r0, n)),
+                                   .c_prev_stride = H,
+                                   .c = f32(cs[t].narrow(0, r0, n)), .c_stride = H,
+                                   .tc = f32(tcs[t].narrow(0, r0, n)), .tc_stride = H,
+                                   .h = f32(y.select(1, t).narrow(0, r0, n)), .h_stride = T * H,
+                                   .h_next_bf16 = more && bf16 ? b16(hnext) : nullptr,
+                                   .h_next_f32 = more && !bf16 ? f32(hnext) : nullptr,
+                                   .h_next_stride = H});
+      }
+    });
+    const int64_t last = reverse ? 0 : T - 1;
+    const at::Tensor hn = y.select(1, last).clone(), cn = cs[last].clone();
+    if (!keep) return {y, hn, cn};  // nothing will ask for gradients
+    ctx->save_for_backward({xt, h0, c0, w_ih_d, w_hh_d, gates, cs, tcs, hprev});
     ctx->saved_data["reverse"] = reverse;
     ctx->saved_data["dtype"] = dtype;
-    return {hs, h.clone(), c.clone()};
+    return {y, hn, cn};
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     NoAutocast no_autocast;
     const auto saved = ctx->get_saved_variables();
-    const at::Tensor &x2d = saved[0], &h0 = saved[1], &c0 = saved[2], &w_ih_d = saved[3], &w_hh_d = saved[4],
+    const at::Tensor &xt = saved[0], &h0 = saved[1], &c0 = saved[2], &w_ih_d = saved[3], &w_hh_d = saved[4],
                      &gates = saved[5], &cs = saved[6], &tcs = saved[7], &hprev = saved[8];
     const bool reverse = ctx->saved_data["reverse"].toBool();
     const auto dt = static_cast<at::ScalarType>(ctx->saved_data["dtype"].toInt());
-    const int64_t B = gates.size(0), T = gates.size(1), H = cs.size(2);
-    const at::Tensor &dy = grads[0], &dhn = grads[1], &dcn = grads[2];
-    at::Tensor dh = dhn.defined() ? dhn.to(at::kFloat) : at::zeros({B, H}, cs.options());
-    at::Tensor dc = dcn.defined() ? dcn.to(at::kFloat) : at::zeros({B, H}, cs.options());
+    const bool bf16 = dt == at::kBFloat16;
+    const int64_t T = gates.size(0), B = gates.size(1), H = cs.size(2), In = xt.size(2);
+    at::Tensor dy = grads[0].defined() ? grads[0].to(at::kFloat) : at::Tensor();
+    if (dy.defined() && dy.stride(2) != 1) dy = dy.contiguous();
+    const at::Tensor dh_in = grads[1].defined() ? grads[1].to(at::kFloat).reshape({B, H}).contiguous()
+                                                : at::zeros({B, H}, cs.options());
+    // The cell gradient, updated in place step by step; at the end, c0's.
+    at::Tensor dc = grads[2].defined() ? grads[2].to(at::kFloat).reshape({B, H}).clone()
+                                       : at::zeros({B, H}, cs.options());
+    at::Tensor dh0 = at::empty({B, H}, cs.options());
     // The gate gradients are only ever GEMM operands: written straight in the GEMM dtype.
-    at::Tensor dgates = at::empty({B, T, 4 * H}, cs.options().dtype(dt));
+    at::Tensor dgates = at::empty({T, B, 4 * H}, cs.options().dtype(dt));
     // Only the gate gradients and dh · w_hh are sequential; they go backwards through the steps.
-    for (int64_t k = T - 1; k >= 0; --k) {
-      const int64_t t = reverse ? T - 1 - k : k;
-      const at::Tensor g = gates.select(1, t);
-      const at::Tensor gi = g.narrow(1, 0, H), gf = g.narrow(1, H, H), gg = g.narrow(1, 2 * H, H),
-                       go = g.narrow(1, 3 * H, H);
-      const at::Tensor tct = tcs.select(1, t);
-      const at::Tensor c_prev = k == 0 ? c0 : cs.select(1, reverse ? t + 1 : t - 1);
-      const at::Tensor dht = dy.defined() ? dy.select(1, t).to(at::kFloat) + dh : dh;
-      at::Tensor dg = dgates.select(1, t);
-      at::Tensor dgi = dg.narrow(1, 0, H), dgf = dg.narrow(1, H, H), dgg = dg.narrow(1, 2 * H, H),
-                 dgo = dg.narrow(1, 3 * H, H);
-      at::sigmoid_backward_out(dgo, dht * tct, go);
-      const at::Tensor dct = at::tanh_backward(dht * go, tct).add_(dc);
-      at::sigmoid_backward_out(dgi, dct * gg, gi);
-      at::sigmoid_backward_out(dgf, dct * c_prev, gf);
-      at::tanh_backward_out(dgg, dct * gi, gg);
-      dc = dct * gf;
-      dh = mm_as(dg, w_hh_d, dt);
-    }
-    // Everything else is one GEMM (or sum) over all B · T rows.
-    const at::Tensor dg2 = dgates.view({B * T, 4 * H});
+    for_row_blocks(B, [&](int64_t r0, int64_t n) {
+      at::Tensor dh = at::empty({n, H}, cs.options());  // dg · w_hh of the step after
+      detail::RecurrentMatmul mm(w_hh_d, n);
+      for (int64_t k = T - 1; k >= 0; --k) {
+        const int64_t t = reverse ? T - 1 - k : k, prev = reverse ? t + 1 : t - 1;
+        const at::Tensor dg = dgates[t].narrow(0, r0, n);
+        const bool first = k == T - 1;  // dh is then the incoming h_n gradient
+        detail::lstm_cell_backward({.n = n, .H = H,
+                                    .gates = f32(gates[t].narrow(0, r0, n)), .gates_stride = 4 * H,
+                                    .tc = f32(tcs[t].narrow(0, r0, n)), .tc_stride = H,
+                                    .c_prev = f32(k == 0 ? c0.narrow(0, r0, n) : cs[prev].narrow(0, r0, n)),
+                                    .c_prev_stride = H,
+                                    .dy = dy.defined() ? f32(dy.select(1, t).narrow(0, r0, n)) : nullptr,
+                                    .dy_stride = dy.defined() ? dy.stride(0) : 0,
+                                    .dh = first ? f32(dh_in.narrow(0, r0, n)) : f32(dh), .dh_stride = H,
+                                    .dc = f32(dc.narrow(0, r0, n)), .dc_stride = H,
+                                    .dgates_f = bf16 ? nullptr : f32(dg),
+                                    .dgates_bf16 = bf16 ? b16(dg) : nullptr, .dgates_stride = 4 * H});
+        mm(dg.data_ptr(), f32(dh));
+      }
+      dh0.narrow(0, r0, n).copy_(dh);
+    });
+    // Everything else is one GEMM (or sum) over all T · B rows. The weight gradients are formed
+    // transposed (operandᵀ · dgates): with dgatesᵀ as the first operand ATen's bf16 GEMM takes ~4x
+    // longer.
+    const at::Tensor dg2 = dgates.view({T * B, 4 * H});
     at::Tensor dx, dw_ih, dw_hh, db;
-    if (ctx->needs_input_grad(0)) dx = mm_as(dg2, w_ih_d, dt).view({B, T, -1});
-    if (ctx->needs_input_grad(3)) dw_ih = mm_as(dg2.t(), x2d, dt);
-    if (ctx->needs_input_grad(4)) dw_hh = mm_as(dg2.t(), hprev, dt);
+    if (ctx->needs_input_grad(0)) dx = mm_as(dg2, w_ih_d, dt).view({T, B, In}).transpose(0, 1);
+    if (ctx->needs_input_grad(3)) dw_ih = mm_as(xt.view({T * B, In}).t(), dg2, dt).t().contiguous();
+    if (ctx->needs_input_grad(4)) dw_hh = mm_as(hprev.view({T * B, H}).t(), dg2, dt).t().contiguous();
     if (ctx->needs_input_grad(5) || ctx->needs_input_grad(6)) db = at::sum(dg2, {0}, false, at::kFloat);
-    return {dx, dh.to(h0.scalar_type()), dc.to(c0.scalar_type()), dw_ih, dw_hh, db, db, at::Tensor(), at::Tensor(), at::Tensor()};
+    return {dx, dh0.to(h0.scalar_type()), dc.to(c0.scalar_type()), dw_ih, dw_hh, db, db, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -153,7 +187,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> fused_lstm(const at::Tensor& x, c
                                                    w_ih.requires_grad() || w_hh.requires_grad() ||
                                                    b_ih.requires_grad() || b_hh.requires_grad());
   const at::Tensor xf = x.scalar_type() == at::kFloat ? x.contiguous() : x.to(at::kFloat).contiguous();
-  const auto out = FusedLSTM::apply(xf, h0.reshape({B, H}).to(at::kFloat), c0.reshape({B, H}).to(at::kFloat),
+  const auto out = FusedLSTM::apply(xf, h0.reshape({B, H}).to(at::kFloat).contiguous(),
+                                    c0.reshape({B, H}).to(at::kFloat).contiguous(),
                                     w_ih.to(at::kFloat), w_hh.to(at::kFloat), b_ih.to(at::kFloat), b_hh.to(at::kFloat),
                                     reverse, static_cast<int64_t>(dt), keep);
   return {out[0], out[1].unsqueeze(0), out[2].unsqueeze(0)};
