@@ -2,8 +2,8 @@
 # as imported targets (private dependencies of libfastai):
 #   fastai_csv     — libcsv (libcsv-dev): the CSV tokenizer behind read_csv
 #   fastai_deflate — libdeflate (libdeflate-dev): the inflate behind the PNG fast path
-#   fastai_dnnl    — oneDNN (libdnnl-dev; libtorch already loads its libdnnl.so.2): the LSTM's
-#                    per-step products with weights packed once (src/text/models/recurrent_matmul.h)
+#   fastai_dnnl    — oneDNN (libdnnl-dev; libtorch already loads its libdnnl.so.2): products
+#                    with the weight packed once (src/packed_matmul.h: the LSTM's steps, the decoder)
 function(fastai_import_library target header library)
   string(TOUPPER ${target} var)
   find_path(${var}_INCLUDE_DIR ${header} REQUIRED)

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "cross_entropy_rows.h"
 #include "no_autocast.h"
 #include "parallel.h"
 
@@ -41,7 +42,13 @@ struct FusedCrossEntropy : torch::autograd::Function<FusedCrossEntropy> {
     const at::Tensor safe_t = at::where(valid, target, at::zeros({}, target.options())).contiguous();
     at::Tensor lse = at::empty({n}, x.options().dtype(at::kFloat));
     const int64_t rows = block_rows(classes);
+    const bool rows_kernel = x.scalar_type() != at::kHalf;  // float32 and bf16 (cross_entropy_rows.h)
     for_blocks(n, rows, [&](int64_t a, int64_t m) {
+      if (rows_kernel) {
+        rows_logsumexp(static_cast<const char*>(x.data_ptr()) + a * classes * x.element_size(),
+                       x.scalar_type() == at::kBFloat16, m, classes, lse.data_ptr<float>() + a);
+        return;
+      }
       const at::Tensor xs = x.narrow(0, a, m).to(at::kFloat);
       const at::Tensor top = std::get<0>(xs.max(1, true));
       at::Tensor l = lse.narrow(0, a, m);
@@ -75,7 +82,16 @@ struct FusedCrossEntropy : torch::autograd::Function<FusedCrossEntropy> {
       return {g.to(x.scalar_type()), at::Tensor(), at::Tensor(), at::Tensor()};
     }
     at::Tensor dx = at::empty_like(x);
-    for_blocks(x.size(0), block_rows(x.size(1)), [&](int64_t a, int64_t m) {
+    const int64_t classes = x.size(1);
+    const bool rows_kernel = x.scalar_type() != at::kHalf;
+    for_blocks(x.size(0), block_rows(classes), [&](int64_t a, int64_t m) {
+      if (rows_kernel) {
+        const int64_t off = a * classes * x.element_size();
+        rows_softmax_grad(static_cast<const char*>(x.data_ptr()) + off, x.scalar_type() == at::kBFloat16, m, classes,
+                          lse.data_ptr<float>() + a, w.data_ptr<float>() + a, safe_t.data_ptr<int64_t>() + a,
+                          static_cast<char*>(dx.data_ptr()) + off);
+        return;
+      }
       const at::Tensor wa = w.narrow(0, a, m).unsqueeze(1);
       at::Tensor g = at::sub(x.narrow(0, a, m).to(at::kFloat), lse.narrow(0, a, m).unsqueeze(1)).exp_().mul_(wa);
       g.scatter_add_(1, safe_t.narrow(0, a, m).unsqueeze(1), -wa);

@@ -8,7 +8,7 @@
 #include <limits>
 
 #include "text/models/lstm_cell.h"
-#include "text/models/recurrent_matmul.h"
+#include "packed_matmul.h"
 
 using namespace fastai::detail;
 
@@ -40,14 +40,14 @@ TEST(LstmCell, SigmoidAndTanhMatchATenEverywhere) {
   EXPECT_TRUE(std::isnan(out));
 }
 
-TEST(LstmCell, RecurrentMatmulEqualsAtMm) {
+TEST(LstmCell, PackedMatmulEqualsAtMm) {
   at::manual_seed(0);
   for (auto dt : {at::kFloat, at::kBFloat16}) {
     for (bool with_bias : {false, true}) {
       const int64_t m = 7, k = 13, n = 24;
       const at::Tensor a = at::randn({m, k}).to(dt), w = at::randn({n, k}).to(dt), bias = at::randn({n});
       // The weight as fused_lstm passes it: a transposed view.
-      RecurrentMatmul mm(w.t(), m, with_bias ? bias : at::Tensor());
+      PackedMatmul mm(w.t(), m, with_bias ? bias : at::Tensor());
       at::Tensor c = at::full({m, n}, 99.0f);
       mm(a.data_ptr(), c.data_ptr<float>());
       at::Tensor ref = at::mm(a.to(at::kDouble), w.to(at::kDouble).t());
@@ -56,5 +56,5 @@ TEST(LstmCell, RecurrentMatmulEqualsAtMm) {
           << c10::toString(dt) << " bias " << with_bias << " max diff " << (c - ref).abs().max().item<double>();
     }
   }
-  EXPECT_THROW(RecurrentMatmul(at::randn({3, 4}).to(at::kDouble), 2), std::invalid_argument);
+  EXPECT_THROW(PackedMatmul(at::randn({3, 4}).to(at::kDouble), 2), std::invalid_argument);
 }

@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "../../linear.h"
 #include "encoder_options.h"
 #include <string>
 
@@ -32,7 +33,8 @@ LinearDecoderImpl::LinearDecoderImpl(int64_t n_out, int64_t n_hid, double output
 at::Tensor LinearDecoderImpl::forward(const at::Tensor& input) {
   raw_out_ = input;
   dropped_out_ = rnn_dropout(input, output_p_, is_training());
-  return at::linear(dropped_out_, weight, bias);
+  // detail::linear, not at::linear: its backward is ~4x faster in bf16 (src/linear.h).
+  return detail::linear(dropped_out_, weight, bias);
 }
 
 SequentialRNNImpl::SequentialRNNImpl(AWD_LSTM enc, LinearDecoder dec) {

@@ -11,7 +11,7 @@
 #include "../../no_autocast.h"
 #include "../../parallel.h"
 #include "lstm_cell.h"
-#include "recurrent_matmul.h"
+#include "../../packed_matmul.h"
 
 namespace fastai {
 namespace {
@@ -41,7 +41,7 @@ float* f32(const at::Tensor& t) { return t.data_ptr<float>(); }
 uint16_t* b16(const at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>()); }
 
 // Everything indexed by time step is stored time-major ([T, B, ·]): a step's rows are then one
-// dense block, which oneDNN's fast kernels require (recurrent_matmul.h) and memory likes. Only y
+// dense block, which oneDNN's fast kernels require (packed_matmul.h) and memory likes. Only y
 // and the gradient of x keep the callers' batch-first layout.
 struct FusedLSTM : torch::autograd::Function<FusedLSTM> {
   // x [B, T, In]; h0, c0 [B, H] (contiguous float32); returns y [B, T, H], h_n, c_n [B, H].
@@ -59,7 +59,7 @@ struct FusedLSTM : torch::autograd::Function<FusedLSTM> {
     // turns its slice into the activated gates (i, f, g, o), kept for the backward.
     const auto fopt = x.options().dtype(at::kFloat);
     at::Tensor gates = at::empty({T, B, 4 * H}, fopt);
-    detail::RecurrentMatmul(w_ih_d.t(), T * B, b_ih + b_hh)(xt.data_ptr(), f32(gates));
+    detail::PackedMatmul(w_ih_d.t(), T * B, b_ih + b_hh)(xt.data_ptr(), f32(gates));
     at::Tensor cs = at::empty({T, B, H}, fopt), tcs = at::empty({T, B, H}, fopt);
     at::Tensor y = at::empty({B, T, H}, fopt);
     // The h each step multiplies w_hh by, in the GEMM dtype, at [t] for step t: h0 for the first
@@ -69,7 +69,7 @@ struct FusedLSTM : torch::autograd::Function<FusedLSTM> {
     const at::Tensor w_hh_t = w_hh_d.t();
     for_row_blocks(B, [&](int64_t r0, int64_t n) {
       at::Tensor hh = at::empty({n, 4 * H}, fopt);
-      detail::RecurrentMatmul mm(w_hh_t, n);  // h · w_hhᵀ
+      detail::PackedMatmul mm(w_hh_t, n);  // h · w_hhᵀ
       for (int64_t k = 0; k < T; ++k) {
         const int64_t t = reverse ? T - 1 - k : k, prev = reverse ? t + 1 : t - 1, next = reverse ? t - 1 : t + 1;
         mm(hprev[t].narrow(0, r0, n).data_ptr(), f32(hh));
@@ -119,7 +119,7 @@ struct FusedLSTM : torch::autograd::Function<FusedLSTM> {
     // Only the gate gradients and dh · w_hh are sequential; they go backwards through the steps.
     for_row_blocks(B, [&](int64_t r0, int64_t n) {
       at::Tensor dh = at::empty({n, H}, cs.options());  // dg · w_hh of the step after
-      detail::RecurrentMatmul mm(w_hh_d, n);
+      detail::PackedMatmul mm(w_hh_d, n);
       for (int64_t k = T - 1; k >= 0; --k) {
         const int64_t t = reverse ? T - 1 - k : k, prev = reverse ? t + 1 : t - 1;
         const at::Tensor dg = dgates[t].narrow(0, r0, n);

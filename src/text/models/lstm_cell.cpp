@@ -1,49 +1,12 @@
 #include "lstm_cell.h"
 
 #include <algorithm>
-#include <bit>
 #include <vector>
+
+#include "../../vec_math.h"
 
 namespace fastai::detail {
 namespace {
-
-// Built three times and picked by the CPU at load time (GCC's ifunc): the loops below vectorise to
-// 16 floats with AVX-512, 8 with AVX2 and FMA.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define FASTAI_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define FASTAI_CLONES
-#endif
-
-// exp(x), Cephes' expf polynomial after reduction by ln 2: ~2 ulp on [-87, 88]. Below that it
-// stays at ~1e-38 (normal, not denormal: denormals are slow), above it is +inf — only sigmoid and
-// tanh use it, which need exp's saturation, not its tails.
-inline float exp_approx(float x) {
-  x = std::min(std::max(x, -87.0f), 89.0f);
-  // floor(x·log2 e + 1/2) by truncation of a positive value (cvttps2dq even without SSE4.1).
-  const float n = static_cast<float>(static_cast<int32_t>(x * 1.44269504088896341f + 128.5f) - 128);
-  float r = x - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  float p = 1.9875691500e-4f;
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * r * r + r + 1.0f;
-  return p * std::bit_cast<float>((static_cast<int32_t>(n) + 127) << 23);
-}
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
-// 1 − 2/(e^{2x} + 1): saturates to ±1 exactly, absolute error ~1e-7 near 0.
-inline float tanh_approx(float x) { return 1.0f - 2.0f / (exp_approx(2.0f * x) + 1.0f); }
-
-// Round to nearest even, as c10::BFloat16 does; NaN stays NaN.
-inline uint16_t to_bf16(float f) {
-  const uint32_t u = std::bit_cast<uint32_t>(f);
-  const uint32_t r = (u + 0x7FFFu + ((u >> 16) & 1u)) >> 16;
-  return f != f ? uint16_t{0x7FC0} : static_cast<uint16_t>(r);
-}
 
 // One row's loops. GCC honours __restrict only on parameters: as locals the pointers may alias,
 // and with this many of them it gives up vectorising instead of checking at run time.
@@ -51,17 +14,17 @@ inline void add_f(float* __restrict g, const float* __restrict b, int64_t n) {
   for (int64_t j = 0; j < n; ++j) g[j] += b[j];
 }
 inline void round_bf16(uint16_t* __restrict out, const float* __restrict x, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) out[j] = to_bf16(x[j]);
+  for (int64_t j = 0; j < n; ++j) out[j] = vec::to_bf16(x[j]);
 }
 
 inline void forward_row(float* __restrict gi, float* __restrict gf, float* __restrict gg, float* __restrict go,
                         const float* __restrict cp, float* __restrict c, float* __restrict tc, float* __restrict h,
                         int64_t H) {
   for (int64_t j = 0; j < H; ++j) {
-    const float i = sigmoid(gi[j]), f = sigmoid(gf[j]), u = tanh_approx(gg[j]), o = sigmoid(go[j]);
+    const float i = vec::sigmoid(gi[j]), f = vec::sigmoid(gf[j]), u = vec::tanh(gg[j]), o = vec::sigmoid(go[j]);
     gi[j] = i, gf[j] = f, gg[j] = u, go[j] = o;
     const float cj = f * cp[j] + i * u;
-    const float t = tanh_approx(cj);
+    const float t = vec::tanh(cj);
     c[j] = cj, tc[j] = t, h[j] = o * t;
   }
 }
@@ -109,11 +72,11 @@ FASTAI_CLONES void backward_rows(const CellBackward& a, float* dht, float* dg) {
 }
 
 FASTAI_CLONES void sigmoid_n(const float* __restrict x, float* __restrict y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid(x[i]);
+  for (int64_t i = 0; i < n; ++i) y[i] = vec::sigmoid(x[i]);
 }
 
 FASTAI_CLONES void tanh_n(const float* __restrict x, float* __restrict y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = tanh_approx(x[i]);
+  for (int64_t i = 0; i < n; ++i) y[i] = vec::tanh(x[i]);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "recurrent_matmul.h"
+#include "packed_matmul.h"
 
 #include <ATen/ATen.h>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -18,20 +18,20 @@ const dnnl::engine& cpu_engine() {
 dnnl::memory::data_type dnnl_type(at::ScalarType t) {
   if (t == at::kFloat) return dnnl::memory::data_type::f32;
   if (t == at::kBFloat16) return dnnl::memory::data_type::bf16;
-  throw std::invalid_argument(std::string("RecurrentMatmul: float32 or bfloat16 weights expected, got ") +
+  throw std::invalid_argument(std::string("PackedMatmul: float32 or bfloat16 weights expected, got ") +
                               c10::toString(t));
 }
 
 }  // namespace
 
-struct RecurrentMatmul::Impl {
+struct PackedMatmul::Impl {
   dnnl::stream stream{cpu_engine()};
   dnnl::matmul prim;
   dnnl::memory a, b, c, bias;
   at::Tensor bias_values;
 };
 
-RecurrentMatmul::RecurrentMatmul(const at::Tensor& b, int64_t m, const at::Tensor& bias)
+PackedMatmul::PackedMatmul(const at::Tensor& b, int64_t m, const at::Tensor& bias, bool c_bf16)
     : impl_(std::make_unique<Impl>()) {
   using md = dnnl::memory::desc;
   using tag = dnnl::memory::format_tag;
@@ -39,7 +39,7 @@ RecurrentMatmul::RecurrentMatmul(const at::Tensor& b, int64_t m, const at::Tenso
   const auto t = dnnl_type(b.scalar_type());
   const int64_t k = b.size(0), n = b.size(1);
   const md a_md({m, k}, t, tag::ab);
-  const md c_md({m, n}, dnnl::memory::data_type::f32, tag::ab);
+  const md c_md({m, n}, c_bf16 ? dnnl::memory::data_type::bf16 : dnnl::memory::data_type::f32, tag::ab);
   // format_tag::any: the primitive picks its packed layout (AMX tiles for bf16 where it has them).
   const md b_any({k, n}, t, tag::any);
   const md bias_md = bias.defined() ? md({1, n}, dnnl::memory::data_type::f32, tag::ab) : md();
@@ -58,9 +58,9 @@ RecurrentMatmul::RecurrentMatmul(const at::Tensor& b, int64_t m, const at::Tenso
   impl_->c = dnnl::memory(c_md, eng, DNNL_MEMORY_NONE);
 }
 
-RecurrentMatmul::~RecurrentMatmul() = default;
+PackedMatmul::~PackedMatmul() = default;
 
-void RecurrentMatmul::operator()(const void* a, float* c) {
+void PackedMatmul::operator()(const void* a, void* c) {
   impl_->a.set_data_handle(const_cast<void*>(a));
   impl_->c.set_data_handle(c);
   std::unordered_map<int, dnnl::memory> args{
