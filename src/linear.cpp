@@ -13,6 +13,11 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
+// Σ over rows in g's dtype, returned as float32: summing bf16 with dtype=float first casts the
+// whole matrix (14 ms vs 2.4 ms for 4,608 × 5,300); the result is rounded to bf16 once, as the
+// weight gradients from bf16 products are.
+at::Tensor column_sum(const at::Tensor& g) { return g.sum(0).to(at::kFloat); }
+
 struct Linear : torch::autograd::Function<Linear> {
   // x2 [N, in] float32, weight [out, in] float32, bias [out] float32 or [0] for none (a custom
   // Function's inputs must be defined tensors in libtorch 1.13).
@@ -49,7 +54,7 @@ struct Linear : torch::autograd::Function<Linear> {
       // (xᵀ · g)ᵀ: see linear.h.
       if (ctx->needs_input_grad(1)) dw = at::mm(xd.t(), g).t().to(weight.scalar_type()).contiguous();
     }
-    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = g.sum(0, false, at::kFloat);
+    if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = column_sum(g);
     return {dx, dw, db, at::Tensor()};
   }
 };

@@ -9,14 +9,16 @@
 #include <stdexcept>
 #include <string>
 
+#include "../../random_mask.h"
+
 namespace fastai {
 
 at::Tensor rnn_dropout(const at::Tensor& x, double p, bool training) {
   if (!training || p == 0.0) return x;
   std::vector<int64_t> sz = x.sizes().vec();
   sz[1] = 1;  // the same mask on every step of a sequence
-  const at::Tensor mask = at::empty(sz, x.options()).bernoulli_(1.0 - p).div_(1.0 - p);
-  return x * mask;
+  if (p >= 1.0) return x * at::zeros({}, x.options());
+  return x * detail::keep_mask(sz, 1.0 - p).to(x.scalar_type());  // src/random_mask.h: why not bernoulli_
 }
 
 // ---------------------------------------------------------------- WeightDropLSTM
@@ -44,7 +46,7 @@ WeightDropLSTMImpl::WeightDropLSTMImpl(int64_t n_in, int64_t n_out, bool bidir, 
 std::vector<at::Tensor> WeightDropLSTMImpl::weights() const {
   const auto& p = module_->named_parameters(/*recurse=*/false);
   // F.dropout on the raw weight, drawn for this call (fastai's _setweights).
-  const at::Tensor hh = is_training() ? at::dropout(weight_hh_raw_, weight_p_, true) : weight_hh_raw_;
+  const at::Tensor hh = is_training() ? detail::dropout(weight_hh_raw_, weight_p_) : weight_hh_raw_;
   std::vector<at::Tensor> w{p["weight_ih_l0"], hh, p["bias_ih_l0"], p["bias_hh_l0"]};
   if (bidir_)
     for (const char* n : {"weight_ih_l0_reverse", "weight_hh_l0_reverse", "bias_ih_l0_reverse", "bias_hh_l0_reverse"})
@@ -123,9 +125,8 @@ at::Tensor AWD_LSTMImpl::forward(const at::Tensor& ids) {
   // EmbeddingDropout: whole rows of the embedding dropped (and rescaled) during training.
   at::Tensor weight = encoder->weight;
   if (is_training() && o_.embed_p != 0.0) {
-    const at::Tensor mask =
-        at::empty({weight.size(0), 1}, weight.options()).bernoulli_(1.0 - o_.embed_p).div_(1.0 - o_.embed_p);
-    weight = weight * mask;
+    weight = o_.embed_p >= 1.0 ? weight * at::zeros({}, weight.options())
+                               : weight * detail::keep_mask({weight.size(0), 1}, 1.0 - o_.embed_p);
   }
   at::Tensor out = at::embedding(weight, ids, o_.pad_token);
   out = rnn_dropout(out, o_.input_p, is_training());

@@ -147,7 +147,7 @@ struct FusedLSTM : torch::autograd::Function<FusedLSTM> {
     if (ctx->needs_input_grad(0)) dx = mm_as(dg2, w_ih_d, dt).view({T, B, In}).transpose(0, 1);
     if (ctx->needs_input_grad(3)) dw_ih = mm_as(xt.view({T * B, In}).t(), dg2, dt).t().contiguous();
     if (ctx->needs_input_grad(4)) dw_hh = mm_as(hprev.view({T * B, H}).t(), dg2, dt).t().contiguous();
-    if (ctx->needs_input_grad(5) || ctx->needs_input_grad(6)) db = at::sum(dg2, {0}, false, at::kFloat);
+    if (ctx->needs_input_grad(5) || ctx->needs_input_grad(6)) db = dg2.sum(0).to(at::kFloat);  // as linear.cpp's column_sum
     return {dx, dh0.to(h0.scalar_type()), dc.to(c0.scalar_type()), dw_ih, dw_hh, db, db, at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
