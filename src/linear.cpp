@@ -22,13 +22,14 @@ struct Linear : torch::autograd::Function<Linear> {
   // x2 [N, in] float32, weight [out, in] float32, bias [out] float32 or [0] for none (a custom
   // Function's inputs must be defined tensors in libtorch 1.13).
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x2, const at::Tensor& weight,
-                            const at::Tensor& bias, int64_t dtype) {
+                            const at::Tensor& bias, int64_t dtype, bool float_out) {
     NoAutocast no_autocast;
     const auto dt = static_cast<at::ScalarType>(dtype);
     const at::Tensor xd = x2.to(dt).contiguous(), wd = weight.to(dt);
-    at::Tensor y = at::empty({x2.size(0), weight.size(0)}, x2.options().dtype(dt));
+    const bool bf16_out = dt == at::kBFloat16 && !float_out;
+    at::Tensor y = at::empty({x2.size(0), weight.size(0)}, x2.options().dtype(bf16_out ? dt : at::kFloat));
     const bool has_bias = bias.numel() > 0;
-    PackedMatmul(wd.t(), x2.size(0), has_bias ? bias : at::Tensor(), dt == at::kBFloat16)(xd.data_ptr(), y.data_ptr());
+    PackedMatmul(wd.t(), x2.size(0), has_bias ? bias : at::Tensor(), bf16_out)(xd.data_ptr(), y.data_ptr());
     ctx->save_for_backward({x2, weight});
     ctx->saved_data["dtype"] = dtype;
     ctx->saved_data["bias"] = has_bias;
@@ -55,22 +56,25 @@ struct Linear : torch::autograd::Function<Linear> {
       if (ctx->needs_input_grad(1)) dw = at::mm(xd.t(), g).t().to(weight.scalar_type()).contiguous();
     }
     if (ctx->saved_data["bias"].toBool() && ctx->needs_input_grad(2)) db = column_sum(g);
-    return {dx, dw, db, at::Tensor()};
+    return {dx, dw, db, at::Tensor(), at::Tensor()};
   }
 };
 
 }  // namespace
 
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, bool float_out) {
   const bool bf16 = at::autocast::is_cpu_enabled() && at::autocast::get_autocast_cpu_dtype() == at::kBFloat16;
   const bool covered = x.device().is_cpu() && x.scalar_type() == at::kFloat && weight.scalar_type() == at::kFloat &&
                        weight.dim() == 2 && x.dim() >= 1 && x.size(-1) == weight.size(1) && x.numel() > 0 &&
                        (!bias.defined() || (bias.scalar_type() == at::kFloat && bias.numel() == weight.size(0)));
-  if (!covered) return at::linear(x, weight, bias);
+  if (!covered) {
+    const at::Tensor y = at::linear(x, weight, bias);
+    return float_out ? y.to(at::kFloat) : y;
+  }
   std::vector<int64_t> out(x.sizes().begin(), x.sizes().end());
   out.back() = weight.size(0);
   const at::Tensor y = Linear::apply(x.reshape({-1, x.size(-1)}), weight, bias.defined() ? bias : at::empty({0}),
-                                     static_cast<int64_t>(bf16 ? at::kBFloat16 : at::kFloat));
+                                     static_cast<int64_t>(bf16 ? at::kBFloat16 : at::kFloat), float_out);
   return y.view(out);
 }
 

@@ -9,13 +9,15 @@
 // with the bias fused (packed_matmul.h), the backward two plain products and a sum.
 //
 // Follows CPU autocast as at::linear does: under bf16 autocast the products run in bf16 and y is
-// bf16; otherwise everything is float32. Other dtypes go to at::linear. Differentiable twice
+// bf16 — or float32 with `float_out` (the product's float32 accumulator, not rounded: what
+// MixedPrecision's after_pred would cast y to anyway, without the extra pass over [rows, vocab]);
+// otherwise everything is float32. Other dtypes go to at::linear. Differentiable twice
 // (create_graph uses ATen ops).
 #include <ATen/core/Tensor.h>
 
 namespace fastai::detail {
 
 // x [..., in], weight [out, in], bias [out] or undefined → [..., out].
-at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, bool float_out = false);
 
 }  // namespace fastai::detail

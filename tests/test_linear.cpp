@@ -53,6 +53,23 @@ TEST(Linear, EqualsAtLinearInFloat32AndBf16) {
   }
 }
 
+TEST(Linear, FloatOutputUnderBf16Autocast) {
+  const auto in = inputs(true);
+  at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+  at::autocast::set_cpu_enabled(true);
+  const at::Tensor y = fastai::detail::linear(in.x, in.w, in.b, /*float_out=*/true);
+  const at::Tensor ry = at::linear(in.x, in.w, in.b);
+  at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+  EXPECT_EQ(y.scalar_type(), at::kFloat);
+  EXPECT_TRUE(at::allclose(y, ry.to(at::kFloat), 3e-2, 3e-2));
+  // The bf16 products' float32 sums, not rounded to bf16: closer to the float32 result.
+  const at::Tensor exact = at::linear(in.x, in.w, in.b);
+  EXPECT_LT((y - exact).abs().max().item<float>(), (ry.to(at::kFloat) - exact).abs().max().item<float>() + 1e-6);
+  const auto g = grads_of(y, in, at::ones({3, 5, 11}));
+  EXPECT_EQ(g[0].scalar_type(), at::kFloat);
+}
+
 TEST(Linear, SecondDerivativesMatchAtLinear) {
   const auto in = inputs(true);
   auto penalty = [&](const at::Tensor& y) {

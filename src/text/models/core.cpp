@@ -33,8 +33,9 @@ LinearDecoderImpl::LinearDecoderImpl(int64_t n_out, int64_t n_hid, double output
 at::Tensor LinearDecoderImpl::forward(const at::Tensor& input) {
   raw_out_ = input;
   dropped_out_ = rnn_dropout(input, output_p_, is_training());
-  // detail::linear, not at::linear: its backward is ~4x faster in bf16 (src/linear.h).
-  return detail::linear(dropped_out_, weight, bias);
+  // detail::linear, not at::linear: its backward is ~4x faster in bf16, and the logits come out
+  // in float32 without a cast (src/linear.h).
+  return detail::linear(dropped_out_, weight, bias, /*float_out=*/true);
 }
 
 SequentialRNNImpl::SequentialRNNImpl(AWD_LSTM enc, LinearDecoder dec) {
