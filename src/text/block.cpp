@@ -22,6 +22,19 @@ PadInputChunk::PadInputChunk(PadChunkOptions options)
     if (!samples.is_tuple() || samples.size() == 0 || !samples[0].is_tuple()) return samples;  // not a batch
     return Tuple(pad_input_chunk(samples.elements(), o_));
   });
+  // fastai's Pad_Chunk.decodes: a decoded sample's texts lose their padding (show_batch and
+  // show_results show the text, not a row of xxpad).
+  decodes<Any>([this](const Item& sample) -> Item {
+    auto unpad = [this](const Item& x) -> Item {
+      if (!x.is<TensorText>()) return x;
+      const at::Tensor& t = x.get<TensorText>();
+      return Item(x.type(), t.masked_select(t != o_.pad_idx));
+    };
+    if (!sample.is_tuple()) return unpad(sample);
+    std::vector<Item> e;
+    for (const Item& x : sample.elements()) e.push_back(unpad(x));
+    return Item(sample.type(), std::move(e));
+  });
 }
 
 nlohmann::json PadInputChunk::describe() const {

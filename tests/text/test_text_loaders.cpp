@@ -157,6 +157,11 @@ TEST(TextDataLoaders, FromFolderWithTheWordTokenizer) {
   // short text gets its padding (xxpad, 1) behind it, as fastai's pad_chunk does.
   EXPECT_NE(tens(tb[0])[0][-1].item<int64_t>(), 1) << "the longer text first: " << tens(tb[0]);
   EXPECT_EQ(tens(tb[0])[1][-1].item<int64_t>(), 1) << tens(tb[0]);
+  // Decoded, the padded text loses its padding again (fastai's Pad_Chunk.decodes).
+  std::ostringstream tout;
+  const auto tshown = test.show_batch({}, {.max_n = 2, .out = &tout});
+  EXPECT_EQ(tshown.find("xxpad"), std::string::npos) << tshown;
+  EXPECT_NE(tshown.find("| 1 | xxbos xxmaj xxunk . |"), std::string::npos) << tshown;  // "bad": not in the vocab
 }
 
 TEST(TextDataLoaders, LanguageModelDocumentsRightInTrainAndValid) {
