@@ -38,6 +38,7 @@ double SuggestedLRs::operator[](const std::string& name) const {
 Learner::Learner(DataLoaders dls_, Model model_, LearnerOptions o)
     : LearnerState(std::move(dls_), std::move(model_)), gate_(std::make_unique<detail::PassGate>()) {
   loss_func = o.loss_func ? o.loss_func : dls.loss_func;
+  opt_func_name = o.opt_func ? "custom" : "Adam";
   opt_func = o.opt_func ? o.opt_func : OptFunc([](std::vector<std::vector<at::Tensor>> g, const OptOptions& oo) {
     return Adam(std::move(g), oo);
   });

@@ -47,8 +47,9 @@ at::Tensor SimpleSelfAttentionImpl::forward(const at::Tensor& x) {
       throw std::invalid_argument("SimpleSelfAttention: sym needs ks = 1, got " + std::to_string(w.size(2)));
     const auto c = w.view({n_in_, n_in_});
     convx = torch::conv1d(flat, ((c + c.t()) / 2).view({n_in_, n_in_, 1}));
+    if (detail::live_hook_count().load(std::memory_order_relaxed) != 0) detail::run_module_hooks(*conv, flat, convx);
   } else {
-    convx = conv(flat);
+    convx = hooked(conv, flat);
   }
   const auto xxT = torch::bmm(flat, flat.permute({0, 2, 1}).contiguous());
   const auto o = gamma * torch::bmm(xxT, convx) + flat;

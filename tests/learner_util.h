@@ -12,6 +12,14 @@
 
 namespace fastai::testing {
 
+/// A plain libtorch dataset of (x[i], y[i]), as a user of the C++ frontend already has one.
+struct SumSign : torch::data::datasets::Dataset<SumSign> {
+  at::Tensor x, y;
+  SumSign(at::Tensor x_, at::Tensor y_) : x(std::move(x_)), y(std::move(y_)) {}
+  torch::data::Example<> get(size_t i) override { return {x[static_cast<int64_t>(i)], y[static_cast<int64_t>(i)]}; }
+  c10::optional<size_t> size() const override { return static_cast<size_t>(x.size(0)); }
+};
+
 struct Task {
   at::Tensor x, y, xv, yv;
 };

@@ -401,15 +401,6 @@ TEST(Learner, IncrementalAdoptionPlainModuleAndTensors) {
   EXPECT_LT(learn.recorder->values.back().at(1), learn.recorder->values.front().at(1));
 }
 
-namespace {
-// A plain libtorch dataset, as a user of the C++ frontend already has one.
-struct SumSign : torch::data::datasets::Dataset<SumSign> {
-  at::Tensor x, y;
-  SumSign(at::Tensor x_, at::Tensor y_) : x(std::move(x_)), y(std::move(y_)) {}
-  torch::data::Example<> get(size_t i) override { return {x[static_cast<int64_t>(i)], y[static_cast<int64_t>(i)]}; }
-  c10::optional<size_t> size() const override { return static_cast<size_t>(x.size(0)); }
-};
-}  // namespace
 
 TEST(Learner, IncrementalAdoptionLibtorchDataset) {
   auto t = make_task(256, 64);

@@ -9,9 +9,11 @@
 /// Thread-safety: See each header.
 #include "fastai/callback/core.h"
 #include "fastai/callback/fp16.h"
+#include "fastai/callback/hook.h"
 #include "fastai/callback/preds.h"
 #include "fastai/callback/progress.h"
 #include "fastai/callback/recorder.h"
+#include "fastai/callback/rnn.h"
 #include "fastai/callback/schedule.h"
 #include "fastai/callback/tracker.h"
 #include "fastai/callback/training.h"

@@ -254,6 +254,7 @@ struct LearnerState {
   Model model;
   std::shared_ptr<BaseLoss> loss_func;
   OptFunc opt_func;
+  std::string opt_func_name;  ///< "Adam" for the default opt_func, "custom" for one given (summary() shows it)
   double lr{};  // these four are set from LearnerOptions, which holds the defaults
   ParamSplitter splitter;
   std::vector<std::shared_ptr<Metric>> metrics;
@@ -345,6 +346,13 @@ class Learner : public LearnerState {
   /// Example: `auto p = learn.get_preds({.with_decoded = true}); auto acc = (p.decoded ==
   /// p.targs).to(at::kFloat).mean();`
   Preds get_preds(GetPredsOptions options = {});
+  /// fastai's Learner.summary(): each leaf layer's type, output shape (one sample of a training
+  /// batch through the model in eval mode, shown with the batch size), parameter count and
+  /// whether trainable, fastai's separators where the shape changes; then the totals, the
+  /// optimizer, the loss, frozen/unfrozen and the callbacks. Implemented on hooks
+  /// (callback/hook.h), so every leaf has to be hookable.
+  /// Example: `std::cout << learn.summary();`
+  std::string summary();
   /// Prediction for one item, decoded through the data pipeline (fastai's learn.predict).
   /// Example: `auto [label, idx, probs] = learn.predict(Path("img.png"));`
   Prediction predict(const Item& item);

@@ -10,6 +10,8 @@
 #include <ATen/core/Tensor.h>
 #include <torch/nn/module.h>
 
+#include "fastai/core/module_hooks.h"
+
 #include <concepts>
 #include <functional>
 #include <memory>
@@ -56,10 +58,14 @@ class Model {
   requires std::derived_from<M, torch::nn::Module> Model(std::shared_ptr<M> m)  // NOLINT: implicit by design
       : module_(m), forward_(make_forward(m)) {}
 
-  /// Calls the model on the batch's inputs.
+  /// Calls the model on the batch's inputs, then the hooks registered on the module itself
+  /// (core/module_hooks.h: the root has no parent to run them; they see the first input).
   at::Tensor operator()(const std::vector<at::Tensor>& xb) const {
     if (!forward_) throw std::logic_error("Model: no module set");
-    return forward_(xb);
+    at::Tensor y = forward_(xb);
+    if (detail::live_hook_count().load(std::memory_order_relaxed) != 0)
+      detail::run_module_hooks(*module_, xb.empty() ? at::Tensor() : xb[0], y);
+    return y;
   }
   torch::nn::Module* operator->() const { return module_.get(); }
   torch::nn::Module& operator*() const { return *module_; }

@@ -12,6 +12,8 @@
 #include <torch/nn/module.h>
 #include <torch/nn/pimpl.h>
 
+#include "fastai/core/module_hooks.h"
+
 namespace fastai {
 
 /// A bias-free Conv1d whose weight is divided by its largest singular value, estimated by one
@@ -36,7 +38,7 @@ TORCH_MODULE(SpectralConv1d);
 /// weight symmetric — applied after the spectral normalisation (in fastai the spectral norm
 /// hook recomputes the weight after the symmetrisation, so there `sym` has no effect).
 /// Example: `SimpleSelfAttention sa(256); auto y = sa(x);  // x [N, 256, H, W] → same shape`
-class SimpleSelfAttentionImpl : public torch::nn::Module {
+class SimpleSelfAttentionImpl : public torch::nn::Module, public HookAware {
  public:
   explicit SimpleSelfAttentionImpl(int64_t n_in, int64_t ks = 1, bool sym = false);
   at::Tensor forward(const at::Tensor& x);

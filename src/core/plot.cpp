@@ -183,6 +183,25 @@ std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::
   });
 }
 
+std::filesystem::path plot_image(const std::filesystem::path& file, const std::vector<std::vector<double>>& m,
+                                 const PlotOptions& o) {
+  const size_t rows = m.size(), cols = rows ? m[0].size() : 0;
+  if (rows == 0 || cols == 0) throw std::invalid_argument("plot_image " + file.string() + ": empty matrix");
+  for (const auto& r : m)
+    if (r.size() != cols) throw std::invalid_argument("plot_image " + file.string() + ": rows of different lengths");
+  return draw_png(file, o.width, o.height, o.title.empty() ? "image" : o.title, o.print_path, [&](std::ostream& s) {
+    s << "set title " << quote(o.title) << "\n";
+    // viridis at five stops (matplotlib's _viridis_data at 0, 1/4, 1/2, 3/4, 1)
+    s << "set palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')\n";
+    s << "unset colorbox\nunset border\nunset xtics\nunset ytics\nset margins 1,1,1," << (o.title.empty() ? 1 : 3)
+      << "\n";
+    s << "set xrange [-0.5:" << cols - 0.5 << "]\nset yrange [-0.5:" << rows - 0.5 << "]\n$M << EOD\n";
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < cols; ++c) s << c << " " << r << " " << m[r][c] << "\n";
+    s << "EOD\nplot $M using 1:2:3 with image notitle\n";
+  });
+}
+
 std::filesystem::path plot_lines(const std::filesystem::path& file, const std::vector<PlotSeries>& series,
                                  const PlotOptions& options) {
   return render(file, {series}, {options});

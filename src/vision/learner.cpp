@@ -111,10 +111,12 @@ std::vector<std::vector<at::Tensor>> split_body_head(const Model& m, size_t stem
   if (!seq || seq->size() != 2)
     throw std::invalid_argument(std::string(who) + ": expects Sequential(body, head) as vision_learner builds");
   std::vector<std::vector<at::Tensor>> groups(3);
-  const auto children = seq->ptr(0)->children();
+  // children(), not ptr(i): a hooked Sequential slot holds the hook's caller (core/module_hooks.h).
+  const auto parts = seq->children();
+  const auto children = parts[0]->children();
   for (size_t i = 0; i < children.size(); ++i)
     for (auto& p : children[i]->parameters()) groups[i < stem_end ? 0 : 1].push_back(p);
-  for (auto& p : seq->ptr(1)->parameters()) groups[2].push_back(p);
+  for (auto& p : parts[1]->parameters()) groups[2].push_back(p);
   return groups;
 }
 }  // namespace

@@ -45,6 +45,12 @@ std::filesystem::path plot_matrix(const std::filesystem::path& file, const std::
                                   const std::vector<std::string>& row_labels,
                                   const std::vector<std::string>& col_labels, const PlotOptions& options = {});
 
+/// A matrix drawn as an image in matplotlib's default viridis colours, smallest value dark blue,
+/// largest yellow, with no axes (fastai's `ax.imshow(m, origin='lower'); ax.axis('off')`): row 0 at
+/// the bottom. Example: `plot_image("colorful.png", {{0, 1}, {2, 3}}, {.title = "layer 0"});`
+std::filesystem::path plot_image(const std::filesystem::path& file, const std::vector<std::vector<double>>& m,
+                                 const PlotOptions& options = {});
+
 /// The gnuplot executable found on PATH (or $FASTAI_GNUPLOT), empty when there is none.
 /// Example: `if (fastai::gnuplot_path().empty()) skip_plots();`
 std::filesystem::path gnuplot_path();

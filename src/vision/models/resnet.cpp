@@ -28,9 +28,9 @@ BasicBlockImpl::BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 at::Tensor BasicBlockImpl::forward(const at::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
-  out = bn2(conv2(out));
-  return torch::relu(out + (downsample ? downsample->forward(x) : x));
+  auto out = torch::relu(hooked(bn1, hooked(conv1, x)));
+  out = hooked(bn2, hooked(conv2, out));
+  return torch::relu(out + (downsample ? hooked(downsample, x) : x));
 }
 
 BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride) {
@@ -44,10 +44,10 @@ BottleneckImpl::BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride)
 }
 
 at::Tensor BottleneckImpl::forward(const at::Tensor& x) {
-  auto out = torch::relu(bn1(conv1(x)));
-  out = torch::relu(bn2(conv2(out)));
-  out = bn3(conv3(out));
-  return torch::relu(out + (downsample ? downsample->forward(x) : x));
+  auto out = torch::relu(hooked(bn1, hooked(conv1, x)));
+  out = torch::relu(hooked(bn2, hooked(conv2, out)));
+  out = hooked(bn3, hooked(conv3, out));
+  return torch::relu(out + (downsample ? hooked(downsample, x) : x));
 }
 
 ResNetImpl::ResNetImpl(bool bottleneck, std::vector<int64_t> layers, ResNetOptions o) {
@@ -86,9 +86,9 @@ ResNetImpl::ResNetImpl(bool bottleneck, std::vector<int64_t> layers, ResNetOptio
 }
 
 at::Tensor ResNetImpl::forward(const at::Tensor& x) {
-  auto y = torch::max_pool2d(torch::relu(bn1(conv1(x))), 3, 2, 1);
-  y = layer4->forward(layer3->forward(layer2->forward(layer1->forward(y))));
-  return fc(torch::adaptive_avg_pool2d(y, {1, 1}).flatten(1));
+  auto y = torch::max_pool2d(torch::relu(hooked(bn1, hooked(conv1, x))), 3, 2, 1);
+  y = hooked(layer4, hooked(layer3, hooked(layer2, hooked(layer1, y))));
+  return hooked(fc, torch::adaptive_avg_pool2d(y, {1, 1}).flatten(1));
 }
 
 SequentialBlock ResNetImpl::body() const {

@@ -21,7 +21,7 @@ at::Tensor apply_act(Act a, const at::Tensor& x) {
 
 /// fastai's SEModule: x · sigmoid(conv(relu(conv(avgpool(x))))) — a SequentialEx whose last
 /// layer multiplies by the input; the sub-layers live in `layers` as in fastai.
-class SEModuleImpl : public torch::nn::Module {
+class SEModuleImpl : public torch::nn::Module, public HookAware {
  public:
   SEModuleImpl(int64_t ch, int64_t reduction, Act act) {
     const int64_t nf = static_cast<int64_t>(std::ceil(static_cast<double>(ch / reduction) / 8.0)) * 8;
@@ -32,9 +32,9 @@ class SEModuleImpl : public torch::nn::Module {
                               ConvLayer(nf, ch, {.ks = 1, .norm_type = NormType::None, .act = Act::Sigmoid})));
   }
   at::Tensor forward(const at::Tensor& x) {
-    auto w = layers[0]->as<torch::nn::AdaptiveAvgPool2d>()->forward(x);
-    w = layers[1]->as<SequentialBlock>()->forward(w);
-    w = layers[2]->as<SequentialBlock>()->forward(w);
+    auto w = hooked(layers->ptr<torch::nn::AdaptiveAvgPool2dImpl>(0), x);
+    w = hooked(layers->ptr<SequentialBlockImpl>(1), w);
+    w = hooked(layers->ptr<SequentialBlockImpl>(2), w);
     return x * w;
   }
   torch::nn::ModuleList layers{nullptr};
@@ -91,11 +91,29 @@ ResBlockImpl::ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, ResBlockOp
   for (auto& m : idl) id->push_back(m);
   has_id_ = !idl.empty();
   idpath = register_module("idpath", id);
+  // fastai's `self.act` is a module (no parameters), so hooks and summaries see it as fastai does;
+  // the activation itself is applied functionally in forward.
+  if (o.act == Act::ReLU)
+    act = register_module("act", torch::nn::ReLU(torch::nn::ReLUOptions(true)));
+  else if (o.act == Act::Sigmoid)
+    act = register_module("act", torch::nn::Sigmoid());
+  else
+    act = register_module("act", torch::nn::Identity());
 }
 
 at::Tensor ResBlockImpl::forward(at::Tensor x) {
-  auto y = convpath->forward(x);
-  return apply_act(act_, y + (has_id_ ? idpath->forward(x) : x));
+  auto y = hooked(convpath, x);
+  // fastai's idpath is an empty Sequential (the identity) when the shapes agree; libtorch's
+  // refuses to run empty, so the identity is applied here and its hooks run on (x, x).
+  at::Tensor id = x;
+  if (has_id_)
+    id = hooked(idpath, x);
+  else if (detail::live_hook_count().load(std::memory_order_relaxed) != 0)
+    detail::run_module_hooks(*idpath, x, x);
+  y = y + id;
+  at::Tensor out = apply_act(act_, y);
+  if (detail::live_hook_count().load(std::memory_order_relaxed) != 0) detail::run_module_hooks(*act, y, out);
+  return out;
 }
 
 torch::nn::Sequential XResNet(int64_t expansion, const std::vector<int64_t>& layers, XResNetOptions o) {

@@ -20,6 +20,7 @@
 #include <torch/nn/modules/linear.h>
 
 #include "fastai/conv.h"
+#include "fastai/core/module_hooks.h"
 #include "fastai/layers.h"
 
 namespace fastai {
@@ -27,7 +28,7 @@ namespace fastai {
 /// torchvision's BasicBlock (expansion 1): conv1 3×3 (stride) → bn1 → relu → conv2 3×3 → bn2,
 /// plus the input (through `downsample` when the shape changes), then relu.
 /// Example: `BasicBlock b(64, 128, 2);`
-class BasicBlockImpl : public torch::nn::Module {
+class BasicBlockImpl : public torch::nn::Module, public HookAware {
  public:
   static constexpr int64_t expansion = 1;
   BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride = 1);
@@ -41,7 +42,7 @@ TORCH_MODULE(BasicBlock);
 /// torchvision's Bottleneck (expansion 4, stride on the 3×3 conv as in torchvision ≥ 0.4):
 /// conv1 1×1 → conv2 3×3 (stride) → conv3 1×1 to planes·4, each followed by its BN.
 /// Example: `Bottleneck b(256, 128, 2);`
-class BottleneckImpl : public torch::nn::Module {
+class BottleneckImpl : public torch::nn::Module, public HookAware {
  public:
   static constexpr int64_t expansion = 4;
   BottleneckImpl(int64_t inplanes, int64_t planes, int64_t stride = 1);
@@ -64,7 +65,7 @@ struct ResNetOptions {
 /// flatten → fc. Convolutions start kaiming-normal (fan_out, relu), BNs at weight 1, bias 0,
 /// as torchvision.
 /// Example: `ResNet m = resnet50();`
-class ResNetImpl : public torch::nn::Module {
+class ResNetImpl : public torch::nn::Module, public HookAware {
  public:
   /// `bottleneck`: Bottleneck blocks (else BasicBlock); `layers`: blocks per stage.
   ResNetImpl(bool bottleneck, std::vector<int64_t> layers, ResNetOptions options = {});

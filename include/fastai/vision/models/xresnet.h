@@ -14,6 +14,7 @@
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/sequential.h>
 
+#include "fastai/core/module_hooks.h"
 #include "fastai/layers.h"
 #include "fastai/self_attention.h"
 
@@ -42,11 +43,12 @@ struct ResBlockOptions {
 /// (bottleneck) ConvLayers ending in a zero-initialised BN, optional SE module; idpath pools
 /// (stride ≠ 1) and projects (ni ≠ nf) the input.
 /// Example: `ResBlock b(1, 64, 128, {.stride = 2}); auto y = b->forward(x);  // [N,128,H/2,W/2]`
-class ResBlockImpl : public torch::nn::Module {
+class ResBlockImpl : public torch::nn::Module, public HookAware {
  public:
   ResBlockImpl(int64_t expansion, int64_t ni, int64_t nf, ResBlockOptions options = {});
   at::Tensor forward(at::Tensor x);
   SequentialBlock convpath{nullptr}, idpath{nullptr};
+  std::shared_ptr<torch::nn::Module> act;  ///< fastai's `act` (ReLU, Sigmoid or Identity): no parameters
 
  private:
   bool has_id_ = false;
