@@ -131,13 +131,13 @@ class AvgSmoothLossImpl : public Metric {
 // Intersection / union counts for segmentation metrics, per class when `per_class`.
 class DiceImpl : public Metric {
  public:
-  enum class Kind { dice, multi, jaccard };
+  enum class Kind { dice, multi, jaccard, jaccard_multi };
   DiceImpl(int64_t axis, Kind kind) : axis_(axis), kind_(kind) {}
   void reset() override { inter_.clear(), union_.clear(); }
   void accumulate(const MetricBatch& b) override {
     const auto n_classes = b.pred.size(axis_);
     auto [pred, targ] = flatten_check(b.pred.detach().argmax(axis_), b.y().detach(), name());
-    if (kind_ != Kind::multi) {
+    if (kind_ == Kind::dice || kind_ == Kind::jaccard) {
       inter_[0] += (pred * targ).to(at::kDouble).sum().item<double>();
       union_[0] += (pred + targ).to(at::kDouble).sum().item<double>();
       return;
@@ -156,11 +156,24 @@ class DiceImpl : public Metric {
     double sum = 0;
     int n = 0;
     for (const auto& [c, u] : union_)
-      if (u > 0) sum += 2.0 * inter_.at(c) / u, ++n;  // nanmean: classes absent everywhere are skipped
+      if (u > 0) {  // nanmean: classes absent from predictions and targets are skipped
+        const double i = inter_.at(c);
+        sum += kind_ == Kind::multi ? 2.0 * i / u : i / (u - i);
+        ++n;
+      }
     return n ? std::optional(sum / n) : std::nullopt;
   }
   std::string name() const override {
-    return kind_ == Kind::dice ? "dice" : kind_ == Kind::multi ? "dice_multi" : "jaccard_coeff";
+    switch (kind_) {
+      case Kind::dice:
+        return "dice";
+      case Kind::multi:
+        return "dice_multi";
+      case Kind::jaccard:
+        return "jaccard_coeff";
+      default:
+        return "jaccard_coeff_multi";
+    }
   }
 
  private:
@@ -297,6 +310,23 @@ MetricSpec DiceMulti(int64_t axis) {
   return MetricSpec(std::function<std::shared_ptr<Metric>()>(
       [axis] { return std::make_shared<DiceImpl>(axis, DiceImpl::Kind::multi); }));
 }
+MetricSpec JaccardCoeffMulti(int64_t axis) {
+  return MetricSpec(std::function<std::shared_ptr<Metric>()>(
+      [axis] { return std::make_shared<DiceImpl>(axis, DiceImpl::Kind::jaccard_multi); }));
+}
+
+MetricFunc foreground_acc(int64_t bkg_idx, int64_t axis) {
+  return {"foreground_acc", [bkg_idx, axis](const at::Tensor& inp, const at::Tensor& targ) {
+            const at::Tensor t = targ.dim() == inp.dim() ? targ.squeeze(1) : targ;
+            if (inp.argmax(axis).sizes() != t.sizes())
+              throw std::invalid_argument("foreground_acc: predictions " + c10::str(inp.sizes()) +
+                                          " (classes along axis " + std::to_string(axis) + ") do not fit targets " +
+                                          c10::str(targ.sizes()));
+            const at::Tensor mask = t != bkg_idx;
+            return (inp.argmax(axis).masked_select(mask) == t.masked_select(mask)).to(at::kFloat).mean();
+          }};
+}
+
 MetricSpec JaccardCoeff(int64_t axis) {
   return MetricSpec(std::function<std::shared_ptr<Metric>()>(
       [axis] { return std::make_shared<DiceImpl>(axis, DiceImpl::Kind::jaccard); }));

@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "reference.h"
 #include "test_util.h"
 
 using namespace fastai;
@@ -82,6 +83,31 @@ TEST(Metrics, SegmentationDiceAndJaccard) {
   EXPECT_NEAR(run(JaccardCoeff().make(), {b}), 1.0 / 2, 1e-9);  // inter 1, union 2
   // Class 0: P={2,3}, T={1,2,3}: 2·2/5; class 1: P={0,1}, T={0}: 2·1/3.
   EXPECT_NEAR(run(DiceMulti().make(), {b}), (0.8 + 2.0 / 3) / 2, 1e-9);
+}
+
+TEST(Metrics, SegmentationMetricsEqualFastais) {
+  // tools/gen_seg_metrics_reference.py: three batches of 11-class 8x8 masks through fastai 2.7.18.
+  const auto ref = fastai::testing::load_reference("seg_metrics.json");
+  std::vector<MetricBatch> bs;
+  for (const auto& b : ref["batches"]) {
+    auto pred = torch::tensor(b["pred"].get<std::vector<float>>()).view(b["pred_shape"].get<std::vector<int64_t>>());
+    auto targ = torch::tensor(b["targ"].get<std::vector<int64_t>>()).view(b["targ_shape"].get<std::vector<int64_t>>());
+    bs.push_back(batch(pred, targ));
+  }
+  const auto fg = MetricSpec(foreground_acc()).make();
+  EXPECT_NEAR(run(fg, bs), ref["foreground_acc"].get<double>(), 1e-7);
+  EXPECT_EQ(fg->name(), ref["foreground_acc_name"].get<std::string>());
+  const auto dice = DiceMulti().make(), jac = JaccardCoeffMulti().make();
+  EXPECT_NEAR(run(dice, bs), ref["dice_multi"].get<double>(), 1e-12);
+  EXPECT_NEAR(run(jac, bs), ref["jaccard_coeff_multi"].get<double>(), 1e-12);
+  EXPECT_EQ(dice->name(), ref["dice_multi_name"].get<std::string>());
+  EXPECT_EQ(jac->name(), ref["jaccard_coeff_multi_name"].get<std::string>());
+  // A [N, 1, H, W] target is squeezed as fastai's; a mask of another size is refused.
+  auto p0 = torch::randn({2, 3, 4, 4});
+  auto t0 = torch::randint(0, 3, {2, 4, 4});
+  EXPECT_TRUE(torch::equal(foreground_acc()(p0, t0.unsqueeze(1)), foreground_acc()(p0, t0)));
+  EXPECT_THROW_WITH(foreground_acc()(p0, torch::zeros({2, 5, 5}, torch::kLong)), std::invalid_argument,
+                    "foreground_acc", "[2, 5, 5]");
 }
 
 TEST(Metrics, IncompatibleShapesNameTheMetric) {

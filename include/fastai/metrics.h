@@ -142,6 +142,12 @@ MetricSpec Dice(int64_t axis = 1);
 MetricSpec DiceMulti(int64_t axis = 1);
 /// Jaccard |P∩T|/|P∪T| for binary segmentation.
 MetricSpec JaccardCoeff(int64_t axis = 1);
+/// Mean over classes of the per-class Jaccard (mIoU; classes absent from both are skipped),
+/// fastai's JaccardCoeffMulti. Example: `.metrics = {DiceMulti(), JaccardCoeffMulti()}`
+MetricSpec JaccardCoeffMulti(int64_t axis = 1);
+/// Accuracy over the pixels whose target is not `bkg_idx` (fastai's foreground_acc; a [N, 1, H, W]
+/// target is squeezed). Example: `.metrics = {foreground_acc()}`
+MetricFunc foreground_acc(int64_t bkg_idx = 0, int64_t axis = 1);
 
 // ---------------------------------------------------------------- scikit-learn's metrics
 // fastai wraps scikit-learn for these (skm_to_fastai); here they are implemented directly and
