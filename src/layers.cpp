@@ -28,14 +28,37 @@ torch::nn::AnyModule BatchNorm(int64_t nf, int ndim, NormType norm_type) {
   }
 }
 
+WeightNormConv2dImpl::WeightNormConv2dImpl(torch::nn::Conv2dOptions o) : o_(o) {
+  // PyTorch's weight_norm starts from the conv's own initialisation: g = ‖w‖, v = w.
+  torch::nn::Conv2d c(o);
+  if (o.bias()) bias = register_parameter("bias", c->bias.detach().clone());
+  weight_g = register_parameter("weight_g", c->weight.detach().flatten(1).norm(2, 1).view({-1, 1, 1, 1}).clone());
+  weight_v = register_parameter("weight_v", c->weight.detach().clone());
+}
+
+at::Tensor WeightNormConv2dImpl::weight() const {
+  return weight_v * (weight_g / weight_v.flatten(1).norm(2, 1).view({-1, 1, 1, 1}));
+}
+
+at::Tensor WeightNormConv2dImpl::forward(const at::Tensor& x) {
+  const auto& pad = c10::get<torch::ExpandingArray<2>>(o_.padding());
+  return torch::conv2d(x, weight(), bias, o_.stride(), pad, o_.dilation(), o_.groups());
+}
+
 SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
   const int64_t padding = o.padding.value_or((o.ks - 1) / 2);
-  const bool bn = o.norm_type != NormType::None;
+  // Weight normalisation is not a norm layer: the conv keeps its bias (fastai's `bn`).
+  const bool bn = o.norm_type == NormType::Batch || o.norm_type == NormType::BatchZero;
   const bool bias = o.bias.value_or(!bn);
   SequentialBlock s;
   auto setup = [&](auto conv) {
     torch::NoGradGuard g;
-    if (bias) conv->bias.normal_(0, 0.01);
+    if (bias) {
+      if (o.bias_std != 0)
+        conv->bias.normal_(0, o.bias_std);
+      else
+        conv->bias.zero_();
+    }
     // ReLU → kaiming_uniform_ (fastai sets it as ReLU's __default_init__); no activation → PyTorch's default.
     if (o.act == Act::ReLU) torch::nn::init::kaiming_uniform_(conv->weight);
     if (o.act == Act::Sigmoid) torch::nn::init::xavier_uniform_(conv->weight);  // fastai's sigmoid __default_init__
@@ -43,14 +66,27 @@ SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
   };
   switch (o.ndim) {
     case 1:
+      if (o.norm_type == NormType::Weight) throw std::invalid_argument("ConvLayer: weight normalisation is 2-d only");
       setup(torch::nn::Conv1d(
           torch::nn::Conv1dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups)));
       break;
     case 2:
       setup(
           Conv2d(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups)));
+      if (o.norm_type == NormType::Weight) {
+        // fastai: weight_norm(conv) after the conv's init; g and v start from that weight.
+        auto c = s->ptr<Conv2dImpl>(0);
+        WeightNormConv2d wn(torch::nn::Conv2dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups));
+        torch::NoGradGuard g;
+        if (bias) wn->bias.copy_(c->bias);
+        wn->weight_v.copy_(c->weight);
+        wn->weight_g.copy_(c->weight.flatten(1).norm(2, 1).view({-1, 1, 1, 1}));
+        s = SequentialBlock();
+        s->push_back(wn);
+      }
       break;
     case 3:
+      if (o.norm_type == NormType::Weight) throw std::invalid_argument("ConvLayer: weight normalisation is 2-d only");
       setup(torch::nn::Conv3d(
           torch::nn::Conv3dOptions(ni, nf, o.ks).stride(o.stride).padding(padding).bias(bias).groups(o.groups)));
       break;
@@ -109,6 +145,31 @@ torch::nn::Embedding Embedding(int64_t ni, int64_t nf) {
   torch::NoGradGuard g;
   e->weight.normal_().fmod_(2).mul_(0.01);  // fastai's trunc_normal_(std=0.01)
   return e;
+}
+
+void init_default(torch::nn::Module& m, const InitFunc& func) {
+  torch::NoGradGuard g;
+  auto own = m.named_parameters(/*recurse=*/false);
+  if (auto* w = own.find("weight"); w && w->defined()) {
+    if (func)
+      func(*w);
+    else
+      torch::nn::init::kaiming_normal_(*w);
+  }
+  if (auto* b = own.find("bias"); b && b->defined()) b->zero_();
+}
+
+void apply_init(torch::nn::Module& m, const InitFunc& func) {
+  for (const auto& mod : m.modules(/*include_self=*/true)) {
+    const bool norm = mod->as<torch::nn::BatchNorm1d>() || mod->as<torch::nn::BatchNorm2d>() ||
+                      mod->as<torch::nn::BatchNorm3d>() || mod->as<torch::nn::InstanceNorm1d>() ||
+                      mod->as<torch::nn::InstanceNorm2d>() || mod->as<torch::nn::InstanceNorm3d>() ||
+                      mod->as<torch::nn::LayerNorm>();
+    if (norm) continue;
+    const auto ps = mod->parameters();
+    if (ps.empty() || !ps.front().requires_grad()) continue;
+    init_default(*mod, func);
+  }
 }
 
 }  // namespace fastai

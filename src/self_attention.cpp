@@ -2,6 +2,8 @@
 
 #include <torch/torch.h>
 
+#include <cmath>
+
 namespace fastai {
 
 SpectralConv1dImpl::SpectralConv1dImpl(int64_t ni, int64_t no, int64_t ks, int64_t padding) : padding_(padding) {
@@ -53,6 +55,32 @@ at::Tensor SimpleSelfAttentionImpl::forward(const at::Tensor& x) {
   }
   const auto xxT = torch::bmm(flat, flat.permute({0, 2, 1}).contiguous());
   const auto o = gamma * torch::bmm(xxT, convx) + flat;
+  return o.view(size).contiguous();
+}
+
+SelfAttentionImpl::SelfAttentionImpl(int64_t n) {
+  // fastai's _conv: ConvLayer(ks 1, ndim 1, spectral norm, no activation, no bias), so the
+  // weight keeps PyTorch's default Conv1d init (kaiming_uniform, a = √5) under the norm.
+  auto conv = [](int64_t ni, int64_t no) {
+    SpectralConv1d c(ni, no);
+    torch::NoGradGuard g;
+    torch::nn::init::kaiming_uniform_(c->weight_orig, std::sqrt(5.0));
+    SequentialBlock s;
+    s->push_back(c);
+    return s;
+  };
+  query = register_module("query", conv(n, n / 8));
+  key = register_module("key", conv(n, n / 8));
+  value = register_module("value", conv(n, n));
+  gamma = register_parameter("gamma", torch::zeros({1}));
+}
+
+at::Tensor SelfAttentionImpl::forward(const at::Tensor& x) {
+  const auto size = x.sizes().vec();
+  const auto flat = x.reshape({size[0], size[1], -1});
+  const auto f = hooked(query, flat), g = hooked(key, flat), h = hooked(value, flat);
+  const auto beta = torch::softmax(torch::bmm(f.transpose(1, 2), g), 1);
+  const auto o = gamma * torch::bmm(h, beta) + flat;
   return o.view(size).contiguous();
 }
 

@@ -6,10 +6,12 @@
 /// Thread-safety: Modules: forward in eval mode without grad may run on many threads at once (weights are only
 /// read); training, init and changing modules are one thread's.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
 #include <torch/nn/modules/embedding.h>
 #include <torch/nn/pimpl.h>
 
@@ -26,9 +28,26 @@ class SequentialBlockImpl : public torch::nn::SequentialImpl {
 TORCH_MODULE(SequentialBlock);
 
 /// Which normalisation a layer gets. BatchZero starts the BN weight at 0 (for the last layer of
-/// a residual branch).
+/// a residual branch); Weight is weight normalisation of the conv (PyTorch's weight_norm: the
+/// weight as weight_g · weight_v / ‖weight_v‖, 2-d convs only), which keeps the conv's bias.
 /// Example: `ConvLayer(64, 64, {.norm_type = NormType::BatchZero})`
-enum class NormType { Batch, BatchZero, None };
+enum class NormType { Batch, BatchZero, None, Weight };
+
+/// A 2-d convolution under weight normalisation (PyTorch's `weight_norm(conv)`, dim 0): parameters
+/// `bias`, `weight_g` [nf, 1, 1, 1] and `weight_v`, named as PyTorch's state_dict names them.
+/// Example: `WeightNormConv2d c(torch::nn::Conv2dOptions(8, 16, 1)); auto y = c(x);`
+class WeightNormConv2dImpl : public torch::nn::Module {
+ public:
+  explicit WeightNormConv2dImpl(torch::nn::Conv2dOptions options);
+  at::Tensor forward(const at::Tensor& x);
+  /// weight_g · weight_v / ‖weight_v‖ (the norm over all but dim 0).
+  at::Tensor weight() const;
+  at::Tensor bias, weight_g, weight_v;
+
+ private:
+  torch::nn::Conv2dOptions o_;
+};
+TORCH_MODULE(WeightNormConv2d);
 
 /// The activation after a ConvLayer. Example: `ConvLayer(64, 10, {.act = Act::None})`
 enum class Act { ReLU, Sigmoid, None };
@@ -44,7 +63,8 @@ struct ConvLayerOptions {
   NormType norm_type = NormType::Batch;
   bool bn_1st = true;  ///< conv → BN → act (false: conv → act → BN)
   Act act = Act::ReLU;
-  int64_t groups = 1;  ///< grouped convolution (ResNeXt, depthwise)
+  int64_t groups = 1;     ///< grouped convolution (ResNeXt, depthwise)
+  double bias_std = 0.01;  ///< the bias starts N(0, bias_std); 0: zeros (fastai's bias_std)
 };
 
 /// fastai's ConvLayer: Conv(ni → nf, bias=False when normalised, padding ks//2), BatchNorm (bias
@@ -90,6 +110,30 @@ TORCH_MODULE(SigmoidRange);
 /// fastai's Embedding: torch's, with weights from a normal of std 0.01 truncated at ±2σ.
 /// Example: `auto e = Embedding(100, 8);  // e->weight.abs().max() <= 0.02`
 torch::nn::Embedding Embedding(int64_t ni, int64_t nf);
+
+/// fastai's ToTensorBase at the end of a DynamicUnet: returns its input (in fastai it casts the
+/// output back to a plain tensor type; libtorch tensors have no subclasses). Kept as a module so
+/// state names, summary rows and layer indices equal fastai's.
+/// Example: `unet->append(ToTensorBase());`
+class ToTensorBaseImpl : public torch::nn::Module {
+ public:
+  at::Tensor forward(const at::Tensor& x) { return x; }
+};
+TORCH_MODULE(ToTensorBase);
+
+/// An in-place weight initialisation (`torch::nn::init::kaiming_normal_` and the like).
+/// Example: `InitFunc f = [](at::Tensor& w) { torch::nn::init::kaiming_normal_(w); };`
+using InitFunc = std::function<void(at::Tensor& weight)>;
+
+/// fastai's init_default: `func` on m's own `weight` (when given), m's own `bias` set to 0.
+/// Example: `init_default(*conv);  // kaiming_normal_ weight, zero bias`
+void init_default(torch::nn::Module& m, const InitFunc& func = {});
+
+/// fastai's apply_init: init_default with `func` (default kaiming_normal_) on `m` and every module
+/// below it that is not a norm layer (BatchNorm, InstanceNorm, LayerNorm) and whose first
+/// parameter requires grad (fastai's cond_init).
+/// Example: `apply_init(*middle_conv);`
+void apply_init(torch::nn::Module& m, const InitFunc& func = {});
 
 /// simple_cnn's result: the Sequential, plus the description a Learner records for export
 /// (`{"builder": "simple_cnn", "n_out": …}`), so `export_learner` can rebuild it with no user code.

@@ -1,5 +1,5 @@
 #pragma once
-/// fastai.layers' SimpleSelfAttention and the spectrally normalised 1-d convolution it uses
+/// fastai.layers' SimpleSelfAttention, SelfAttention and the spectrally normalised 1-d convolution it uses
 /// (fastai's _conv1d_spect = PyTorch's torch.nn.utils.spectral_norm on a Conv1d). XResNet's
 /// `sa` option puts one at the end of a residual branch.
 ///
@@ -13,6 +13,7 @@
 #include <torch/nn/pimpl.h>
 
 #include "fastai/core/module_hooks.h"
+#include "fastai/layers.h"
 
 namespace fastai {
 
@@ -50,5 +51,19 @@ class SimpleSelfAttentionImpl : public torch::nn::Module, public HookAware {
   bool sym_;
 };
 TORCH_MODULE(SimpleSelfAttention);
+
+/// fastai's SelfAttention (SAGAN's): over the flattened positions, β = softmax(f(x)ᵀ g(x)) and
+/// o = γ · h(x) β + x, with query f and key g 1×1 spectrally normalised convs to n/8 channels and
+/// value h to n; γ starts at 0 (the layer starts as the identity). State names as fastai's:
+/// "query.0.weight_orig", …, "gamma". DynamicUnet's self_attention puts one after a UnetBlock's conv2.
+/// Example: `SelfAttention sa(64); auto y = sa(x);  // x [N, 64, H, W] → same shape`
+class SelfAttentionImpl : public torch::nn::Module, public HookAware {
+ public:
+  explicit SelfAttentionImpl(int64_t n_channels);
+  at::Tensor forward(const at::Tensor& x);
+  SequentialBlock query{nullptr}, key{nullptr}, value{nullptr};
+  at::Tensor gamma;
+};
+TORCH_MODULE(SelfAttention);
 
 }  // namespace fastai

@@ -25,7 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shape_str(const at::Tensor& t) { return c10::str(t.sizes()); }
 
 // fastai's clean_raw_keys: old files keep the dropped copy "….module.weight_hh_l0" beside
 // "….weight_hh_l0_raw"; the raw one is the weight.
@@ -46,36 +45,6 @@ StateDict clean_raw_keys(StateDict sd) {
 
 // Copies `sd` into `m` by name after checking every name and shape (nothing is copied on an
 // error). Keys of `sd` the module does not have are ignored only when `ignore_extra`.
-void load_by_name(torch::nn::Module& m, const StateDict& sd, const std::string& where, bool ignore_extra) {
-  std::map<std::string, at::Tensor> have;
-  for (const auto& p : m.named_parameters()) have[p.key()] = p.value();
-  for (const auto& b : m.named_buffers()) have[b.key()] = b.value();
-  std::map<std::string, const at::Tensor*> given;
-  for (const auto& [k, v] : sd) given[k] = &v;
-  std::vector<std::pair<at::Tensor, at::Tensor>> copies;
-  for (const auto& [k, dst] : have) {
-    auto it = given.find(k);
-    if (it == given.end())
-      throw std::runtime_error(where + " has no tensor '" + k + "' (the model's " + shape_str(dst) + ")");
-    if (it->second->sizes() != dst.sizes())
-      throw std::runtime_error(where + ": '" + k + "' is " + shape_str(*it->second) + " in the file but " +
-                               shape_str(dst) + " in the model (a different vocab or config?)");
-    copies.emplace_back(dst, *it->second);
-  }
-  if (!ignore_extra)
-    for (const auto& [k, v] : sd)
-      if (!have.count(k)) throw std::runtime_error(where + " has '" + k + "', which the model does not");
-  at::NoGradGuard g;
-  for (auto& [dst, src] : copies) dst.copy_(src.to(dst.device(), dst.scalar_type()));
-}
-
-StateDict state_of(const torch::nn::Module& m) {
-  StateDict sd;
-  for (const auto& p : m.named_parameters()) sd.emplace_back(p.key(), p.value().detach());
-  for (const auto& b : m.named_buffers()) sd.emplace_back(b.key(), b.value().detach());
-  return sd;
-}
-
 int64_t index_of(const std::vector<std::string>& vocab, const std::string& tok) {
   for (size_t i = 0; i < vocab.size(); ++i)
     if (vocab[i] == tok) return static_cast<int64_t>(i);
@@ -106,7 +75,7 @@ AWD_LSTM TextLearner::encoder() const {
 
 fs::path TextLearner::save_encoder(const std::string& name) {
   const fs::path file = model_file(name);
-  save_torch_state_dict(file, state_of(*encoder()));
+  save_state_dict(*encoder(), file);
   return file;
 }
 
@@ -114,7 +83,7 @@ TextLearner& TextLearner::load_encoder(const std::string& name) {
   const fs::path file = model_file(name);
   if (!fs::exists(file))
     throw std::runtime_error("load_encoder: " + file.string() + " does not exist (save_encoder writes it)");
-  load_by_name(*encoder(), clean_raw_keys(load_torch_state_dict(file)), "load_encoder: " + file.string(), false);
+  load_state_dict(*encoder(), clean_raw_keys(load_torch_state_dict(file)), {.where = "load_encoder: " + file.string()});
   freeze();
   return *this;
 }
@@ -124,12 +93,12 @@ TextLearner& TextLearner::load_pretrained(const fs::path& wgts_file, const fs::p
   StateDict wgts = match_embeds(clean_raw_keys(load_torch_state_dict(wgts_file)), old_vocab, text_vocab(dls));
   const std::string where = "load_pretrained: " + wgts_file.string();
   if (model.as<SequentialRNNImpl>()) {
-    load_by_name(*model, wgts, where, false);
+    load_state_dict(*model, wgts, {.where = where});
   } else {
     StateDict enc;  // the language model's "0.…" is the classifier's encoder
     for (auto& [k, v] : wgts)
       if (k.rfind("0.", 0) == 0) enc.emplace_back(k.substr(2), std::move(v));
-    load_by_name(*encoder(), enc, where, false);
+    load_state_dict(*encoder(), enc, {.where = where});
   }
   freeze();
   return *this;

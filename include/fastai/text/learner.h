@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "fastai/callback/rnn.h"
+#include "fastai/core/state_dict.h"
 #include "fastai/learner.h"
 #include "fastai/text/models/classifier.h"
 #include "fastai/text/models/core.h"
@@ -98,9 +99,6 @@ class LMLearner : public TextLearner {
 /// xxwrep n w → w ×n (fastai's decode_spec_tokens).
 /// Example: `decode_spec_tokens({"xxmaj", "hello", "xxrep", "3", "!"}) == {"Hello", "!!!"}`
 std::vector<std::string> decode_spec_tokens(const std::vector<std::string>& tokens);
-
-/// A state_dict as name → tensor pairs in order (what load_torch_state_dict gives).
-using StateDict = std::vector<std::pair<std::string, at::Tensor>>;
 
 /// Re-indexes a language model's "0.encoder.weight" (and "0.encoder_dp.emb.weight",
 /// "1.decoder.weight", "1.decoder.bias") from `old_vocab` to `new_vocab`: a shared token keeps its
