@@ -5,6 +5,7 @@
 
 #include "fastai/core/describe.h"
 #include "fastai/core/error.h"
+#include "fastai/core/semantic.h"
 #include "fastai/core/show.h"
 
 namespace fastai {
@@ -22,20 +23,25 @@ void Pipeline::sort() {
 
 namespace {
 // Call from a catch handler. An ItemError keeps its type (core/error.h); others become TransformError.
-[[noreturn]] void rethrow_in(const Transform& t, const Item& x, const char* what) {
-  rethrow_in_context<TransformError>("transform \"" + t.name + "\" failed to " + what + " " + x.repr() + ": ");
+// `source`: the file the item was read from earlier in the pipeline, named so a bad file can be found.
+[[noreturn]] void rethrow_in(const Transform& t, const Item& x, const char* what, const Item* source = nullptr) {
+  std::string from;
+  if (source && !x.is<Path>()) from = " read from " + source->get<Path>().string();
+  rethrow_in_context<TransformError>("transform \"" + t.name + "\" failed to " + what + " " + x.repr() + from + ": ");
 }
 }  // namespace
 
 Item Pipeline::operator()(const Item& x) const {
   Item cur = x;
+  std::optional<Item> source;  // the last Path the pipeline turned into something else
   for (const auto& f : fs_) {
     try {
+      if (cur.is<Path>()) source = cur;
       cur = (*f)(cur, split_idx);
     } catch (const TransformError&) {
       throw;
     } catch (const std::exception&) {
-      rethrow_in(*f, cur, "encode");
+      rethrow_in(*f, cur, "encode", source ? &*source : nullptr);
     }
   }
   return cur;

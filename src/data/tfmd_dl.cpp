@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "fastai/core/error.h"
 #include "fastai/core/semantic.h"
 #include "fastai/data/core.h"
 
@@ -52,6 +53,18 @@ void TfmdDL::install(TfmdDLOptions& o) {
     return out.elements();
   };
   after_batch = [p](const DataLoader&, const Item& b) { return p->after_batch.empty() ? b : p->after_batch(b); };
+  // An item transform's error names the file the item came from (its raw item, when a path).
+  do_item = [p](const DataLoader& dl, int64_t i) {
+    Item x = dl.create_item(dl, i);
+    try {
+      return dl.after_item(dl, x);
+    } catch (const std::exception&) {
+      std::string from;
+      if (p->dsets && !p->dsets->tls().empty())
+        if (const Item& raw = p->dsets->tls()[0].raw(i); raw.is<Path>()) from = raw.get<Path>().string() + ": ";
+      rethrow_in_context<TransformError>(from);
+    }
+  };
 
   if (!o.do_setup) return;
   if (p_->dsets && !p_->after_item.empty()) {

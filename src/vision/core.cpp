@@ -243,12 +243,33 @@ std::shared_ptr<AddMaskCodes> AddMaskCodes::from_description(const nlohmann::jso
   return t;
 }
 
+MaskSizeCheck::MaskSizeCheck() : Transform({.name = "MaskSizeCheck", .order = -10}) {}
+
+nlohmann::json MaskSizeCheck::describe() const { return describe_base(); }
+
+CallState MaskSizeCheck::before_call(const Item& x, std::optional<int>) const {
+  if (!x.is_tuple()) return {};
+  std::optional<std::pair<int64_t, int64_t>> image, mask;
+  for (const auto& e : x.elements()) {
+    if (e.is<Mask>())
+      mask = image_size(e);
+    else if (e.is<fastai::Image>() && !image)
+      image = image_size(e);
+  }
+  if (image && mask && *image != *mask)
+    throw std::invalid_argument("the mask is " + std::to_string(mask->first) + "x" + std::to_string(mask->second) +
+                                " (HxW) but its image is " + std::to_string(image->first) + "x" +
+                                std::to_string(image->second) + ": a mask has to be the size of its image");
+  return {};
+}
+
 TransformBlock MaskBlock(std::vector<std::string> codes) {
   return {.type_tfms =
               [codes] {
                 return TfmList{std::make_shared<ImageCreate>(ImageCreate::Kind::Mask),
                                std::make_shared<AddMaskCodes>(codes)};
               },
+          .item_tfms = [] { return TfmList{std::make_shared<MaskSizeCheck>()}; },
           .batch_tfms = [] { return TfmList{std::make_shared<IntToFloatTensor>()}; }};
 }
 
@@ -269,6 +290,7 @@ at::Tensor chw_view(const at::Tensor& hwc) {
 
 const bool registered = [] {
   register_transform("AddMaskCodes", [](const nlohmann::json& j) { return AddMaskCodes::from_description(j); });
+  register_transform("MaskSizeCheck", [](const nlohmann::json&) { return std::make_shared<MaskSizeCheck>(); });
   ToTensor::register_encodes(fastai::Image::info(),
                              [](const Item& x) { return Item(TensorImage(chw_view(x.get<fastai::Image>()))); });
   ToTensor::register_encodes(ImageBW::info(),

@@ -2,6 +2,7 @@
 
 #include <torch/cuda.h>
 
+#include <fstream>
 #include <thread>
 
 #include "fastai/data/transforms.h"
@@ -143,6 +144,39 @@ DataLoaders ImageDataLoaders::from_csv(const fs::path& path, const std::string& 
   } catch (const TableError& e) {
     throw TableError((path / csv_fname).string() + ": " + e.what());
   }
+}
+
+DataLoaders SegmentationDataLoaders::from_label_func(const fs::path& path, std::vector<fs::path> fnames,
+                                                     std::function<fs::path(const fs::path&)> label_func,
+                                                     SegmentationLoadersOptions o) {
+  if (fnames.empty())
+    throw std::invalid_argument("SegmentationDataLoaders::from_label_func: no files given (under " + path.string() + ")");
+  if (!label_func) throw std::invalid_argument("SegmentationDataLoaders::from_label_func: no label_func");
+  Splitter splitter = o.splitter ? o.splitter : RandomSplitter(o.valid_pct.value_or(0.2), o.seed);
+  DataBlock dblock({.blocks = {ImageBlock(o.img_cls), MaskBlock(o.codes)},
+                    .get_y = {Getter([f = std::move(label_func)](const Item& x) { return Item(Path(f(x.get<Path>()))); })},
+                    .splitter = std::move(splitter),
+                    .item_tfms = o.item_tfms,
+                    .batch_tfms = o.batch_tfms});
+  return dblock.dataloaders(file_items(path, fnames), {.bs = o.bs,
+                                                       .val_bs = o.val_bs,
+                                                       .shuffle = o.shuffle,
+                                                       .num_workers = workers(o.num_workers, o.device),
+                                                       .seed = o.seed,
+                                                       .device = o.device});
+}
+
+std::vector<std::string> read_codes(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("read_codes: cannot read " + file.string());
+  std::vector<std::string> codes;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    codes.push_back(line);
+  }
+  while (!codes.empty() && codes.back().empty()) codes.pop_back();
+  if (codes.empty()) throw std::runtime_error("read_codes: " + file.string() + " has no codes");
+  return codes;
 }
 
 }  // namespace fastai

@@ -124,7 +124,6 @@ std::vector<std::vector<at::Tensor>> split_body_head(const Model& m, size_t stem
 // The three stem ConvLayers; the stages.
 std::vector<std::vector<at::Tensor>> xresnet_split(const Model& m) { return split_body_head(m, 3, "xresnet_split"); }
 
-
 namespace {
 const std::map<std::string, XResNetArch>& arch_table() {
   static const std::map<std::string, XResNetArch> t{{"xresnet18", xresnet18},
@@ -149,11 +148,48 @@ const std::map<std::string, XResNetArch>& arch_table() {
                                                     {"xse_resnext50", xse_resnext50}};
   return t;
 }
+}  // namespace
+
 std::string arch_name(XResNetArch a) {
   for (const auto& [n, f] : arch_table())
     if (f == a) return n;
   return "";
 }
+
+// The user-settable XResNet keyword arguments (the block kinds are the arch function's own).
+nlohmann::json xresnet_options_json(const XResNetOptions& o) {
+  return {{"p", o.p},
+          {"stem_szs", o.stem_szs},
+          {"widen", o.widen},
+          {"act", o.act == Act::Sigmoid ? "sigmoid"
+                  : o.act == Act::None  ? "none"
+                                        : "relu"},
+          {"ks", o.ks},
+          {"stride", o.stride},
+          {"max_pool", o.max_pool},
+          {"sa", o.sa},
+          {"sym", o.sym}};
+}
+XResNetOptions xresnet_options_from(const nlohmann::json& j) {
+  XResNetOptions o;
+  o.p = j.value("p", 0.0);
+  o.stem_szs = j.value("stem_szs", std::vector<int64_t>{32, 32, 64});
+  o.widen = j.value("widen", 1.0);
+  const std::string act = j.value("act", "relu");
+  o.act = act == "sigmoid" ? Act::Sigmoid : act == "none" ? Act::None : Act::ReLU;
+  o.ks = j.value("ks", int64_t{3});
+  o.stride = j.value("stride", int64_t{2});
+  o.max_pool = j.value("max_pool", false);
+  o.sa = j.value("sa", false);
+  o.sym = j.value("sym", false);
+  return o;
+}
+XResNetArch arch_from_name(const std::string& name) {
+  auto it = arch_table().find(name);
+  return it == arch_table().end() ? nullptr : it->second;
+}
+
+namespace {
 nlohmann::json head_json(const HeadOptions& h) {
   nlohmann::json j{{"ps", h.ps},
                    {"pool", h.pool},
@@ -177,43 +213,15 @@ HeadOptions head_from(const nlohmann::json& j) {
   if (j.contains("y_range")) h.y_range = std::pair{j["y_range"][0].get<double>(), j["y_range"][1].get<double>()};
   return h;
 }
-// The user-settable XResNet keyword arguments (the block kinds are the arch function's own).
-nlohmann::json arch_json(const XResNetOptions& o) {
-  return {{"p", o.p},
-          {"stem_szs", o.stem_szs},
-          {"widen", o.widen},
-          {"act", o.act == Act::Sigmoid ? "sigmoid"
-                  : o.act == Act::None  ? "none"
-                                        : "relu"},
-          {"ks", o.ks},
-          {"stride", o.stride},
-          {"max_pool", o.max_pool},
-          {"sa", o.sa},
-          {"sym", o.sym}};
-}
-XResNetOptions arch_from(const nlohmann::json& j) {
-  XResNetOptions o;
-  o.p = j.value("p", 0.0);
-  o.stem_szs = j.value("stem_szs", std::vector<int64_t>{32, 32, 64});
-  o.widen = j.value("widen", 1.0);
-  const std::string act = j.value("act", "relu");
-  o.act = act == "sigmoid" ? Act::Sigmoid : act == "none" ? Act::None : Act::ReLU;
-  o.ks = j.value("ks", int64_t{3});
-  o.stride = j.value("stride", int64_t{2});
-  o.max_pool = j.value("max_pool", false);
-  o.sa = j.value("sa", false);
-  o.sym = j.value("sym", false);
-  return o;
-}
 const bool builder_registered = [] {
   register_model_builder("create_vision_model", [](const nlohmann::json& j) {
     const std::string name = j.at("arch");
-    auto it = arch_table().find(name);
-    if (it == arch_table().end()) throw ExportError("create_vision_model: unknown architecture '" + name + "'");
+    const auto arch = arch_from_name(name);
+    if (!arch) throw ExportError("create_vision_model: unknown architecture '" + name + "'");
     std::optional<int64_t> cut;
     if (j.contains("cut")) cut = j["cut"].get<int64_t>();
-    const auto model = j.contains("model") ? arch_from(j["model"]) : XResNetOptions{};
-    return Model(create_vision_model(it->second, j.at("n_out"), j.at("n_in"), head_from(j.at("head")), cut, model));
+    const auto model = j.contains("model") ? xresnet_options_from(j["model"]) : XResNetOptions{};
+    return Model(create_vision_model(arch, j.at("n_out"), j.at("n_in"), head_from(j.at("head")), cut, model));
   });
   return true;
 }();
@@ -244,7 +252,7 @@ Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o
                         {"n_out", n_out},
                         {"n_in", n_in},
                         {"head", head_json(o.head)},
-                        {"model", arch_json(o.model)}};
+                        {"model", xresnet_options_json(o.model)}};
     if (o.cut) spec["cut"] = *o.cut;
     learn.model_spec = spec.dump();
   }
@@ -301,20 +309,18 @@ torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_
 // conv1, bn1, relu, maxpool, layer1, layer2; layer3, layer4.
 std::vector<std::vector<at::Tensor>> resnet_split(const Model& m) { return split_body_head(m, 6, "resnet_split"); }
 
+void add_imagenet_norm(DataLoaders& dls) {
+  for (const auto& t : dls.train().after_batch_tfms().transforms())
+    if (std::dynamic_pointer_cast<Normalize>(t)) return;
+  auto norm = Normalize::from_stats(imagenet_stats.mean, imagenet_stats.std);
+  for (size_t i = 0; i < dls.size(); ++i) dls[i].after_batch_tfms().append(norm);
+}
+
 Learner vision_learner(DataLoaders dls, ResNetArch arch, VisionLearnerOptions o) {
   const auto [n_out, n_in] = model_sizes(dls, o);
   const bool pretrained = !o.weights.empty();
   auto model = create_vision_model(arch, n_out, n_in, o.head, o.weights);
-  if (pretrained && n_in == 3) {
-    // fastai: pretrained models see inputs normalised as in their training (ImageNet).
-    bool has_norm = false;
-    for (const auto& t : dls.train().after_batch_tfms().transforms())
-      has_norm |= static_cast<bool>(std::dynamic_pointer_cast<Normalize>(t));
-    if (!has_norm) {
-      auto norm = Normalize::from_stats(imagenet_stats.mean, imagenet_stats.std);
-      for (size_t i = 0; i < dls.size(); ++i) dls[i].after_batch_tfms().append(norm);
-    }
-  }
+  if (pretrained && n_in == 3) add_imagenet_norm(dls);
   if (!o.splitter) o.splitter = resnet_split;
   Learner learn(std::move(dls), model, learner_options(std::move(o)));
   if (pretrained) learn.freeze();

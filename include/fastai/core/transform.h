@@ -214,6 +214,10 @@ class Transform {
   /// The loss a target encoded by this transform calls for (fastai's `loss_func` attribute on
   /// Categorize & co.), or nullptr. DataLoaders take it from the last target pipeline.
   virtual std::shared_ptr<BaseLoss> loss_func() const { return nullptr; }
+  /// How many outputs a model needs for targets encoded by this transform (fastai's `c`: the
+  /// vocab's or the codes' length), or nullopt when it does not say. get_c reads it.
+  /// Example: `std::optional<int64_t> target_c() const override { return c(); }`
+  virtual std::optional<int64_t> target_c() const { return std::nullopt; }
   /// "Name: encodes (TensorImage, Str) decodes (TensorImage)".
   std::string repr() const;
 

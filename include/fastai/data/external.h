@@ -58,6 +58,13 @@ struct URLs {
   /// Fashion-MNIST as PNG folders train/<class>/*.png and test/<class>/*.png (from Debian's
   /// dataset-fashion-mnist idx files).
   static constexpr const char* FASHION_MNIST = "fashion_mnist";
+  /// A segmentation set made from Fashion-MNIST, laid out like CamVid: images/ (64×64 grey
+  /// canvases, each with 2–4 garments at random places, later ones on top) and labels/ (8-bit
+  /// index PNGs "<image stem>_P.png": the garment's class + 1 where its pixel is > 25 of 255,
+  /// else 0), codes.txt (background + the 10 class names) and valid.txt (the validation images).
+  /// 10,000 training canvases from the training images, 2,000 validation canvases from the test
+  /// images; deterministic (a fixed seed), so every machine makes the same files.
+  static constexpr const char* FMNIST_SEG = "fmnist_seg";
   /// modeldata's credit_data (4,454 loans, Status good/bad, missing values): credit_data.csv.
   /// Made with Rscript from Debian's r-base-core + r-cran-modeldata.
   static constexpr const char* CREDIT_DATA = "credit_data";

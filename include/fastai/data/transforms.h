@@ -160,6 +160,7 @@ class Categorize : public Transform {
   const CategoryMap& vocab() const;
   /// Number of classes.
   int64_t c() const { return static_cast<int64_t>(vocab().size()); }
+  std::optional<int64_t> target_c() const override { return c(); }
   std::string type_name() const override { return "Categorize"; }
   /// Cross-entropy (flattened).
   std::shared_ptr<BaseLoss> loss_func() const override;
@@ -180,6 +181,7 @@ class MultiCategorize : public Transform {
   void setup(const LazyItems& items, bool train_setup) override;
   const CategoryMap& vocab() const;
   int64_t c() const { return static_cast<int64_t>(vocab().size()); }
+  std::optional<int64_t> target_c() const override { return c(); }
   std::string type_name() const override { return "MultiCategorize"; }
   /// BCE with logits (flattened).
   std::shared_ptr<BaseLoss> loss_func() const override;
@@ -217,6 +219,7 @@ class RegressionSetup : public Transform {
   explicit RegressionSetup(std::optional<int64_t> c = std::nullopt);
   void setup(const LazyItems& items, bool train_setup) override;
   int64_t c() const { return c_.value_or(1); }
+  std::optional<int64_t> target_c() const override { return c(); }
   std::string type_name() const override { return "RegressionSetup"; }
   /// MSE (flattened).
   std::shared_ptr<BaseLoss> loss_func() const override;

@@ -108,11 +108,26 @@ class AddMaskCodes : public Transform {
   const std::vector<std::string>& codes() const noexcept { return codes_; }
   std::string type_name() const override { return "AddMaskCodes"; }
   std::shared_ptr<BaseLoss> loss_func() const override;
+  /// The number of codes (nullopt without codes: then pass n_out to unet_learner).
+  std::optional<int64_t> target_c() const override {
+    return codes_.empty() ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(codes_.size()));
+  }
   nlohmann::json describe() const override;
   static std::shared_ptr<AddMaskCodes> from_description(const nlohmann::json& j);
 
  private:
   std::vector<std::string> codes_;
+};
+
+/// Refuses an (image, mask) item whose mask is not its image's size, before any transform
+/// resizes or crops them (an item transform MaskBlock adds; order −10). fastai has no such check.
+/// Example: `.item_tfms = {std::make_shared<MaskSizeCheck>()}`
+class MaskSizeCheck : public Transform {
+ public:
+  MaskSizeCheck();
+  CallState before_call(const Item& x, std::optional<int> split_idx) const override;
+  std::string type_name() const override { return "MaskSizeCheck"; }
+  nlohmann::json describe() const override;
 };
 
 /// fastai's MaskBlock: masks read with ImageCreate(Mask), named by AddMaskCodes(codes), made

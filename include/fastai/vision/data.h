@@ -90,4 +90,42 @@ class ImageDataLoaders {
                                 std::vector<std::string> labels, ImageLoadersOptions options = {});
 };
 
+/// Keyword arguments of SegmentationDataLoaders::from_label_func (fastai's, plus `splitter`).
+/// Example: `{.codes = codes, .splitter = FileSplitter(path / "valid.txt"), .bs = 64}`
+struct SegmentationLoadersOptions {
+  std::optional<double> valid_pct;  ///< random split (default 0.2)
+  std::optional<uint64_t> seed;
+  std::vector<std::string> codes;  ///< the class of each mask value (codes.txt's lines)
+  TfmList item_tfms, batch_tfms;
+  ImageCreate::Kind img_cls = ImageCreate::Kind::Image;
+  /// Instead of the random split, e.g. FileSplitter(path / "valid.txt") for a set that ships its
+  /// validation list (fastai's from_label_func has only valid_pct; its DataBlock takes one).
+  Splitter splitter;
+  int64_t bs = 64;
+  std::optional<int64_t> val_bs;
+  bool shuffle = true;
+  int num_workers = -1;  ///< as ImageLoadersOptions
+  std::optional<c10::Device> device;
+};
+
+/// fastai's SegmentationDataLoaders: images and their masks.
+/// Example (the FMNIST_SEG set, laid out as CamVid):
+///   auto path = untar_data(URLs::FMNIST_SEG);
+///   auto dls = SegmentationDataLoaders::from_label_func(
+///       path, get_image_files(path / "images"),
+///       [&](const fs::path& f) { return path / "labels" / (f.stem().string() + "_P.png"); },
+///       {.codes = read_codes(path / "codes.txt"), .img_cls = ImageCreate::Kind::ImageBW});
+class SegmentationDataLoaders {
+ public:
+  /// Masks from `label_func(image path)`: a DataBlock of ImageBlock(img_cls) and MaskBlock(codes).
+  static DataLoaders from_label_func(const std::filesystem::path& path, std::vector<std::filesystem::path> fnames,
+                                     std::function<std::filesystem::path(const std::filesystem::path&)> label_func,
+                                     SegmentationLoadersOptions options = {});
+};
+
+/// The lines of a codes file (CamVid's codes.txt: one class name per line, in mask-value
+/// order), without empty trailing lines. Throws naming the file when it cannot be read or is empty.
+/// Example: `auto codes = read_codes(path / "codes.txt");  // {"background", "T-shirt/top", …}`
+std::vector<std::string> read_codes(const std::filesystem::path& file);
+
 }  // namespace fastai

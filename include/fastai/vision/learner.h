@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "fastai/layers.h"
 #include "fastai/learner.h"
 #include "fastai/vision/models/resnet.h"
@@ -59,6 +61,16 @@ int64_t num_features_model(SequentialBlock& body, int64_t n_in = 3);
 /// Example: `XResNetArch arch = xresnet34;`
 using XResNetArch = torch::nn::Sequential (*)(XResNetOptions);
 
+/// The name of one of fastai's xresnet functions ("xresnet18"), or "" for a function of your own
+/// (what exports record). Example: `arch_name(xresnet34) == "xresnet34"`
+std::string arch_name(XResNetArch arch);
+/// The xresnet function of that name, or nullptr. Example: `auto arch = arch_from_name("xresnet50");`
+XResNetArch arch_from_name(const std::string& name);
+/// The user-settable XResNet keyword arguments as an export records them (and back).
+/// Example: `auto o = xresnet_options_from(xresnet_options_json({.widen = 2}));`
+nlohmann::json xresnet_options_json(const XResNetOptions& o);
+XResNetOptions xresnet_options_from(const nlohmann::json& j);
+
 /// Keyword arguments of vision_learner: the Learner's, plus the model's.
 /// Example: `vision_learner(dls, xresnet18, {.n_in = 1, .metrics = {error_rate}})`
 struct VisionLearnerOptions {
@@ -104,6 +116,11 @@ torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_
 /// fastai's resnet split: the stem, layer1 and layer2; layer3 and layer4; the head.
 /// Example: `.splitter = resnet_split`
 std::vector<std::vector<at::Tensor>> resnet_split(const Model& m);
+
+/// fastai's _add_norm for a pretrained model: Normalize with imagenet_stats appended to every
+/// loader's batch transforms, unless they already normalise.
+/// Example: `add_imagenet_norm(dls);`
+void add_imagenet_norm(DataLoaders& dls);
 
 /// vision_learner on a torchvision ResNet; with `.weights`, loads them, freezes the body and
 /// normalises the inputs with imagenet_stats.

@@ -1,0 +1,127 @@
+// Segmentation end to end on a tiny folder made here: SegmentationDataLoaders::from_label_func,
+// unet_learner (defaults, splitter, loss from the masks, export), and the errors bad masks get.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fastai/data/transforms.h"
+#include "fastai/export.h"
+#include "fastai/metrics.h"
+#include "fastai/vision/data.h"
+#include "fastai/vision/unet_learner.h"
+
+using namespace fastai;
+namespace fs = std::filesystem;
+
+namespace {
+
+// xresnet18 at a quarter of its widths, so the U-Net trains in a second (and exports: a named arch).
+const XResNetOptions small_arch{.stem_szs = {8, 8, 64}, .widen = 0.25};
+
+// 12 grey 32×32 images with a bright square whose mask is code 1 (or 2 right of centre).
+fs::path make_set(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir / "images");
+  fs::create_directories(dir / "labels");
+  torch::manual_seed(0);
+  std::ofstream valid(dir / "valid.txt");
+  for (int i = 0; i < 12; ++i) {
+    auto x = torch::zeros({32, 32, 1}, torch::kUInt8), y = torch::zeros({32, 32, 1}, torch::kUInt8);
+    const int64_t r = torch::randint(0, 20, {1}).item<int64_t>(), c = torch::randint(0, 20, {1}).item<int64_t>();
+    using torch::indexing::Slice;
+    x.index_put_({Slice(r, r + 12), Slice(c, c + 12)}, 200);
+    y.index_put_({Slice(r, r + 12), Slice(c, c + 12)}, c < 10 ? 1 : 2);
+    const std::string stem = "img" + std::to_string(i);
+    save_image(dir / "images" / (stem + ".png"), x);
+    save_image(dir / "labels" / (stem + "_P.png"), y);
+    if (i >= 9) valid << stem << ".png\n";
+  }
+  std::ofstream(dir / "codes.txt") << "background\nleft\nright\n";
+  return dir;
+}
+
+DataLoaders loaders(const fs::path& dir, int64_t bs = 4) {
+  return SegmentationDataLoaders::from_label_func(
+      dir, get_image_files(dir / "images"),
+      [dir](const fs::path& f) { return dir / "labels" / (f.stem().string() + "_P.png"); },
+      {.seed = 0,
+       .codes = read_codes(dir / "codes.txt"),
+       .img_cls = ImageCreate::Kind::ImageBW,
+       .splitter = FileSplitter(dir / "valid.txt"),
+       .bs = bs});
+}
+
+}  // namespace
+
+TEST(Segmentation, FromLabelFuncGivesImagesAndMasks) {
+  const auto dir = make_set("fastai_seg_loaders");
+  auto dls = loaders(dir);
+  EXPECT_EQ(dls.train().n(), 9);
+  EXPECT_EQ(dls.valid().n(), 3);
+  const auto b = batch_tensors(dls.train().one_batch());
+  EXPECT_EQ(b.at(0).sizes(), (at::IntArrayRef{4, 1, 32, 32}));
+  EXPECT_EQ(b.at(0).scalar_type(), torch::kFloat);
+  EXPECT_EQ(b.at(1).sizes(), (at::IntArrayRef{4, 32, 32}));
+  EXPECT_EQ(b.at(1).scalar_type(), torch::kLong);
+  EXPECT_LE(b.at(1).max().item<int64_t>(), 2);
+  EXPECT_EQ(read_codes(dir / "codes.txt"), (std::vector<std::string>{"background", "left", "right"}));
+  fs::remove_all(dir);
+}
+
+TEST(Segmentation, UnetLearnerTrainsWithFastaisDefaultsAndExports) {
+  const auto dir = make_set("fastai_seg_learner");
+  auto dls = loaders(dir);
+  torch::manual_seed(0);
+  auto learn = unet_learner(dls, xresnet18, {.arch = small_arch, .metrics = {DiceMulti(), foreground_acc()}});
+  ASSERT_TRUE(learn.model.as<DynamicUnetImpl>());
+  EXPECT_EQ(learn.loss_func->describe(), CrossEntropyLossFlat({.axis = 1})->describe());
+  EXPECT_EQ(learn.splitter(learn.model).size(), 3u);
+  // The last layer has one output per code.
+  learn.model->eval();
+  {
+    torch::NoGradGuard g;
+    EXPECT_EQ(learn.model({torch::zeros({1, 1, 32, 32})}).sizes(), (at::IntArrayRef{1, 3, 32, 32}));
+  }
+  learn.fit_one_cycle(3, 1e-2);
+  const auto& values = learn.recorder->values;
+  ASSERT_EQ(values.size(), 3u);
+  EXPECT_LT(values.back().at(1), values.front().at(1));  // the validation loss falls
+
+  const auto file = dir / "unet.fai";
+  export_learner(learn, file);
+  auto back = load_learner(file);
+  const auto x = batch_tensors(dls.valid().one_batch()).at(0);
+  learn.model->eval();
+  back.model->eval();
+  torch::NoGradGuard g;
+  EXPECT_TRUE(torch::allclose(learn.model({x}), back.model({x})));
+  fs::remove_all(dir);
+}
+
+TEST(Segmentation, BadMasksAreNamed) {
+  auto first_error = [](const fs::path& dir) -> std::string {
+    auto dls = loaders(dir, 1);
+    try {
+      for (const auto& b : dls.train()) (void)b;
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const auto dir = make_set("fastai_seg_bad");
+  // A mask of another size than its image.
+  save_image(dir / "labels" / "img0_P.png", torch::zeros({16, 32, 1}, torch::kUInt8));
+  const auto m0 = first_error(dir);
+  EXPECT_NE(m0.find("img0.png"), std::string::npos) << m0;
+  EXPECT_NE(m0.find("the mask is 16x32 (HxW) but its image is 32x32"), std::string::npos) << m0;
+  // A code outside codes.txt.
+  save_image(dir / "labels" / "img0_P.png", torch::zeros({32, 32, 1}, torch::kUInt8));
+  save_image(dir / "labels" / "img1_P.png", torch::full({32, 32, 1}, 7, torch::kUInt8));
+  const auto m1 = first_error(dir);
+  EXPECT_NE(m1.find("img1_P.png"), std::string::npos) << m1;
+  EXPECT_NE(m1.find("code 7"), std::string::npos) << m1;
+  fs::remove_all(dir);
+}
