@@ -10,7 +10,11 @@
 #include "fastai/export.h"
 #include "fastai/metrics.h"
 #include "fastai/vision/data.h"
+#include "fastai/vision/show.h"
 #include "fastai/vision/unet_learner.h"
+#include "test_config.h"
+
+#include <nlohmann/json.hpp>
 
 using namespace fastai;
 namespace fs = std::filesystem;
@@ -123,5 +127,45 @@ TEST(Segmentation, BadMasksAreNamed) {
   const auto m1 = first_error(dir);
   EXPECT_NE(m1.find("img1_P.png"), std::string::npos) << m1;
   EXPECT_NE(m1.find("code 7"), std::string::npos) << m1;
+  fs::remove_all(dir);
+}
+
+TEST(Segmentation, PaletteMasksDecodeToTheirCodes) {
+  const fs::path dir = fs::path(FASTAI_TEST_DATA_DIR) / "masks";
+  std::ifstream f(dir / "codes.json");
+  const auto ref = nlohmann::json::parse(f);
+  for (const auto& [name, want] : ref.items()) {
+    const auto codes = want["codes"].get<std::vector<std::vector<int64_t>>>();
+    const auto m = load_image(dir / name, ImageMode::Codes);
+    ASSERT_EQ(m.sizes(), (at::IntArrayRef{static_cast<int64_t>(codes.size()), static_cast<int64_t>(codes[0].size()), 1}))
+        << name;
+    for (size_t r = 0; r < codes.size(); ++r)
+      for (size_t c = 0; c < codes[r].size(); ++c)
+        ASSERT_EQ(m[static_cast<int64_t>(r)][static_cast<int64_t>(c)][0].item<int64_t>(), codes[r][c])
+            << name << " at " << r << "," << c;
+    // The grey read (what fastai's PILMask gives, PIL's luminance of the palette colours) differs.
+    EXPECT_FALSE(torch::equal(m, load_image(dir / name, ImageMode::Gray))) << name;
+  }
+  // ImageCreate(Mask) reads codes; an 8-bit grey PNG is read as is.
+  auto mask = ImageCreate(ImageCreate::Kind::Mask)(Item(Path(dir / "voc_palette.png")));
+  EXPECT_EQ(mask.get<Mask>().max().item<int64_t>(), 255);
+}
+
+TEST(Segmentation, ShowBatchAndResultsDrawMasksWithALegend) {
+  const auto dir = make_set("fastai_seg_show");
+  auto dls = loaders(dir);
+  const auto batch_png = dir / "batch.png", results_png = dir / "results.png";
+  dls.show_batch({}, {.max_n = 4, .path = batch_png});
+  const auto pic = load_image(batch_png);
+  // Code 1's colour (tab20's first) is blended into the picture somewhere; the legend names "left".
+  const auto c1 = code_colour(1);
+  const auto px = pic.to(torch::kInt);
+  const auto blended = (px.select(2, 2) - px.select(2, 0)).gt(40).sum().item<int64_t>();  // bluish pixels
+  EXPECT_GT(blended, 50) << "no mask colour (" << int(c1[0]) << "," << int(c1[1]) << "," << int(c1[2]) << ") drawn";
+  auto learn = unet_learner(dls, xresnet18, {.arch = small_arch});
+  learn.show_results(1, {.max_n = 2, .path = results_png});
+  const auto res = load_image(results_png);
+  EXPECT_EQ(res.size(2), 3);
+  EXPECT_EQ(res.size(1), 2 * (160 + 2 * 6));  // two cells per row: target, prediction
   fs::remove_all(dir);
 }

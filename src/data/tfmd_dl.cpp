@@ -161,7 +161,19 @@ ShowBatchFn show_batch_renderer(const TypeInfo& x, const TypeInfo& y) {
   return f ? *f : ShowBatchFn(show_batch_as_text);
 }
 
+namespace {
+// The first target transform that names its codes (Transform::target_names).
+std::vector<std::string> target_names_of(const std::optional<Datasets>& ds, int n_inp) {
+  if (!ds) return {};
+  for (size_t t = static_cast<size_t>(n_inp); t < ds->tls().size(); ++t)
+    for (const auto& tfm : ds->tls()[t].tfms().transforms())
+      if (auto names = tfm->target_names(); !names.empty()) return names;
+  return {};
+}
+}  // namespace
+
 std::string TfmdDL::show_batch(Item batch, ShowBatchOptions options) {
+  if (options.class_names.empty()) options.class_names = target_names_of(p_->dsets, n_inp_);
   if (batch.empty()) batch = one_batch();
   const Item decoded = decode(batch);
   const auto samples = decode_batch(batch, options.max_n, /*full=*/false);
@@ -222,6 +234,7 @@ const bool default_results_renderer = [] {
 }  // namespace
 
 std::string TfmdDL::show_results(const Item& batch, const Item& outs, ShowBatchOptions options) {
+  if (options.class_names.empty()) options.class_names = target_names_of(p_->dsets, n_inp_);
   const Item decoded = decode(batch);
   const auto samples = decode_batch(batch, options.max_n, /*full=*/false);
   const auto out_samples = decode_batch(outs, options.max_n, /*full=*/false);

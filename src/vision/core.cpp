@@ -49,6 +49,15 @@ at::Tensor wrap(cv::Mat m) {
 at::Tensor decode(const uint8_t* data, size_t n, const std::filesystem::path& name, ImageMode mode) {
   quiet_opencv();
   if (n == 0) throw ImageError(name, "the file is empty");
+  if (mode == ImageMode::Codes) {
+    if (auto idx = detail::decode_png_palette_indices(data, n)) return *std::move(idx);
+    if (detail::png_is_palette(data, n)) {
+      if (auto problem = detail::png_structure_problem(data, n)) throw ImageError(name, "not a valid PNG: " + *problem);
+      throw ImageError(name, "a palette PNG this reader cannot take apart (interlaced?); save the mask without "
+                             "interlacing, or as an 8-bit grey PNG of the codes");
+    }
+    mode = ImageMode::Gray;
+  }
   if (auto fast = detail::decode_png_fast(data, n, mode)) return *std::move(fast);
   if (auto problem = detail::png_structure_problem(data, n)) throw ImageError(name, "not a valid PNG: " + *problem);
   const int flags = mode == ImageMode::RGB    ? cv::IMREAD_COLOR
@@ -170,7 +179,7 @@ ImageCreate::ImageCreate(Kind kind) : Transform({.name = "ImageCreate"}), kind_(
       case Kind::ImageBW:
         return ImageBW(load_image(p, ImageMode::Gray));
       case Kind::Mask:
-        return Mask(load_image(p, ImageMode::Gray));
+        return Mask(load_image(p, ImageMode::Codes));
       default:
         return fastai::Image(load_image(p, ImageMode::RGB));
     }

@@ -179,4 +179,67 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
   return out;
 }
 
+bool png_is_palette(const uint8_t* data, size_t n) {
+  static const uint8_t kSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return n >= 8 + 25 && std::memcmp(data, kSig, 8) == 0 && std::memcmp(data + 12, "IHDR", 4) == 0 && data[25] == 3;
+}
+
+std::optional<at::Tensor> decode_png_palette_indices(const uint8_t* data, size_t n) {
+  if (!png_is_palette(data, n)) return std::nullopt;
+  size_t pos = 8;
+  uint32_t w = 0, h = 0;
+  int depth = 0;
+  std::vector<uint8_t> idat;
+  bool ended = false;
+  while (pos + 12 <= n) {
+    const uint32_t len = be32(data + pos);
+    const uint8_t* type = data + pos + 4;
+    if (len > n - pos - 12) return std::nullopt;
+    const uint8_t* body = type + 4;
+    if (libdeflate_crc32(0, type, len + 4) != be32(body + len)) return std::nullopt;
+    if (std::memcmp(type, "IHDR", 4) == 0) {
+      if (len != 13 || pos != 8) return std::nullopt;
+      w = be32(body), h = be32(body + 4), depth = body[8];
+      if (depth != 1 && depth != 2 && depth != 4 && depth != 8) return std::nullopt;
+      if (body[10] != 0 || body[11] != 0 || body[12] != 0) return std::nullopt;  // not interlaced
+      if (w == 0 || h == 0 || w > (1u << 16) || h > (1u << 16)) return std::nullopt;
+    } else if (std::memcmp(type, "IDAT", 4) == 0) {
+      idat.insert(idat.end(), body, body + len);
+    } else if (std::memcmp(type, "IEND", 4) == 0) {
+      ended = true;
+      break;
+    } else if (!(type[0] & 0x20) && std::memcmp(type, "PLTE", 4) != 0) {
+      return std::nullopt;  // an unknown critical chunk
+    }  // PLTE, tRNS and ancillary chunks: the colours do not matter, the indices are the codes
+    pos += 12 + len;
+  }
+  if (!ended || idat.empty() || depth == 0) return std::nullopt;
+  const size_t stride = (static_cast<size_t>(w) * static_cast<size_t>(depth) + 7) / 8;
+  const size_t raw_n = static_cast<size_t>(h) * (stride + 1);
+  if (raw_n > (size_t{1} << 28) || raw_n > idat.size() * 1100 + 4096) return std::nullopt;
+  std::vector<uint8_t> raw(raw_n);
+  if (libdeflate_zlib_decompress(decompressor(), idat.data(), idat.size(), raw.data(), raw.size(), nullptr) !=
+      LIBDEFLATE_SUCCESS)
+    return std::nullopt;
+  const uint8_t* prev = nullptr;
+  for (size_t r = 0; r < h; ++r) {
+    uint8_t* row = raw.data() + r * (stride + 1);
+    if (!unfilter(row[0], row + 1, prev, stride, 1)) return std::nullopt;  // filters work on bytes: bpp 1
+    prev = row + 1;
+  }
+  at::Tensor out = at::detail::empty_cpu({static_cast<int64_t>(h), static_cast<int64_t>(w), 1}, at::kByte);
+  uint8_t* dst = out.data_ptr<uint8_t>();
+  const unsigned per_byte = 8u / static_cast<unsigned>(depth), mask = (1u << depth) - 1;
+  for (size_t r = 0; r < h; ++r) {
+    const uint8_t* src = raw.data() + r * (stride + 1) + 1;
+    uint8_t* d = dst + r * w;
+    for (size_t x = 0; x < w; ++x) {
+      // Sub-byte depths pack the leftmost pixel in the high bits.
+      const unsigned shift = static_cast<unsigned>(depth) * (per_byte - 1 - static_cast<unsigned>(x % per_byte));
+      d[x] = static_cast<uint8_t>((src[x / per_byte] >> shift) & mask);
+    }
+  }
+  return out;
+}
+
 }  // namespace fastai::detail

@@ -27,4 +27,11 @@ std::optional<at::Tensor> decode_png_fast(const uint8_t* data, size_t n, ImageMo
 // whose libpng would print its own warnings to stderr before failing.
 std::optional<std::string> png_structure_problem(const uint8_t* data, size_t n);
 
+// Whether the data is a PNG whose header says palette colour (type 3).
+bool png_is_palette(const uint8_t* data, size_t n);
+
+// A palette PNG's pixel indices — the class codes of a palette mask such as VOC's — as uint8
+// [H, W, 1] (bit depths 1, 2, 4, 8; not interlaced); nullopt for anything else or a corrupt file.
+std::optional<at::Tensor> decode_png_palette_indices(const uint8_t* data, size_t n);
+
 }  // namespace fastai::detail

@@ -218,6 +218,10 @@ class Transform {
   /// vocab's or the codes' length), or nullopt when it does not say. get_c reads it.
   /// Example: `std::optional<int64_t> target_c() const override { return c(); }`
   virtual std::optional<int64_t> target_c() const { return std::nullopt; }
+  /// The names of the codes of targets encoded by this transform, in code order, when it names
+  /// them (AddMaskCodes: the mask codes), for legends; empty otherwise.
+  /// Example: `std::vector<std::string> target_names() const override { return codes_; }`
+  virtual std::vector<std::string> target_names() const { return {}; }
   /// "Name: encodes (TensorImage, Str) decodes (TensorImage)".
   std::string repr() const;
 

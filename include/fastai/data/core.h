@@ -156,6 +156,9 @@ struct ShowBatchOptions {
   int ncols = 3;                ///< grid columns (pictures)
   std::filesystem::path path;   ///< where a picture goes (default chosen by the renderer)
   std::ostream* out = nullptr;  ///< where text goes (nullptr: std::cout)
+  /// The names of the target's codes (a mask's legend); show_batch / show_results fill them from
+  /// the data's target transforms (Transform::target_names) when empty.
+  std::vector<std::string> class_names;
 };
 
 /// Renders decoded samples: `x`/`y` are the decoded batch's inputs and targets (their types

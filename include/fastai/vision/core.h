@@ -33,9 +33,12 @@ FASTAI_SEMANTIC_SUBTYPE(ImageBW, Image);
 FASTAI_SEMANTIC_SUBTYPE(Mask, Image);
 
 /// How to decode: RGB (grey and RGBA files are converted, as PIL's convert("RGB")), grey
-/// (fastai's "L"), or the file's own channels for masks.
+/// (fastai's "L"), the file's own channels, or Codes for masks: a palette PNG gives its pixels'
+/// palette indices (the class codes, as VOC's masks store them; PIL's convert("L") in fastai's
+/// PILMask would give the palette colours' luminance, OpenCV's default read the colours), any
+/// other file is read as grey (8-bit index PNGs such as CamVid's).
 /// Example: `load_image("x.png", ImageMode::Gray)`
-enum class ImageMode { RGB, Gray, Unchanged };
+enum class ImageMode { RGB, Gray, Unchanged, Codes };
 
 /// Thrown for a file that cannot be read as an image; the message names the file and why. An
 /// ItemError: it reaches the caller as an ImageError through pipelines, loaders and the Learner
@@ -112,6 +115,7 @@ class AddMaskCodes : public Transform {
   std::optional<int64_t> target_c() const override {
     return codes_.empty() ? std::nullopt : std::optional<int64_t>(static_cast<int64_t>(codes_.size()));
   }
+  std::vector<std::string> target_names() const override { return codes_; }
   nlohmann::json describe() const override;
   static std::shared_ptr<AddMaskCodes> from_description(const nlohmann::json& j);
 

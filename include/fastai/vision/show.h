@@ -22,7 +22,16 @@ struct Overlay {
   at::Tensor boxes;
   std::vector<std::string> labels;  ///< one per box (or none)
   std::array<uint8_t, 3> colour = {230, 30, 30};
+  /// A segmentation mask [H, W] (or [1, H, W]) of codes the image's size: each code but 0
+  /// (background, left clear) blended over the image in code_colour(code) at `alpha`.
+  at::Tensor mask;
+  double alpha = 0.5;
 };
+
+/// The colour of mask code `code` in pictures and legends (matplotlib's tab20, which fastai's
+/// masks use; code 1 gets its first colour; code 0, the background, is left clear in pictures).
+/// Example: `auto rgb = code_colour(3);`
+std::array<uint8_t, 3> code_colour(int64_t code);
 
 /// One cell of a grid: an image ([C, H, W] in [0, 255] or [0, 1], or [H, W]), lines of text
 /// under it, each with an RGB colour, and marks drawn over it.
@@ -39,6 +48,8 @@ struct GridOptions {
   int cell = 160;          ///< pixels of the longer side of each image
   bool print_path = true;  ///< print "Saved <what>: <file>"
   std::string what = "images";
+  /// Coloured names under the grid (a mask's codes: code_colour(i) and its name).
+  std::vector<std::pair<std::string, std::array<uint8_t, 3>>> legend;
 };
 
 /// Draws `cells` in a grid (images scaled to `cell` pixels, nearest-neighbour when enlarging so
