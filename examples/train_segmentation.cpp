@@ -3,7 +3,7 @@
 // unet_learner(xresnet18), fit_one_cycle, then show_batch / show_results pictures and the
 // Dice and foreground accuracy of the validation set.
 //
-// Usage: train_segmentation [epochs=4] [batch_size=64] [lr=3e-3] [--bf16]
+// Usage: train_segmentation [epochs=4] [batch_size=64] [lr=3e-3] [--bf16]   (--bf16: bf16 + channels-last)
 #include <fastai/vision/all.h>
 
 #include <cstdio>
@@ -37,7 +37,7 @@ int main(int argc, char** argv) try {
   dls.show_batch({}, {.max_n = 6, .path = path / "show_batch.png"});
 
   auto learn = unet_learner(dls, xresnet18, {.metrics = {DiceMulti(), foreground_acc()}, .path = path});
-  if (bf16) learn.to_bf16();
+  if (bf16) learn.to_channelslast();  // bf16 MixedPrecision + channels-last
   learn.fit_one_cycle(epochs, lr);
   learn.show_results(1, {.max_n = 6, .path = path / "show_results.png"});
   const auto& last = learn.recorder->values.back();

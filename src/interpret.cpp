@@ -74,10 +74,41 @@ std::vector<std::tuple<std::string, std::string, int64_t>> ClassificationInterpr
   return res;
 }
 
-std::pair<at::Tensor, at::Tensor> ClassificationInterpretation::top_losses(int64_t k, bool largest) const {
-  k = std::min<int64_t>(k, p_.losses.numel());
-  auto [v, i] = p_.losses.reshape(-1).topk(k, 0, largest);
+namespace {
+// The k largest (or smallest) per-item losses and their indices.
+std::pair<at::Tensor, at::Tensor> top_k_losses(const Preds& p, int64_t k, bool largest) {
+  k = std::min<int64_t>(k, p.losses.numel());
+  auto [v, i] = p.losses.reshape(-1).topk(k, 0, largest);
   return {v, i};
+}
+
+// Items `idx` of the loader drawn by its show_results: inputs and targets against inputs and
+// decoded predictions, typed as the loader's batches are.
+std::filesystem::path show_items(Learner& learn, size_t ds_idx, const Preds& p, const at::Tensor& idx,
+                                 const std::filesystem::path& file) {
+  TfmdDL& dl = learn.dls[ds_idx];
+  if (learn.batch_types.empty()) {
+    Item b = dl.one_batch();
+    for (const auto& e : b.elements()) learn.batch_types.push_back(&e.type());
+  }
+  const auto& types = learn.batch_types;
+  const size_t n_inp = p.inputs.size();
+  auto typed = [&](const at::Tensor& t, size_t pos) {
+    const TypeInfo* ty = pos < types.size() ? types[pos] : nullptr;
+    return ty && ty->is_a(TensorBase::info()) ? Item(*ty, t) : Item(TensorBase(t));
+  };
+  std::vector<Item> actual, predicted;
+  for (size_t i = 0; i < n_inp; ++i) actual.push_back(typed(p.inputs[i].index_select(0, idx), i));
+  predicted = actual;
+  actual.push_back(typed(p.targs.index_select(0, idx), n_inp));
+  predicted.push_back(typed(p.decoded.index_select(0, idx), n_inp));
+  ShowBatchOptions o{.max_n = idx.size(0), .path = file};
+  return dl.show_results(Item(Tuple(actual)), Item(Tuple(predicted)), o);
+}
+}  // namespace
+
+std::pair<at::Tensor, at::Tensor> ClassificationInterpretation::top_losses(int64_t k, bool largest) const {
+  return top_k_losses(p_, k, largest);
 }
 
 namespace {
@@ -116,22 +147,6 @@ std::filesystem::path ClassificationInterpretation::plot_top_losses(int64_t k,
     return {};
   }
   auto [losses, idx] = top_losses(k);
-  TfmdDL& dl = learn_->dls[ds_idx_];
-  if (learn_->batch_types.empty()) {
-    Item b = dl.one_batch();
-    for (const auto& e : b.elements()) learn_->batch_types.push_back(&e.type());
-  }
-  const auto& types = learn_->batch_types;
-  const size_t n_inp = p_.inputs.size();
-  auto typed = [&](const at::Tensor& t, size_t pos) {
-    const TypeInfo* ty = pos < types.size() ? types[pos] : nullptr;
-    return ty && ty->is_a(TensorBase::info()) ? Item(*ty, t) : Item(TensorBase(t));
-  };
-  std::vector<Item> actual, predicted;
-  for (size_t i = 0; i < n_inp; ++i) actual.push_back(typed(p_.inputs[i].index_select(0, idx), i));
-  predicted = actual;
-  actual.push_back(typed(p_.targs.index_select(0, idx), n_inp));
-  predicted.push_back(typed(p_.decoded.index_select(0, idx), n_inp));
   std::printf("%-6s %-20s %-20s %-10s %s\n", "item", "predicted", "actual", "loss", "probability");
   for (int64_t r = 0; r < idx.size(0); ++r) {
     const auto i = idx[r].item<int64_t>();
@@ -140,8 +155,30 @@ std::filesystem::path ClassificationInterpretation::plot_top_losses(int64_t k,
                 vocab_.at(static_cast<size_t>(targ)).c_str(), losses[r].item<double>(),
                 p_.preds[i][pred].item<double>());
   }
-  ShowBatchOptions o{.max_n = k, .path = file};
-  return dl.show_results(Item(Tuple(actual)), Item(Tuple(predicted)), o);
+  return show_items(*learn_, ds_idx_, p_, idx, file);
+}
+
+SegmentationInterpretation SegmentationInterpretation::from_learner(Learner& learn, size_t ds_idx) {
+  auto p = learn.get_preds({.ds_idx = ds_idx, .with_input = true, .with_decoded = true, .with_loss = true});
+  if (p.inputs.empty() || p.targs.dim() < 3)
+    throw std::invalid_argument("SegmentationInterpretation: expects image inputs and [N, H, W] mask targets, got targets " +
+                                c10::str(p.targs.sizes()));
+  return SegmentationInterpretation(learn, ds_idx, std::move(p));
+}
+
+std::pair<at::Tensor, at::Tensor> SegmentationInterpretation::top_losses(int64_t k, bool largest) const {
+  return top_k_losses(p_, k, largest);
+}
+
+std::filesystem::path SegmentationInterpretation::plot_top_losses(int64_t k, const std::filesystem::path& file) const {
+  auto [losses, idx] = top_losses(k);
+  std::printf("%-6s %-10s %s\n", "item", "loss", "pixel accuracy");
+  for (int64_t r = 0; r < idx.size(0); ++r) {
+    const auto i = idx[r].item<int64_t>();
+    const double acc = p_.decoded[i].eq(p_.targs[i]).to(torch::kFloat).mean().item<double>();
+    std::printf("%-6ld %-10.4f %.4f\n", static_cast<long>(i), losses[r].item<double>(), acc);
+  }
+  return show_items(*learn_, ds_idx_, p_, idx, file);
 }
 
 }  // namespace fastai

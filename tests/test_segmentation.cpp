@@ -8,6 +8,7 @@
 
 #include "fastai/data/transforms.h"
 #include "fastai/export.h"
+#include "fastai/interpret.h"
 #include "fastai/metrics.h"
 #include "fastai/vision/data.h"
 #include "fastai/vision/show.h"
@@ -167,5 +168,24 @@ TEST(Segmentation, ShowBatchAndResultsDrawMasksWithALegend) {
   const auto res = load_image(results_png);
   EXPECT_EQ(res.size(2), 3);
   EXPECT_EQ(res.size(1), 2 * (160 + 2 * 6));  // two cells per row: target, prediction
+  fs::remove_all(dir);
+}
+
+TEST(Segmentation, InterpretationShowsTheWorstItems) {
+  const auto dir = make_set("fastai_seg_interp");
+  auto dls = loaders(dir);
+  torch::manual_seed(0);
+  auto learn = unet_learner(dls, xresnet18, {.arch = small_arch});
+  auto interp = SegmentationInterpretation::from_learner(learn);
+  ASSERT_EQ(interp.preds().losses.numel(), 3);  // one loss per validation item: the mean over its pixels
+  const auto [losses, idx] = interp.top_losses(2);
+  EXPECT_GE(losses[0].item<double>(), losses[1].item<double>());
+  // Each item's loss is the mean of its pixels' cross-entropies (preds are the softmax, fastai's act).
+  const auto i = idx[0].item<int64_t>();
+  const auto log_probs = interp.preds().preds[i].unsqueeze(0).log();
+  const auto want = torch::nn::functional::nll_loss(log_probs, interp.preds().targs[i].unsqueeze(0));
+  EXPECT_NEAR(losses[0].item<double>(), want.item<double>(), 1e-4);
+  const auto png = interp.plot_top_losses(2, dir / "worst.png");
+  EXPECT_TRUE(fs::exists(png));
   fs::remove_all(dir);
 }

@@ -1,5 +1,5 @@
 #pragma once
-/// fastai.interpret: what a trained classifier gets wrong — the confusion matrix (text and PNG),
+/// fastai.interpret: what a trained classifier (or segmenter) gets wrong — the confusion matrix (text and PNG),
 /// the most confused pairs, and the items with the largest losses (as a PNG grid for images).
 ///
 /// Thread-safety: ClassificationInterpretation::from_learner runs get_preds (safe beside other inference on
@@ -63,6 +63,32 @@ class ClassificationInterpretation {
   size_t ds_idx_;
   Preds p_;
   std::vector<std::string> vocab_;
+};
+
+/// fastai's SegmentationInterpretation: predictions, targets, decoded masks and per-item losses
+/// (each item's mean over its pixels) of one loader, and its worst items as pictures.
+/// Example:
+///   auto interp = SegmentationInterpretation::from_learner(learn);
+///   interp.plot_top_losses(4, "worst.png");  // image, target and predicted masks, a legend of the codes
+class SegmentationInterpretation {
+ public:
+  /// Runs get_preds (with inputs, losses and decoded masks) on dls[ds_idx].
+  /// Example: `auto interp = SegmentationInterpretation::from_learner(learn);`
+  static SegmentationInterpretation from_learner(Learner& learn, size_t ds_idx = 1);
+  /// The k largest (or smallest) per-item losses and their item indices.
+  /// Example: `auto [losses, idx] = interp.top_losses(4);`
+  std::pair<at::Tensor, at::Tensor> top_losses(int64_t k, bool largest = true) const;
+  /// The k worst items, target and prediction side by side (PNG); prints each one's loss and
+  /// pixel accuracy. Example: `interp.plot_top_losses(4, "worst.png");`
+  std::filesystem::path plot_top_losses(int64_t k, const std::filesystem::path& file) const;
+  const Preds& preds() const noexcept { return p_; }
+
+ private:
+  SegmentationInterpretation(Learner& learn, size_t ds_idx, Preds p)
+      : learn_(&learn), ds_idx_(ds_idx), p_(std::move(p)) {}
+  Learner* learn_;
+  size_t ds_idx_;
+  Preds p_;
 };
 
 }  // namespace fastai
