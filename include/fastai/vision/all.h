@@ -11,6 +11,7 @@
 #include "fastai/fastai.h"
 #include "fastai/vision/augment.h"
 #include "fastai/vision/batch_augment.h"
+#include "fastai/vision/cam.h"
 #include "fastai/vision/core.h"
 #include "fastai/vision/data.h"
 #include "fastai/vision/learner.h"
