@@ -15,6 +15,8 @@ PACKAGES=(
   libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libcsv-dev libdeflate-dev
   nlohmann-json3-dev zlib1g-dev libgtest-dev libgmock-dev libicu-dev libsentencepiece-dev
   dataset-fashion-mnist gnuplot-nox
+  # real VOC photos with palette masks (the segmentation tests)
+  labelme-examples
   r-base-core r-cran-modeldata r-cran-dslabs r-cran-lme4
   # text data sets (URLs::BOOKS): Jane Austen's novels and the King James Bible
   r-cran-janeaustenr bible-kjv

@@ -4,7 +4,9 @@ labelme's are), with the codes they hold, for the mask-decoding tests:
 - voc_palette.png: 8-bit palette, VOC's colour map, codes 0..20 and 255 (VOC's "void" border);
 - palette_4bit.png: a 16-colour palette at 4 bits per pixel (odd width: a half-used last byte);
 - palette_1bit.png: 2 colours at 1 bit per pixel;
-- codes.json: each file's codes row by row, and what PIL's convert("L") (fastai's PILMask) gives.
+- codes.json: each file's codes row by row, and what PIL's convert("L") (fastai's PILMask) gives;
+  under "voc": the code counts of the three VOC masks of Debian's labelme-examples (read by the
+  tests from the installed package, which scripts/setup.sh installs).
 Run from the project root: python3 tools/gen_mask_reference.py  (Debian's python3-pil)"""
 import json
 import numpy as np
@@ -44,4 +46,10 @@ for name, arr in [("voc_palette.png", a), ("palette_4bit.png", b), ("palette_1bi
     back = Image.open("tests/data/masks/" + name)
     assert back.mode == "P" and (np.array(back) == arr).all(), name
     out[name] = {"codes": arr.tolist(), "pil_L": np.array(back.convert("L")).tolist()}
+VOC = "/usr/share/doc/labelme-examples/examples/instance_segmentation/data_dataset_voc"
+out["voc"] = {}
+for stem in ["2011_000003", "2011_000006", "2011_000025"]:
+    m = np.array(Image.open(f"{VOC}/SegmentationClassPNG/{stem}.png"))
+    u, c = np.unique(m, return_counts=True)
+    out["voc"][stem] = {"shape": list(m.shape), "counts": {str(k): int(v) for k, v in zip(u, c)}}
 json.dump(out, open("tests/data/masks/codes.json", "w"))
