@@ -40,6 +40,13 @@ int main(int argc, char** argv) try {
   auto [label, idx, probs] = learn.predict(Path(image));
   std::printf("\npredict(%s): %s (p = %.3f)\n", image.string().c_str(), label.get<Category>().c_str(),
               probs[idx.item<int64_t>()].item<double>());
+  // Where the model looked for that prediction: Grad-CAM on the second conv block (7×7 maps).
+  try {
+    show_cam(learn, Path(image), learn.path / learn.model_dir / "grad_cam.png",
+             {.layer = learn.model->children().at(1)});
+  } catch (const std::exception& e) {
+    std::cerr << "(no Grad-CAM picture: " << e.what() << ")\n";
+  }
   try {
     learn.recorder->plot_loss();
   } catch (const std::exception& e) {  // a missing gnuplot must not hide the training results

@@ -50,7 +50,7 @@ TEST(Cam, ShowCamWritesAnOverlay) {
   const auto file = std::filesystem::temp_directory_path() / "fastai_cam.png";
   const auto r = show_cam(t.seq, torch::randn({1, 1, 12, 10}), file, {.layer = t.seq->children()[1]});
   const auto img = load_image(file);
-  EXPECT_EQ(img.sizes(), (at::IntArrayRef{12, 10, 3}));
+  EXPECT_EQ(img.sizes(), (at::IntArrayRef{12 * 18, 10 * 18, 3}));  // enlarged 224 / 12 = 18 times
   EXPECT_EQ(r.map.sizes(), (at::IntArrayRef{12, 10}));
   std::filesystem::remove(file);
   EXPECT_THROW(grad_cam(t.seq, torch::randn({2, 1, 12, 10})), std::invalid_argument);

@@ -4,6 +4,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <iostream>
 #include <stdexcept>
 
@@ -86,7 +87,14 @@ CamResult show_cam(const Model& model, const at::Tensor& x, const std::filesyste
   auto img = x[0].detach().to(torch::kFloat).cpu();
   img = (img - img.min()) / (img.max() - img.min() + 1e-8);
   if (img.size(0) == 1) img = img.expand({3, -1, -1});
-  const int64_t h = img.size(1), w = img.size(2);
+  // Small images (28×28) are enlarged so the picture can be read: nearest for the image.
+  const int64_t f = std::max<int64_t>(1, 224 / std::max(img.size(1), img.size(2)));
+  const int64_t h = img.size(1) * f, w = img.size(2) * f;
+  if (f > 1)
+    img = torch::nn::functional::interpolate(
+              img.unsqueeze(0),
+              torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kNearest))
+              .squeeze(0);
   auto m = r.map.to(torch::kFloat).cpu().view({1, 1, r.map.size(0), r.map.size(1)});
   m = torch::nn::functional::interpolate(
           m, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{h, w}).mode(torch::kBilinear).align_corners(false))

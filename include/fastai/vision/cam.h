@@ -51,8 +51,8 @@ CamResult grad_cam(const Model& model, const at::Tensor& x, CamOptions options =
 CamResult class_activation_map(const Model& model, const at::Tensor& x, CamOptions options = {});
 
 /// The map (Grad-CAM, or CAM with `.grad = false`) drawn over the image: `x` [1, C, H, W] shown
-/// rescaled to [0, 1], the map upsampled (bilinear) and coloured (jet), blended 60/40; written to
-/// `file` atomically. Returns the map.
+/// rescaled to [0, 1] (enlarged by a whole factor to about 224 pixels when smaller), the map
+/// upsampled (bilinear) and coloured (jet), blended 60/40; written to `file` atomically. Returns the map.
 /// Example: `show_cam(learn.model, x, "cam.png");`
 CamResult show_cam(const Model& model, const at::Tensor& x, const std::filesystem::path& file, CamOptions options = {});
 
