@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "bench_config.h"
+#include "fastai_runner.h"
 #include "fastai/collab.h"
 #include "fastai/core/runtime.h"
 #include "fastai/data/external.h"
@@ -200,11 +200,8 @@ Runs ours_vision(const Case& c, int seeds) {
 /// fastai's runs, from bench/fastai_parity.py; empty when fastai is not beside the project.
 Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
   Runs r;
-  const fs::path src = fs::path(FASTAI_BENCH_DIR) / "../../shared/fastai-src";
-  if (!fs::exists(src / "env.sh")) return r;
   std::ostringstream cmd;
-  cmd << ". " << src.string() << "/env.sh && $PY " << FASTAI_BENCH_DIR << "/fastai_parity.py " << c.task << " "
-      << csv.string();
+  cmd << c.task << " " << csv.string();
   if (c.task == "tabular") {
     cmd << " " << c.y;
     if (!c.cat.empty()) cmd << " --cat";
@@ -216,13 +213,8 @@ Runs theirs(const Case& c, const fs::path& csv, int seeds, int threads) {
   cmd << " --epochs " << c.epochs << " --lr " << c.lr << (c.wd ? " --wd " + std::to_string(*c.wd) : "") << " --threads "
       << threads << " --seeds";
   for (int s = 0; s < seeds; ++s) cmd << " " << s;
-  cmd << " 2>/dev/null";
-  const std::string full = "bash -c '" + cmd.str() + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(full.c_str(), "r"), pclose);
-  if (!pipe) return r;
-  char line[4096];
-  while (fgets(line, sizeof line, pipe.get())) {
-    std::string l(line);
+  for (const std::string& l : bench::run_fastai_script("fastai_parity.py", cmd.str())) {
+    const char* line = l.c_str();
     if (l.rfind("SPLIT ", 0) == 0) r.split = l.substr(6, l.find_last_not_of("\n") - 5);
     if (l.rfind("PROCS ", 0) == 0) r.procs = nlohmann::json::parse(l.substr(6));
     double m, t;

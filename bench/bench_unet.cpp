@@ -15,7 +15,7 @@
 #include <sstream>
 #include <string>
 
-#include "bench_config.h"
+#include "fastai_runner.h"
 #include "fastai/core/runtime.h"
 #include "fastai/vision/all.h"
 #include "harness.h"
@@ -64,28 +64,20 @@ Run ours(const fs::path& path, const Args& a, int seed, bool bf16) {
 }
 
 std::vector<Run> theirs(const fs::path& path, const Args& a, int threads) {
+  std::ostringstream args;
+  args << path.string() << " --n-train " << a.n_train << " --n-valid " << a.n_valid << " --epochs " << a.epochs
+       << " --lr " << a.lr << " --threads " << threads << " --seeds";
+  for (int s : a.seeds) args << " " << s;
   std::vector<Run> r;
-  const fs::path src = fs::path(FASTAI_BENCH_DIR) / "../../shared/fastai-src";
-  if (!fs::exists(src / "env.sh")) return r;
-  std::ostringstream cmd;
-  cmd << ". " << src.string() << "/env.sh && $PY " << FASTAI_BENCH_DIR << "/fastai_unet.py " << path.string()
-      << " --n-train " << a.n_train << " --n-valid " << a.n_valid << " --epochs " << a.epochs << " --lr " << a.lr
-      << " --threads " << threads << " --seeds";
-  for (int s : a.seeds) cmd << " " << s;
-  cmd << " 2>/dev/null";
-  const std::string full = "bash -c '" + cmd.str() + "'";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(full.c_str(), "r"), pclose);
-  if (!pipe) return r;
-  char line[4096];
-  while (fgets(line, sizeof line, pipe.get())) {
+  // Printed as a whole once fastai is done (the script's lines arrive together).
+  for (const auto& line : bench::run_fastai_script("fastai_unet.py", args.str())) {
     Run x;
     int seed;
     double loss;
-    if (std::sscanf(line, "SEED %d dice=%lf foreground_acc=%lf valid_loss=%lf s_per_epoch=%lf", &seed, &x.dice, &x.fg,
-                    &loss, &x.s_per_epoch) == 5) {
+    if (std::sscanf(line.c_str(), "SEED %d dice=%lf foreground_acc=%lf valid_loss=%lf s_per_epoch=%lf", &seed, &x.dice,
+                    &x.fg, &loss, &x.s_per_epoch) == 5) {
       std::printf("  fastai seed %d: DiceMulti %.4f, foreground_acc %.4f, %.1f s/epoch\n", seed, x.dice, x.fg,
                   x.s_per_epoch);
-      std::fflush(stdout);
       r.push_back(x);
     }
   }

@@ -45,6 +45,9 @@ at::Tensor WeightNormConv2dImpl::forward(const at::Tensor& x) {
   return torch::conv2d(x, weight(), bias, o_.stride(), pad, o_.dilation(), o_.groups());
 }
 
+const char* act_name(Act a) { return a == Act::Sigmoid ? "sigmoid" : a == Act::None ? "none" : "relu"; }
+Act act_from_name(const std::string& s) { return s == "sigmoid" ? Act::Sigmoid : s == "none" ? Act::None : Act::ReLU; }
+
 SequentialBlock ConvLayer(int64_t ni, int64_t nf, ConvLayerOptions o) {
   const int64_t padding = o.padding.value_or((o.ks - 1) / 2);
   // Weight normalisation is not a norm layer: the conv keeps its bias (fastai's `bn`).

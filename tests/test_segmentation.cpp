@@ -160,11 +160,19 @@ TEST(Segmentation, ShowBatchAndResultsDrawMasksWithALegend) {
   const auto batch_png = dir / "batch.png", results_png = dir / "results.png";
   dls.show_batch({}, {.max_n = 4, .path = batch_png});
   const auto pic = load_image(batch_png);
-  // Code 1's colour (tab20's first) is blended into the picture somewhere; the legend names "left".
+  // Code 1's colour (tab20's first, bluish) is blended into the image cells — counted above the
+  // legend, whose own swatch is bluish too — and nowhere in a picture of the grey images alone.
   const auto c1 = code_colour(1);
-  const auto px = pic.to(torch::kInt);
-  const auto blended = (px.select(2, 2) - px.select(2, 0)).gt(40).sum().item<int64_t>();  // bluish pixels
-  EXPECT_GT(blended, 50) << "no mask colour (" << int(c1[0]) << "," << int(c1[1]) << "," << int(c1[2]) << ") drawn";
+  auto bluish = [](const at::Tensor& rgb) {
+    const auto px = rgb.to(torch::kInt);
+    return (px.select(2, 2) - px.select(2, 0)).gt(40).sum().item<int64_t>();
+  };
+  const int64_t cells_h = 160 + 2 * 6;  // the first row of cells (mask cells have no titles)
+  EXPECT_GT(bluish(pic.slice(0, 0, cells_h)), 1000)
+      << "no mask colour (" << int(c1[0]) << "," << int(c1[1]) << "," << int(c1[2]) << ") drawn";
+  auto images_only = dls.train().one_batch();
+  show_image_grid({{batch_tensors(images_only).at(0)[0], {}, {}}}, dir / "plain.png", {.print_path = false});
+  EXPECT_EQ(bluish(load_image(dir / "plain.png")), 0);
   auto learn = unet_learner(dls, xresnet18, {.arch = small_arch});
   learn.show_results(1, {.max_n = 2, .path = results_png});
   const auto res = load_image(results_png);

@@ -84,6 +84,15 @@ void expect_close(const at::Tensor& got, const std::vector<double>& want, const 
   EXPECT_EQ(bad, 0) << what;
 }
 
+// The reference's sample of the output (every `stride`-th pixel) and its per-channel sums.
+void expect_output(const at::Tensor& y, const nlohmann::json& ref, int64_t stride) {
+  using torch::indexing::Slice;
+  const auto every = Slice(0, torch::indexing::None, stride);
+  expect_close(y.index({Slice(), Slice(), every, every}), ref["out_sample"].get<std::vector<double>>(),
+               "output sample every " + std::to_string(stride) + " pixels");
+  expect_close(y.sum({2, 3}), ref["out_sums"].get<std::vector<double>>(), "output sums");
+}
+
 DynamicUnet xresnet18_unet(int64_t n_out, DynamicUnetOptions o = {}) {
   torch::manual_seed(0);
   return DynamicUnet(create_body(xresnet18({.c_in = 1}), -4), n_out, {64, 64}, o);
@@ -102,10 +111,7 @@ void check_against(DynamicUnet& unet, const nlohmann::json& ref) {
   torch::NoGradGuard g;
   const auto y = unet(fixed_input({2, 1, 64, 64}));
   EXPECT_EQ(y.sizes().vec(), ref["out_shape"].get<std::vector<int64_t>>());
-  using torch::indexing::Slice;
-  expect_close(y.index({Slice(), Slice(), Slice(0, torch::indexing::None, 8), Slice(0, torch::indexing::None, 8)}),
-               ref["out_sample"].get<std::vector<double>>(), "output[:, :, ::8, ::8]");
-  expect_close(y.sum({2, 3}), ref["out_sums"].get<std::vector<double>>(), "output sums");
+  expect_output(y, ref, 8);
 }
 
 }  // namespace
@@ -144,10 +150,7 @@ TEST(DynamicUnet, LoadsAPythonStateDictAndGivesFastaisOutput) {
   torch::NoGradGuard g;
   const auto y = unet(fixed_input({2, 1, 32, 32}));
   EXPECT_EQ(y.sizes().vec(), ref["out_shape"].get<std::vector<int64_t>>());
-  using torch::indexing::Slice;
-  expect_close(y.index({Slice(), Slice(), Slice(0, torch::indexing::None, 2), Slice(0, torch::indexing::None, 2)}),
-               ref["out_sample"].get<std::vector<double>>(), "output[:, :, ::2, ::2]");
-  expect_close(y.sum({2, 3}), ref["out_sums"].get<std::vector<double>>(), "output sums");
+  expect_output(y, ref, 2);
 
   // And back: our state_dict, saved and read again, gives the same model.
   const auto file = std::filesystem::temp_directory_path() / "fastai_unet_roundtrip.pth";

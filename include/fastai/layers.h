@@ -52,6 +52,11 @@ TORCH_MODULE(WeightNormConv2d);
 /// The activation after a ConvLayer. Example: `ConvLayer(64, 10, {.act = Act::None})`
 enum class Act { ReLU, Sigmoid, None };
 
+/// The name an export records for an activation ("relu", "sigmoid", "none"), and back (unknown
+/// names are ReLU, fastai's default). Example: `act_from_name(act_name(Act::Sigmoid)) == Act::Sigmoid`
+const char* act_name(Act a);
+Act act_from_name(const std::string& name);
+
 /// Keyword arguments of ConvLayer (fastai's defaults).
 /// Example: `ConvLayer(1, 8, {.ks = 5, .stride = 2})`
 struct ConvLayerOptions {

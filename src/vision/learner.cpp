@@ -161,9 +161,7 @@ nlohmann::json xresnet_options_json(const XResNetOptions& o) {
   return {{"p", o.p},
           {"stem_szs", o.stem_szs},
           {"widen", o.widen},
-          {"act", o.act == Act::Sigmoid ? "sigmoid"
-                  : o.act == Act::None  ? "none"
-                                        : "relu"},
+          {"act", act_name(o.act)},
           {"ks", o.ks},
           {"stride", o.stride},
           {"max_pool", o.max_pool},
@@ -176,7 +174,7 @@ XResNetOptions xresnet_options_from(const nlohmann::json& j) {
   o.stem_szs = j.value("stem_szs", std::vector<int64_t>{32, 32, 64});
   o.widen = j.value("widen", 1.0);
   const std::string act = j.value("act", "relu");
-  o.act = act == "sigmoid" ? Act::Sigmoid : act == "none" ? Act::None : Act::ReLU;
+  o.act = act_from_name(act);
   o.ks = j.value("ks", int64_t{3});
   o.stride = j.value("stride", int64_t{2});
   o.max_pool = j.value("max_pool", false);
@@ -259,23 +257,24 @@ Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o
   return learn;
 }
 
-namespace {
 std::string resnet_name(ResNetArch a) {
   if (a == resnet18) return "resnet18";
   if (a == resnet34) return "resnet34";
   if (a == resnet50) return "resnet50";
   return "";
 }
-ResNetArch resnet_from(const std::string& n) {
+ResNetArch resnet_from_name(const std::string& n) {
   if (n == "resnet18") return resnet18;
   if (n == "resnet34") return resnet34;
   if (n == "resnet50") return resnet50;
   return nullptr;
 }
+
+namespace {
 const bool resnet_builder_registered = [] {
   register_model_builder("create_resnet_model", [](const nlohmann::json& j) {
     const std::string name = j.at("arch");
-    auto arch = resnet_from(name);
+    auto arch = resnet_from_name(name);
     if (!arch) throw ExportError("create_resnet_model: unknown architecture '" + name + "'");
     return Model(create_vision_model(arch, j.at("n_out"), j.at("n_in"), head_from(j.at("head"))));
   });

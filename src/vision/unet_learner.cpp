@@ -27,8 +27,6 @@ std::vector<std::vector<at::Tensor>> split_unet(const Model& m, size_t stem_end,
   return groups;
 }
 
-const char* act_name(Act a) { return a == Act::Sigmoid ? "sigmoid" : a == Act::None ? "none" : "relu"; }
-Act act_from(const std::string& s) { return s == "sigmoid" ? Act::Sigmoid : s == "none" ? Act::None : Act::ReLU; }
 const char* norm_name(NormType n) {
   switch (n) {
     case NormType::Batch:
@@ -60,7 +58,7 @@ DynamicUnetOptions unet_from(const nlohmann::json& j) {
   o.self_attention = j.value("self_attention", false);
   o.last_cross = j.value("last_cross", true);
   o.bottle = j.value("bottle", false);
-  o.act = act_from(j.value("act", "relu"));
+  o.act = act_from_name(j.value("act", "relu"));
   o.norm_type = norm_from(j.value("norm_type", "none"));
   if (j.contains("y_range")) o.y_range = std::pair{j["y_range"][0].get<double>(), j["y_range"][1].get<double>()};
   return o;
@@ -75,7 +73,7 @@ const bool builder_registered = [] {
     if (auto arch = arch_from_name(name))
       return Model(create_unet_model(arch, j.at("n_out"), size, j.at("n_in"), unet_from(j.at("model")), cut,
                                      xresnet_options_from(j.value("arch_options", nlohmann::json::object()))));
-    ResNetArch r = name == "resnet18" ? resnet18 : name == "resnet34" ? resnet34 : name == "resnet50" ? resnet50 : nullptr;
+    const ResNetArch r = resnet_from_name(name);
     if (!r) throw ExportError("create_unet_model: unknown architecture '" + name + "'");
     return Model(create_unet_model(r, j.at("n_out"), size, j.at("n_in"), unet_from(j.at("model")), cut));
   });
@@ -97,10 +95,6 @@ UnetSizes unet_sizes(DataLoaders& dls, const UnetLearnerOptions& o) {
   if (x.dim() != 4)
     throw std::invalid_argument("unet_learner: expects image batches [N, C, H, W], got " + c10::str(x.sizes()));
   return {*n_out, o.n_in.value_or(x.size(1)), o.img_size.value_or(std::pair{x.size(2), x.size(3)})};
-}
-
-std::string resnet_arch_name(ResNetArch a) {
-  return a == resnet18 ? "resnet18" : a == resnet34 ? "resnet34" : a == resnet50 ? "resnet50" : "";
 }
 
 }  // namespace
@@ -151,7 +145,7 @@ Learner unet_learner(DataLoaders dls, ResNetArch arch, UnetLearnerOptions o) {
   if (!o.splitter) o.splitter = unet_resnet_split;
   Learner learn(std::move(dls), model, learner_options(std::move(o)));
   if (pretrained) learn.freeze();
-  if (const auto name = resnet_arch_name(arch); !name.empty() && !o.model.init)
+  if (const auto name = resnet_name(arch); !name.empty() && !o.model.init)
     learn.model_spec = nlohmann::json{{"builder", "create_unet_model"},
                                       {"arch", name},
                                       {"n_out", s.n_out},

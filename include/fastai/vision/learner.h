@@ -108,6 +108,11 @@ Learner vision_learner(DataLoaders dls, XResNetArch arch, VisionLearnerOptions o
 /// Example: `ResNetArch arch = resnet34;`
 using ResNetArch = ResNet (*)(ResNetOptions);
 
+/// The name of a torchvision ResNet function ("resnet34"), or "" for another; and back (nullptr
+/// when unknown). Example: `resnet_from_name(resnet_name(resnet18)) == resnet18`
+std::string resnet_name(ResNetArch arch);
+ResNetArch resnet_from_name(const std::string& name);
+
 /// Body of a torchvision ResNet (conv1 … layer4) + create_head.
 /// Example: `auto m = create_vision_model(resnet18, 10, 3);`
 torch::nn::Sequential create_vision_model(ResNetArch arch, int64_t n_out, int64_t n_in = 3, HeadOptions head = {},
